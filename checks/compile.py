@@ -1,0 +1,400 @@
+"""Compile a System's IR to Python source for the explorer.
+
+A state is one packed integer (see :func:`spec.schema.layout`).  The generated module
+holds:
+
+* ``expand(lo, hi)``: the fused BFS inner loop over ``states[lo:hi]``: unpack the
+  fields read, check invariants and witnesses, then for every action binding test
+  its guard inline, build the successor by adding field deltas, canonicalise it
+  (symmetry), and insert it into the visited set with its parent link;
+* ``step_<id>(s)``: one binding as a function, for replay and cross-engine tests;
+* ``prop_<k>(s)``: one state property as a function; ``canon(s)``.
+
+Nothing walks an expression tree per state: each tree is turned into Python once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ppcheck.spec.expr import Expr, walk
+from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
+
+_PYOP = {"add": "+", "sub": "-", "mul": "*", "mod": "%", "eq": "==", "ne": "!=",
+         "lt": "<", "le": "<="}
+
+
+# -- interval analysis: which updates cannot leave their field's domain -------------------
+
+def _intervals_from_guard(guard: Expr, dom: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """Tighten field intervals with top-level guard conjuncts ``field <op> const``."""
+    out = dict(dom)
+    conj = guard.args if guard.op == "and" else (guard,)
+    for c in conj:
+        if c.op not in ("lt", "le", "eq"):
+            continue
+        a, b = c.args
+        if a.op == "var" and b.op == "const":
+            lo, hi = out[a.value]
+            v = b.value
+            if c.op == "lt":
+                hi = min(hi, v - 1)
+            elif c.op == "le":
+                hi = min(hi, v)
+            else:
+                lo, hi = max(lo, v), min(hi, v)
+            out[a.value] = (lo, hi)
+        elif b.op == "var" and a.op == "const":
+            lo, hi = out[b.value]
+            v = a.value
+            if c.op == "lt":
+                lo = max(lo, v + 1)
+            elif c.op == "le":
+                lo = max(lo, v)
+            else:
+                lo, hi = max(lo, v), min(hi, v)
+            out[b.value] = (lo, hi)
+    return out
+
+
+def interval(e: Expr, dom: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """Sound bounds of an integer expression given field intervals."""
+    memo: dict[int, tuple[int, int]] = {}
+
+    def iv(n: Expr) -> tuple[int, int]:
+        k = id(n)
+        if k in memo:
+            return memo[k]
+        op = n.op
+        if op == "const":
+            r = (n.value, n.value)
+        elif op in ("var", "next"):
+            r = dom[n.value]
+        elif n.sort == "bool":
+            r = (0, 1)
+        elif op == "add":
+            (a, b), (c, d) = iv(n.args[0]), iv(n.args[1])
+            r = (a + c, b + d)
+        elif op == "sub":
+            (a, b), (c, d) = iv(n.args[0]), iv(n.args[1])
+            r = (a - d, b - c)
+        elif op == "neg":
+            a, b = iv(n.args[0])
+            r = (-b, -a)
+        elif op == "mul":
+            (a, b), (c, d) = iv(n.args[0]), iv(n.args[1])
+            ps = [a * c, a * d, b * c, b * d]
+            r = (min(ps), max(ps))
+        elif op == "mod":
+            m = n.args[1]
+            if m.op == "const" and m.value > 0:
+                a, b = iv(n.args[0])
+                r = (a, b) if 0 <= a and b < m.value else (0, m.value - 1)
+            else:
+                r = (-(1 << 62), 1 << 62)
+        elif op in ("min", "max"):
+            (a, b), (c, d) = iv(n.args[0]), iv(n.args[1])
+            r = (min(a, c), min(b, d)) if op == "min" else (max(a, c), max(b, d))
+        elif op == "ite":
+            (a, b), (c, d) = iv(n.args[1]), iv(n.args[2])
+            r = (min(a, c), max(b, d))
+        else:
+            r = (-(1 << 62), 1 << 62)
+        memo[k] = r
+        return r
+
+    return iv(e)
+
+
+# -- expression to Python source ----------------------------------------------------------
+
+class _Emitter:
+    """Turns expressions into Python source, hoisting shared subtrees into temporaries."""
+
+    def __init__(self, prefix: str, shared: set[int]):
+        self.prefix = prefix
+        self.shared = shared
+        self.names: dict[int, str] = {}
+        self.lines: list[str] = []
+        self.n = 0
+
+    def expr(self, e: Expr, var: str = "f", nxt: str = "n") -> str:
+        k = id(e)
+        if k in self.names:
+            return self.names[k]
+        op = e.op
+        if op == "const":
+            return str(e.value)
+        if op == "var":
+            return f"{var}{e.value}"
+        if op == "next":
+            return f"{nxt}{e.value}"
+        a = [self.expr(x, var, nxt) for x in e.args]
+        if op in _PYOP:
+            src = f"({a[0]} {_PYOP[op]} {a[1]})"
+        elif op == "neg":
+            src = f"(-{a[0]})"
+        elif op == "and":
+            src = "(" + " and ".join(a) + ")"
+        elif op == "or":
+            src = "(" + " or ".join(a) + ")"
+        elif op == "not":
+            src = f"(not {a[0]})"
+        elif op == "ite":
+            src = f"({a[1]} if {a[0]} else {a[2]})"
+        elif op in ("min", "max"):
+            src = f"{op}({a[0]}, {a[1]})"
+        else:  # pragma: no cover - OPS is closed
+            raise ValueError(op)
+        if k in self.shared and op not in ("and", "or", "ite"):
+            name = f"{self.prefix}{self.n}"
+            self.n += 1
+            self.lines.append(f"{name} = {src}")
+            self.names[k] = name
+            return name
+        return src
+
+
+def _shared_nodes(roots: list[Expr]) -> set[int]:
+    refs: Counter[int] = Counter()
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        for a in n.args:
+            refs[id(a)] += 1
+            if id(a) not in seen:
+                seen.add(id(a))
+                stack.append(a)
+    return {k for k, c in refs.items() if c > 1}
+
+
+# -- the generated module -----------------------------------------------------------------
+
+@dataclass
+class Compiled:
+    """The generated functions and the source they came from."""
+
+    source: str
+    namespace: dict[str, Any]
+    kinds: dict[str, list[int]]  # property kind -> indices into system.properties
+
+    def __getattr__(self, k: str) -> Any:
+        try:
+            return self.namespace[k]
+        except KeyError:
+            raise AttributeError(k) from None
+
+
+def _unpack_line(f: Any, src: str = "s", dst: str = "f") -> str:
+    mask = (1 << f.width) - 1
+    shift = f"({src} >> {f.offset})" if f.offset else src
+    lo = f" + {f.lo}" if f.lo else ""
+    if f.lo:
+        lo = f" + {f.lo}" if f.lo > 0 else f" - {-f.lo}"
+    return f"{dst}{f.index} = ({shift} & {mask}){lo}"
+
+
+def _canon_source(system: System) -> list[str]:
+    """canon(t): sort the records of each symmetric array, remapping Refs into it."""
+    lay = system.layout
+    lines = ["def canon(t):"]
+    body: list[str] = []
+    for name in system.symmetric_arrays:
+        a = lay.arrays[name]
+        n = len(a.elements)
+        if n < 2 or a.stride == 0:
+            continue
+        mask = (1 << a.stride) - 1
+        whole = ((1 << (a.stride * n)) - 1) << a.base
+        refs = [f for f in lay.fields if f.ref_target == name]
+        body.append("e = [" + ", ".join(
+            f"(t >> {a.base + i * a.stride}) & {mask}" for i in range(n)) + "]")
+        if not refs:
+            body.append("e.sort()")
+            body.append(f"t = (t & ~{whole}) | " + " | ".join(
+                f"(e[{i}] << {a.base + i * a.stride})" for i in range(n)))
+            continue
+        # tie-break equal records by which fields outside the array point at them, so
+        # that states of one orbit get one representative (exact when no Ref lives
+        # inside the array itself)
+        outside = [f for f in refs if not any(f.index in fi for fi in a.field_indices)]
+        if outside:
+            body.append(f"k = [0] * {n}")
+            for j, f in enumerate(outside):
+                m = (1 << f.width) - 1
+                body.append(f"v = ((t >> {f.offset}) & {m}) + {f.lo}")
+                body.append(f"if v >= 0: k[v] |= {1 << j}")
+            body.append(f"key = [(e[i] << {len(outside)}) | k[i] for i in range({n})]")
+        else:
+            body.append("key = e")
+        body.append(f"o = sorted(range({n}), key=key.__getitem__)")
+        body.append(f"if o != {list(range(n))}:")
+        body.append(f"    t = (t & ~{whole}) | " + " | ".join(
+            f"(e[o[{i}]] << {a.base + i * a.stride})" for i in range(n)))
+        body.append(f"    p = [0] * {n}")
+        body.append("    for i, j in enumerate(o): p[j] = i")
+        for f in refs:
+            m = (1 << f.width) - 1
+            # stored value is v - lo (lo = -1 for optional refs): remap v >= 0 only
+            body.append(f"    v = ((t >> {f.offset}) & {m}) + {f.lo}")
+            body.append("    if v >= 0:")
+            body.append(f"        t += (p[v] - v) << {f.offset}")
+    if not body:
+        body = ["pass"]
+    lines += ["    " + b for b in body] + ["    return t"]
+    return lines
+
+
+def compile_system(system: System, symmetry: bool = True, active: set[str] | None = None) -> Compiled:
+    """Generate and compile the explorer functions for ``system``.
+
+    ``active`` limits which properties are checked (default: all).
+    """
+    lay = system.layout
+    fields = lay.fields
+    props = [p for p in system.properties if active is None or p.name in active]
+    pidx = {p.name: i for i, p in enumerate(system.properties)}
+    kinds: dict[str, list[int]] = {k: [] for k in (ALWAYS, SOMETIMES, TRANSITION)}
+    for p in props:
+        if p.kind in kinds:
+            kinds[p.kind].append(pidx[p.name])
+    use_canon = symmetry and any(
+        len(lay.arrays[a].elements) > 1 for a in system.symmetric_arrays)
+
+    # which fields the fused loop must unpack
+    roots: list[Expr] = []
+    for b in system.bindings:
+        roots.append(b.ir.guard)
+        roots.extend(b.ir.updates.values())
+        roots.extend(c for c, _ in b.ir.assertions)
+        for i in b.ir.updates:
+            roots.append(Expr("var", (), fields[i].sort, i))
+    for k in kinds[ALWAYS] + kinds[SOMETIMES] + kinds[TRANSITION]:
+        roots.append(system.properties[k].expr)
+    used = sorted({n.value for r in roots for n in walk(r) if n.op in ("var", "next")})
+    if kinds[TRANSITION]:
+        used = list(range(len(fields)))
+
+    dom = {f.index: (f.lo, f.hi) for f in fields}
+    out: list[str] = []
+    out += _canon_source(system)
+    out.append("")
+
+    # per-property functions
+    for p in system.properties:
+        if p.kind not in (ALWAYS, SOMETIMES, TRANSITION):
+            continue
+        k = pidx[p.name]
+        em = _Emitter("_p", _shared_nodes([p.expr]))
+        src = em.expr(p.expr)
+        if p.kind == TRANSITION:
+            out.append(f"def prop_{k}(s, t):")
+            out += ["    " + _unpack_line(f) for f in fields]
+            out += ["    " + _unpack_line(f, "t", "n") for f in fields]
+        else:
+            out.append(f"def prop_{k}(s):")
+            out += ["    " + _unpack_line(f) for f in fields]
+        out += ["    " + ln for ln in em.lines]
+        out.append(f"    return bool({src})")
+        out.append("")
+
+    # fused BFS loop
+    loop: list[str] = []
+    loop.append("def expand(lo, hi):")
+    loop.append("    c = [0] * NB")
+    loop.append("    dead = 0")
+    loop.append("    for idx in range(lo, hi):")
+    body: list[str] = ["s = states[idx]"]
+    body += [_unpack_line(fields[i]) for i in used]
+    for k in kinds[ALWAYS]:
+        em = _Emitter(f"_a{k}_", _shared_nodes([system.properties[k].expr]))
+        src = em.expr(system.properties[k].expr)
+        body += em.lines
+        body.append(f"if not {src}: violation('always', {k}, idx, -1, '')")
+    for k in kinds[SOMETIMES]:
+        em = _Emitter(f"_w{k}_", _shared_nodes([system.properties[k].expr]))
+        src = em.expr(system.properties[k].expr)
+        body.append(f"if found[{k}] < 0:")
+        body += ["    " + ln for ln in em.lines]
+        body.append(f"    if {src}: found[{k}] = idx")
+    body.append("en = 0")
+
+    step_funcs: list[str] = []
+    for b in system.bindings:
+        ir = b.ir
+        em = _Emitter(f"_g{b.id}_", _shared_nodes([ir.guard, *ir.updates.values(),
+                                                    *(c for c, _ in ir.assertions)]))
+        gsrc = em.expr(ir.guard)
+        glines = list(em.lines)
+        em.lines = []
+        tight = _intervals_from_guard(ir.guard, dom)
+        upd: list[tuple[Any, str, bool]] = []
+        for i in sorted(ir.updates):
+            e = ir.updates[i]
+            f = fields[i]
+            lo, hi = interval(e, tight)
+            needs_check = not (f.lo <= lo and hi <= f.hi)
+            # constant delta: `field + c`
+            if e.op in ("add", "sub") and e.args[0].op == "var" and e.args[0].value == i \
+                    and e.args[1].op == "const" and not needs_check:
+                d = e.args[1].value if e.op == "add" else -e.args[1].value
+                upd.append((f, f"({d} << {f.offset})" if f.offset else str(d), False))
+                continue
+            if e.op == "const" and not needs_check:
+                upd.append((f, f"(({e.value} - f{i}) << {f.offset})", False))
+                continue
+            v = em.expr(e)
+            em.lines.append(f"u{i} = {v}")
+            upd.append((f, f"((u{i} - f{i}) << {f.offset})", needs_check))
+        asserts = [(em.expr(c), m) for c, m in ir.assertions]
+        ulines = em.lines
+        delta = " + ".join(d for _, d, _ in upd) if upd else "0"
+        checks = [(f, f"u{f.index}") for f, _, chk in upd if chk]
+
+        def emit(tail: list[str], ind: str, report: Any) -> list[str]:
+            code = [ind + ln for ln in glines]
+            code.append(f"{ind}if {gsrc}:")
+            inner = list(ulines)
+            for src, msg in asserts:
+                inner.append(f"if not {src}: {report('assert', msg)}")
+            if checks:
+                cond = " and ".join(f"{f.lo} <= {u} <= {f.hi}" for f, u in checks)
+                names = ", ".join(f.name for f, _ in checks)
+                inner.append(f"if not ({cond}):")
+                inner.append("    " + report("domain", f"value out of the domain of {names}"))
+                inner.append("else:")
+                inner += ["    " + ln for ln in tail]
+            else:
+                inner += tail
+            code += [ind + "    " + ln for ln in inner]
+            return code
+
+        tail = ["t = s + " + delta if upd else "t = s"]
+        if use_canon:
+            tail.append("t = canon(t)")
+        for k in kinds[TRANSITION]:
+            tail.append(f"if not prop_{k}(s, t): violation('transition', {k}, idx, {b.id}, '')")
+        tail += [f"c[{b.id}] += 1", "en = 1", "if t not in seen:",
+                 f"    seen_add(t); states_append(t); parents_append(idx); acts_append({b.id})"]
+        bid = b.id
+        body += emit(tail, "", lambda kind, msg, bid=bid: f"violation({kind!r}, -1, idx, {bid}, {msg!r})")
+        # standalone step function for replay: returns (successor or None, error or None)
+        sf = [f"def step_{b.id}(s):", "    err = None"]
+        sf += ["    " + _unpack_line(f) for f in fields]
+        stail = ["t = s + " + delta if upd else "t = s", "return t, err"]
+        sf += emit(stail, "    ", lambda kind, msg: f"err = err or ({kind!r}, {msg!r})")
+        sf.append("    return None, err")
+        step_funcs += sf + [""]
+
+    body.append("if not en: dead += 1")
+    loop += ["        " + ln for ln in body]
+    loop.append("    for i in range(NB): cov[i] += c[i]")
+    loop.append("    return dead")
+    out += loop + [""] + step_funcs
+    source = "\n".join(out) + "\n"
+    ns: dict[str, Any] = {"NB": len(system.bindings)}
+    exec(compile(source, f"<ppcheck:{system.name}/{system.config.name}>", "exec"), ns)
+    return Compiled(source, ns, kinds)

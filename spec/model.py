@@ -1,0 +1,359 @@
+"""Models: a state schema, an initial state, actions and named properties.
+
+A model is a class::
+
+    class Increment(Model):
+        name = "increment"
+        State = IncState                     # a Record subclass
+        configs = {"default": {"threads": 2}}
+
+        def init(self, s): ...               # assignments; other fields take defaults
+
+        @action(t="threads", who="t")
+        def read(self, s, t): ...            # require(...) guards and assignments
+
+        @always
+        def no_lost_update(self, s): ...     # a predicate over the state view
+
+A design variant subclasses the model it changes and overrides actions by name
+(``name = None`` in a subclass removes an inherited action or property).
+:func:`build` resolves a model against one configuration into a :class:`System`,
+the single object every engine reads.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .expr import BOOL, Expr, SpecError, const, render
+from .schema import Layout, Record, layout
+from .tracer import Traced, evaluate_view, trace, trace_transition
+
+ALWAYS, SOMETIMES, TRANSITION, LEADS_TO = "always", "sometimes", "transition", "leads_to"
+PROPERTY_KINDS = (ALWAYS, SOMETIMES, TRANSITION, LEADS_TO)
+
+
+class Config:
+    """A named, immutable set of configuration parameters (attribute access)."""
+
+    def __init__(self, name: str, **params: Any):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "params", dict(params))
+
+    def __getattr__(self, k: str) -> Any:
+        try:
+            return self.params[k]
+        except KeyError:
+            raise AttributeError(k) from None
+
+    def __setattr__(self, k: str, v: Any) -> None:
+        raise AttributeError("a Config is immutable")
+
+    def __repr__(self) -> str:
+        ps = ", ".join(f"{k}={v!r}" for k, v in sorted(self.params.items()))
+        return f"{self.name}({ps})"
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "params": dict(sorted(self.params.items()))}
+
+
+@dataclass
+class ActionDef:
+    fn: Callable
+    params: dict[str, Any]
+    who: str | None
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return self if obj is None else self.fn.__get__(obj)
+
+
+@dataclass
+class PropertyDef:
+    fn: Callable
+    kind: str
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return self if obj is None else self.fn.__get__(obj)
+
+
+def action(_fn: Callable | None = None, *, who: str | None = None, **params: Any) -> Any:
+    """Declare an action; keyword arguments give each parameter's domain.
+
+    A domain is an array name (its indices), a configuration parameter name (range of
+    it), ``bool``, an IntEnum class, an iterable, or a function of the configuration.
+    ``who`` names the context that runs it: a parameter (shown as ``array[i]``) or a
+    fixed label.
+    """
+
+    def deco(fn: Callable) -> ActionDef:
+        sig = list(inspect.signature(fn).parameters)[2:]
+        missing = [p for p in sig if p not in params]
+        extra = [p for p in params if p not in sig]
+        if missing or extra:
+            raise SpecError(
+                f"action {fn.__name__}: parameters {sig} but domains given for {list(params)}")
+        return ActionDef(fn, params, who)
+
+    return deco(_fn) if _fn is not None else deco
+
+
+def _prop(kind: str) -> Callable[[Callable], PropertyDef]:
+    def deco(fn: Callable) -> PropertyDef:
+        return PropertyDef(fn, kind)
+
+    return deco
+
+
+always = _prop(ALWAYS)
+always.__doc__ = "An invariant: the predicate holds in every reachable state."
+sometimes = _prop(SOMETIMES)
+sometimes.__doc__ = "A witness: some reachable state satisfies it (else the model is vacuous)."
+transition = _prop(TRANSITION)
+transition.__doc__ = "A two-state predicate ``(before, after)`` that holds on every transition."
+leads_to = _prop(LEADS_TO)
+leads_to.__doc__ = "Progress: returns ``(p, q)``; from every p-state every path reaches q."
+
+
+class Model:
+    """Base class of models.  Subclasses set ``name``, ``State``, ``configs``."""
+
+    name: ClassVar[str] = ""
+    State: ClassVar[type[Record]]
+    #: named configurations: name -> parameters
+    configs: ClassVar[dict[str, dict[str, Any]]] = {"default": {}}
+    #: the configurations `ppcheck check` runs by default
+    default_configs: ClassVar[tuple[str, ...]] = ("default",)
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+
+    def init(self, s: Any) -> None:
+        """Assign the initial state (fields left alone take their defaults)."""
+
+    @classmethod
+    def action_defs(cls) -> list[ActionDef]:
+        return [v for v in _members(cls).values() if isinstance(v, ActionDef)]
+
+    @classmethod
+    def property_defs(cls) -> list[PropertyDef]:
+        return [v for v in _members(cls).values() if isinstance(v, PropertyDef)]
+
+    @classmethod
+    def config(cls, name: str, **overrides: Any) -> Config:
+        if name not in cls.configs:
+            raise SpecError(
+                f"model {cls.name} has no configuration {name!r} (it has: {', '.join(cls.configs)})")
+        params = dict(cls.configs[name])
+        for k, v in overrides.items():
+            if k not in params:
+                raise SpecError(f"configuration {name} of {cls.name} has no parameter {k!r}")
+            params[k] = v
+        return Config(name, **params)
+
+
+def _members(cls: type) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        for k, v in base.__dict__.items():
+            if isinstance(v, (ActionDef, PropertyDef)):
+                out[k] = v
+            elif v is None and k in out:
+                del out[k]
+            elif k in out:
+                raise SpecError(
+                    f"{cls.__name__}.{k} overrides an action or property without @action/@always/...")
+    return out
+
+
+@dataclass
+class Binding:
+    """One action with concrete arguments: the unit every engine steps by."""
+
+    id: int
+    action: str
+    args: dict[str, Any]
+    who: str
+    ir: Traced
+
+    def label(self) -> str:
+        a = ", ".join(f"{k}={_show_arg(v)}" for k, v in self.args.items())
+        return f"{self.action}({a})"
+
+
+def _show_arg(v: Any) -> Any:
+    if isinstance(v, enum.Enum):
+        return v.name
+    return v
+
+
+@dataclass
+class Property:
+    name: str
+    kind: str
+    doc: str
+    expr: Expr | None = None  # always/sometimes: predicate; transition: two-state predicate
+    pre: Expr | None = None  # leads_to: p
+    post: Expr | None = None  # leads_to: q
+
+
+@dataclass
+class System:
+    """A model resolved against one configuration: what every engine consumes."""
+
+    model: type[Model]
+    config: Config
+    layout: Layout
+    init_states: list[int]
+    bindings: list[Binding]
+    properties: list[Property]
+    fingerprint: str = ""
+    symmetric_arrays: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def property(self, name: str) -> Property:
+        for p in self.properties:
+            if p.name == name:
+                return p
+        raise SpecError(f"model {self.name} has no property {name!r}")
+
+    def binding_by_label(self, action: str, args: dict[str, Any]) -> Binding:
+        for b in self.bindings:
+            if b.action == action and {k: _show_arg(v) for k, v in b.args.items()} == args:
+                return b
+        raise SpecError(f"model {self.name} has no action {action}({args})")
+
+
+def _domain(spec: Any, name: str, cfg: Config, lay: Layout) -> list[Any]:
+    if spec is bool:
+        return [False, True]
+    if isinstance(spec, type) and issubclass(spec, enum.IntEnum):
+        return list(spec)
+    if isinstance(spec, str):
+        if spec in lay.arrays:
+            return list(range(len(lay.arrays[spec].elements)))
+        if spec in cfg.params:
+            return list(range(int(cfg.params[spec])))
+        raise SpecError(f"parameter {name}: {spec!r} is neither an array nor a configuration parameter")
+    if callable(spec):
+        return list(spec(cfg))
+    return list(spec)
+
+
+def _bindings(defn: ActionDef, cfg: Config, lay: Layout) -> list[dict[str, Any]]:
+    combos: list[dict[str, Any]] = [{}]
+    for p, spec in defn.params.items():
+        dom = _domain(spec, f"{defn.name}.{p}", cfg, lay)
+        combos = [dict(c, **{p: v}) for c in combos for v in dom]
+    return combos
+
+
+def _who(defn: ActionDef, args: dict[str, Any]) -> str:
+    if defn.who is None:
+        return ""
+    if defn.who in args:
+        spec = defn.params[defn.who]
+        v = args[defn.who]
+        return f"{spec}[{v}]" if isinstance(spec, str) else f"{defn.who}={_show_arg(v)}"
+    return defn.who
+
+
+def build(model: type[Model], cfg: Config | str = "default") -> System:
+    """Resolve ``model`` against a configuration and trace every action and property."""
+    if isinstance(cfg, str):
+        cfg = model.config(cfg)
+    inst = model(cfg)
+    lay = layout(model.State, cfg)
+    # initial state: trace init() from the defaults; every update must be constant
+    defaults = [const(bool(f.default)) if f.sort == BOOL else const(f.default) for f in lay.fields]
+    t = trace(lay, lambda s: inst.init(s), {}, pre=defaults)
+    vals = [f.default for f in lay.fields]
+    for i, e in t.updates.items():
+        if e.op != "const":
+            raise SpecError(f"init() assigns {lay.fields[i].name} a non-constant value")
+        vals[i] = e.value
+    init_states = [lay.pack(vals)]
+
+    bindings: list[Binding] = []
+    for d in model.action_defs():
+        method = d.fn.__get__(inst)
+        for args in _bindings(d, cfg, lay):
+            ir = trace(lay, method, args)
+            if ir.guard.op == "const" and not ir.guard.value:
+                continue  # statically disabled binding
+            bindings.append(Binding(len(bindings), d.name, args, _who(d, args), ir))
+
+    props: list[Property] = []
+    for pd in model.property_defs():
+        fn = pd.fn.__get__(inst)
+        doc = inspect.getdoc(pd.fn) or ""
+        if pd.kind in (ALWAYS, SOMETIMES):
+            e = evaluate_view(lay, fn, {})
+            if e.sort != BOOL:
+                raise SpecError(f"property {pd.name} is not a boolean predicate")
+            props.append(Property(pd.name, pd.kind, doc, expr=e))
+        elif pd.kind == TRANSITION:
+            props.append(Property(pd.name, pd.kind, doc, expr=trace_transition(lay, fn)))
+        else:
+            pair: list[Expr] = []
+
+            def grab(s: Any, _fn: Callable = fn) -> Any:
+                p, q = _fn(s)
+                pair.append(evaluate_view(lay, lambda _s: p, {}))
+                pair.append(evaluate_view(lay, lambda _s: q, {}))
+                return True
+
+            evaluate_view(lay, grab, {})
+            props.append(Property(pd.name, pd.kind, doc, pre=pair[0], post=pair[1]))
+
+    system = System(model, cfg, lay, init_states, bindings, props,
+                    symmetric_arrays=[n for n, a in lay.arrays.items() if a.symmetric])
+    system.fingerprint = fingerprint(system)
+    return system
+
+
+def fingerprint(system: System) -> str:
+    """A hash of the traced IR: any change to the schema, actions or properties changes it."""
+    h = hashlib.sha256()
+    memo: dict[int, str] = {}
+
+    def eh(e: Expr) -> str:
+        k = id(e)
+        if k not in memo:
+            inner = "|".join(eh(a) for a in e.args)
+            memo[k] = hashlib.sha1(f"{e.op}:{e.sort}:{e.value}({inner})".encode()).hexdigest()
+        return memo[k]
+
+    for f in system.layout.fields:
+        h.update(f"{f.name}:{f.lo}:{f.hi}:{f.wrap_bits}:{f.sort};".encode())
+    h.update(repr(system.init_states).encode())
+    for b in system.bindings:
+        h.update(f"{b.label()}:{eh(b.ir.guard)}".encode())
+        for i in sorted(b.ir.updates):
+            h.update(f"{i}={eh(b.ir.updates[i])}".encode())
+        for c, m in b.ir.assertions:
+            h.update(f"assert {m}:{eh(c)}".encode())
+    for p in system.properties:
+        for e in (p.expr, p.pre, p.post):
+            h.update(f"{p.name}:{p.kind}:{eh(e) if e is not None else '-'}".encode())
+    return h.hexdigest()[:16]
+
+
+def describe(system: System, e: Expr) -> str:
+    """Render an expression with the system's field names."""
+    return render(e, system.layout.names())
