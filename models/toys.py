@@ -101,6 +101,7 @@ class IncrementLock(Increment):
 
     name = "increment_lock"
     State = LockState
+    default = True
 
     @action(t="threads", who="t")
     def read(self, s, t):
@@ -240,4 +241,4 @@ class Slots(Model):
         return all_(h.slot != Ref.NONE for h in s.holders)
 
 
-TOYS = [Increment, IncrementLock, Counters, Unreachable, Slots]
+MODELS = [Increment, IncrementLock, Counters, Unreachable, Slots]

@@ -136,6 +136,8 @@ class Model:
     configs: ClassVar[dict[str, dict[str, Any]]] = {"default": {}}
     #: the configurations `ppcheck check` runs by default
     default_configs: ClassVar[tuple[str, ...]] = ("default",)
+    #: part of the main job (`ppcheck check` with no model named)
+    default: ClassVar[bool] = False
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
