@@ -91,7 +91,7 @@ def interval(e: Expr, dom: dict[int, tuple[int, int]]) -> tuple[int, int]:
             m = n.args[1]
             if m.op == "const" and m.value > 0:
                 a, b = iv(n.args[0])
-                r = (a, b) if 0 <= a and b < m.value else (0, m.value - 1)
+                r = (a, b) if a >= 0 and b < m.value else (0, m.value - 1)
             else:
                 r = (-(1 << 62), 1 << 62)
         elif op in ("min", "max"):

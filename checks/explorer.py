@@ -176,10 +176,10 @@ class Explorer:
                 if self.stop_at_first and violations:
                     complete, reason = False, "stopped at the first violation"
                     break
-                if self.max_states is not None and len(states) >= self.max_states:
-                    if head < len(states):
-                        complete, reason = False, f"state budget of {self.max_states} reached"
-                        break
+                if self.max_states is not None and len(states) >= self.max_states \
+                        and head < len(states):
+                    complete, reason = False, f"state budget of {self.max_states} reached"
+                    break
                 if self.timeout is not None and now - t0 >= self.timeout and head < len(states):
                     complete, reason = False, f"time budget of {self.timeout:g}s reached"
                     break

@@ -10,11 +10,12 @@ Needs the complete state graph in memory; an incomplete search gives *unknown*.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import networkx as nx
-
-from ppcheck.spec.model import LEADS_TO
+from ppcheck.spec.expr import Expr
+from ppcheck.spec.model import LEADS_TO, System
 
 from .compile import _Emitter, _shared_nodes, _unpack_line
 from .traces import Trace
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
     from .explorer import Explorer
 
 
-def _predicate(explorer: Explorer, expr) -> object:
-    lay = explorer.system.layout
+def _pred_for(system: System, expr: Expr) -> Callable[[int], bool]:
+    """Compile a state predicate to a function of a packed state."""
+    lay = system.layout
     em = _Emitter("_l", _shared_nodes([expr]))
     src = em.expr(expr)
     lines = ["def pred(s):"] + ["    " + _unpack_line(f) for f in lay.fields]
@@ -41,7 +43,7 @@ def check_leads_to(explorer: Explorer, prop: int, complete: bool, reason: str) -
     if not complete:
         return PropertyResult(p.name, LEADS_TO, UNKNOWN, f"needs the complete graph: {reason}",
                               engine="explorer")
-    pre, post = _predicate(explorer, p.pre), _predicate(explorer, p.post)
+    pre, post = _pred_for(sysm, p.pre), _pred_for(sysm, p.post)
     states = explorer.states
     index = {s: i for i, s in enumerate(states)}
     canon = explorer.compiled.namespace["canon"] if explorer.symmetry else (lambda t: t)

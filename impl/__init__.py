@@ -1,0 +1,1 @@
+"""A concrete, kernel-shaped page_pool implementation checked against the spec."""
