@@ -25,6 +25,7 @@ from .model import (
     always,
     build,
     leads_to,
+    lemma,
     sometimes,
     transition,
 )
@@ -34,6 +35,6 @@ from .tracer import assert_, require, when
 __all__ = [
     "Array", "Bool", "Config", "Enum", "Expr", "Int", "Model", "Record", "Ref", "SpecError",
     "System", "UInt", "action", "all_", "always", "any_", "assert_", "build", "count",
-    "implies", "ite", "leads_to", "max_", "min_", "not_", "require", "serial_distance",
+    "implies", "ite", "leads_to", "lemma", "max_", "min_", "not_", "require", "serial_distance",
     "sometimes", "sum_", "transition", "when",
 ]

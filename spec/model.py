@@ -80,6 +80,7 @@ class ActionDef:
 class PropertyDef:
     fn: Callable
     kind: str
+    lemma: bool = False
 
     @property
     def name(self) -> str:
@@ -125,6 +126,15 @@ transition = _prop(TRANSITION)
 transition.__doc__ = "A two-state predicate ``(before, after)`` that holds on every transition."
 leads_to = _prop(LEADS_TO)
 leads_to.__doc__ = "Progress: returns ``(p, q)``; from every p-state every path reaches q."
+
+
+def lemma(fn: Callable) -> PropertyDef:
+    """A strengthening invariant: an ``@always`` property that exists to help proofs.
+
+    Every engine checks it like any invariant; the Z3 k-induction engine also assumes it
+    (once proved) when proving the others.
+    """
+    return PropertyDef(fn, ALWAYS, lemma=True)
 
 
 class Model:
@@ -209,6 +219,7 @@ class Property:
     expr: Expr | None = None  # always/sometimes: predicate; transition: two-state predicate
     pre: Expr | None = None  # leads_to: p
     post: Expr | None = None  # leads_to: q
+    lemma: bool = False  # an always property declared with @lemma
 
 
 @dataclass
@@ -308,7 +319,7 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
             e = evaluate_view(lay, fn, {})
             if e.sort != BOOL:
                 raise SpecError(f"property {pd.name} is not a boolean predicate")
-            props.append(Property(pd.name, pd.kind, doc, expr=e))
+            props.append(Property(pd.name, pd.kind, doc, expr=e, lemma=pd.lemma))
         elif pd.kind == TRANSITION:
             props.append(Property(pd.name, pd.kind, doc, expr=trace_transition(lay, fn)))
         else:
