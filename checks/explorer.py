@@ -22,7 +22,7 @@ from typing import Any
 from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, Binding, System
 
 from .compile import Compiled, compile_system
-from .symmetry import same_orbit
+from .symmetry import asymmetry, random_states, same_orbit
 from .traces import Step, Trace, default_name, write_trace
 from .verdict import (
     ACTION_ASSERTIONS,
@@ -120,6 +120,29 @@ class Explorer:
 
     # -- the search ------------------------------------------------------------------------
     def run(self) -> RunResult:
+        """Explore; if symmetry turns out unsound for this model, explore again without it."""
+        t0 = time.perf_counter()
+        note = ""
+        if self.symmetry:
+            probe = compile_system(self.system, True, self.only)
+            note = asymmetry(self.system, probe, self.system.init_states
+                             + random_states(self.system, 40)) or ""
+            if note:
+                self.symmetry = False
+        run = self._run()
+        if self.symmetry and not note:
+            step = max(1, len(self.states) // 300)
+            note = asymmetry(self.system, self.compiled, self.states[::step]) or ""
+            if note:
+                self.symmetry = False
+                self.traces, self.trace_files = {}, {}
+                run = self._run()
+        if note:
+            run.symmetry_note = f"symmetry reduction disabled: {note}"
+        run.seconds = time.perf_counter() - t0
+        return run
+
+    def _run(self) -> RunResult:
         sysm = self.system
         t0 = time.perf_counter()
         comp = compile_system(sysm, self.symmetry, self.only)

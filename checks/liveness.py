@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import networkx as nx
+
 from ppcheck.spec.expr import Expr
 from ppcheck.spec.model import LEADS_TO, System
 

@@ -48,3 +48,57 @@ def same_orbit(system: System, a: int, b: int) -> bool:
     if a == b:
         return True
     return any(permute(system, a, p) == b for p in all_permutations(system))
+
+
+def transpositions(system: System) -> Iterator[dict[str, tuple[int, ...]]]:
+    """Adjacent swaps of each symmetric array: they generate every permutation."""
+    for a in system.symmetric_arrays:
+        n = len(system.layout.arrays[a].elements)
+        for i in range(n - 1):
+            p = list(range(n))
+            p[i], p[i + 1] = p[i + 1], p[i]
+            yield {a: tuple(p)}
+
+
+def asymmetry(system: System, compiled: object, states: list[int]) -> str | None:
+    """Why symmetry reduction would be unsound for ``system``, or None.
+
+    Reduction is sound when every property has the same value on a state and on its
+    permutations, and the canonical successors of a state and of its permutations are
+    the same set.  This tests both on ``states`` under each adjacent transposition: a
+    test, not a proof, so callers use it on initial, random and reachable states.
+    """
+    ns = compiled.namespace  # type: ignore[attr-defined]
+    canon = ns["canon"]
+    steps = [ns[f"step_{b.id}"] for b in system.bindings]
+    props = [(p, ns[f"prop_{k}"]) for k, p in enumerate(system.properties)
+             if p.kind in ("always", "sometimes")]
+
+    def succ(s: int) -> set[int]:
+        out = set()
+        for f in steps:
+            t, _ = f(s)
+            if t is not None:
+                out.add(canon(t))
+        return out
+
+    for s in states:
+        base = None
+        for perm in transpositions(system):
+            t = permute(system, s, perm)
+            for p, f in props:
+                if f(s) != f(t):
+                    return f"property {p.name} distinguishes records of {next(iter(perm))}"
+            if base is None:
+                base = succ(s)
+            if succ(t) != base:
+                return f"the actions treat records of {next(iter(perm))} differently"
+    return None
+
+
+def random_states(system: System, n: int, seed: int = 0) -> list[int]:
+    import random
+
+    rnd = random.Random(seed)
+    lay = system.layout
+    return [lay.pack([rnd.randint(f.lo, f.hi) for f in lay.fields]) for _ in range(n)]

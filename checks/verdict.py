@@ -47,6 +47,7 @@ class RunResult:
     seconds: float = 0.0
     peak_memory: int = 0  # bytes (process peak RSS)
     symmetry: bool = False
+    symmetry_note: str = ""  # why symmetry reduction was turned off, if it was
     bound: str = ""
     deadlocks: int = 0
     fingerprint: str = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -66,6 +67,8 @@ def _print_run(run: RunResult, console: Any) -> None:
     console.print(
         f"  {run.states:,} states, {run.transitions:,} transitions, depth {run.depth}, "
         f"{run.seconds:.2f}s, peak memory {run.peak_memory / 2**20:.0f} MiB, {status}")
+    if run.symmetry_note:
+        console.print(f"  [yellow]{run.symmetry_note}[/yellow]")
     t = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2))
     for col in ("property", "kind", "verdict", "steps", "trace / detail"):
         t.add_column(col)
@@ -256,6 +259,46 @@ def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ..
 
     a, b = get_model(model_a), get_model(model_b)
     sys.exit(diff_command(a, b, config, _parse_sets(sets), max_states, out_dir, as_json))
+
+
+@cli.command("manifest")
+@click.argument("models", nargs=-1)
+@click.option("--update", is_flag=True, help="Record fresh results into the manifest.")
+@click.option("--file", "path", default="manifest.json", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--max-seconds", type=click.FloatRange(min=0), default=None,
+              help="Skip entries whose recorded run took longer (checking only).")
+def manifest_cmd(models: tuple[str, ...], update: bool, path: str, max_seconds: float | None) -> None:
+    """Check (or --update) the golden manifest of state counts and verdicts."""
+    from ppcheck.checks import manifest
+    from ppcheck.models import get_model, registry
+
+    p = Path(path)
+    reg = registry()
+    ms = [get_model(n) for n in models] if models else list(reg.values())
+    try:
+        recorded = manifest.load(p)
+    except (ValueError, KeyError, json.JSONDecodeError) as e:
+        _fail(f"{p}: malformed manifest ({e})")
+    bad = 0
+    for e in manifest.plan(ms):
+        old = recorded.get(e.key)
+        if not update and old is None:
+            click.echo(f"{e.key}: not in the manifest (run --update)")
+            bad += 1
+            continue
+        if not update and max_seconds is not None and old.get("seconds", 0) > max_seconds:
+            click.echo(f"{e.key}: skipped (recorded {old['seconds']}s > {max_seconds}s)")
+            continue
+        new = manifest.record(e, reg[e.model])
+        if update:
+            recorded[e.key] = new
+            click.echo(f"{e.key}: {new['states']:,} states, {new['seconds']}s")
+            manifest.save(recorded, p)
+            continue
+        diffs = manifest.compare(old, new)
+        click.echo(f"{e.key}: " + ("ok" if not diffs else "DIFFERS: " + "; ".join(diffs)))
+        bad += bool(diffs)
+    sys.exit(1 if bad else 0)
 
 
 def _run(fn: Callable[[], Any]) -> int:

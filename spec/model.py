@@ -291,7 +291,10 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
     if isinstance(cfg, str):
         cfg = model.config(cfg)
     inst = model(cfg)
-    lay = layout(model.State, cfg)
+    try:
+        lay = layout(model.State, cfg)
+    except SpecError as e:
+        raise SpecError(f"model {model.name}, configuration {cfg!r}: {e}") from None
     # initial state: trace init() from the defaults; every update must be constant
     defaults = [const(bool(f.default)) if f.sort == BOOL else const(f.default) for f in lay.fields]
     t = trace(lay, lambda s: inst.init(s), {}, pre=defaults)

@@ -1,0 +1,134 @@
+"""The explorer on toy models with hand-counted answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from ppcheck.checks.explorer import Explorer
+from ppcheck.checks.symmetry import all_permutations, permute
+from ppcheck.models.toys import MODELS, Counters, Increment, IncrementLock, Slots, Unreachable
+from ppcheck.spec import action, build, leads_to, require
+
+
+def _verdicts(run):
+    return {r.name: r.status for r in run.results}
+
+
+def test_increment_counts_and_shortest_lost_update():
+    ex = Explorer(build(Increment), symmetry=False)
+    run = ex.run()
+    assert (run.states, run.depth, run.complete) == (13, 4, True)
+    assert _verdicts(run)["no_lost_update"] == "violated"
+    tr = ex.traces["no_lost_update"]
+    # read, read, write, write: both threads read 0 before either writes
+    assert [s.action for s in tr.steps[1:]] == ["read", "read", "write", "write"]
+    assert {s.args["t"] for s in tr.steps[1:3]} == {0, 1}
+    assert tr.steps[-1].state["x"] == 1
+
+
+def test_increment_symmetry_reduces_13_to_8_with_same_verdicts():
+    full = Explorer(build(Increment), symmetry=False).run()
+    sym = Explorer(build(Increment), symmetry=True).run()
+    assert sym.states == 8 and full.states == 13
+    assert _verdicts(sym) == _verdicts(full)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.name)
+def test_symmetry_never_changes_verdicts_or_grows_counts(model):
+    full = Explorer(build(model), symmetry=False).run()
+    sym = Explorer(build(model), symmetry=True).run()
+    assert _verdicts(sym) == _verdicts(full)
+    assert sym.states <= full.states
+    lengths_full = {r.name: r.trace_length for r in full.results}
+    lengths_sym = {r.name: r.trace_length for r in sym.results}
+    assert lengths_full == lengths_sym  # shortest traces have the same length
+
+
+def test_symmetry_is_exact_on_slots_with_refs():
+    sysm = build(Slots)
+    ex = Explorer(sysm, symmetry=False)
+    full = ex.run()
+    orbits = {min(permute(sysm, s, p) for p in all_permutations(sysm)) for s in ex.states}
+    sym = Explorer(sysm, symmetry=True).run()
+    assert (full.states, len(orbits), sym.states) == (73, 16, 16)
+
+
+def test_increment_lock_holds_everything():
+    run = Explorer(build(IncrementLock)).run()
+    assert run.complete and run.exit_code == 0
+    assert set(_verdicts(run).values()) <= {"holds", "reached"}
+
+
+def test_unreachable_witness_is_vacuous():
+    run = Explorer(build(Unreachable)).run()
+    assert _verdicts(run)["reaches_three"] == "vacuous"
+    assert run.exit_code == 1
+
+
+def test_counters_exact_counts():
+    run = Explorer(build(Counters)).run()
+    assert (run.states, run.transitions, run.depth) == (1000, 5400, 27)
+    assert run.coverage == {"inc": 2700, "dec": 2700}
+
+
+def test_state_budget_is_incomplete_not_holds():
+    run = Explorer(build(Counters), max_states=100, chunk=16).run()
+    assert not run.complete and "state budget" in run.reason
+    assert _verdicts(run)["in_range"] == "unknown"
+    assert run.exit_code == 3
+
+
+def test_time_budget_is_incomplete():
+    run = Explorer(build(Counters, "bench"), timeout=0.05).run()
+    assert not run.complete and "time budget" in run.reason
+    assert _verdicts(run)["all_nine"] == "unknown"
+
+
+def test_never_fired_action_is_reported():
+    run = Explorer(build(Unreachable)).run()
+    assert run.never_fired() == []
+
+    class Dead(Unreachable):
+        name = "dead"
+
+        @action
+        def never(self, s):
+            require(s.x == 3)
+            s.x = 0
+
+    run = Explorer(build(Dead)).run()
+    assert run.never_fired() == ["never"]
+
+
+def test_leads_to_violation_is_a_lasso():
+    class Progress(Increment):
+        name = "progress"
+
+        @leads_to
+        def reaches_two(self, s):
+            """Once started, x eventually reaches 2: false, the lost update stops at 1."""
+            return s.x == 0, s.x == 2
+
+    ex = Explorer(build(Progress), symmetry=False)
+    run = ex.run()
+    assert _verdicts(run)["reaches_two"] == "violated"
+    tr = ex.traces["reaches_two"]
+    assert tr.steps[-1].state["x"] == 1  # ends in the deadlock after the lost update
+
+
+def test_stop_at_first_violation():
+    run = Explorer(build(Increment), stop_at_first=True).run()
+    assert not run.complete and run.exit_code == 1
+
+
+def test_progress_callback_reports():
+    seen = []
+    Explorer(build(Counters, "bench"), progress=seen.append, progress_every=0.0,
+             max_states=50_000).run()
+    assert seen and {"states", "depth", "frontier", "states_per_s"} <= set(seen[0])
+
+
+def test_generated_source_is_compiled_python():
+    ex = Explorer(build(Counters))
+    ex.run()
+    assert "def expand(lo, hi):" in ex.compiled.source
