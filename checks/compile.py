@@ -171,6 +171,43 @@ def _shared_nodes(roots: list[Expr]) -> set[int]:
     return {k for k, c in refs.items() if c > 1}
 
 
+class _Trie:
+    """Bindings arranged by their guard conjuncts: a shared prefix is tested once.
+
+    Bindings of one action (and of one context's pc) usually start with the same
+    conjuncts, so a state with hundreds of bindings pays for a few tests per branch
+    instead of every guard in full.
+    """
+
+    def __init__(self) -> None:
+        self.here: list[list[str]] = []  # bodies of bindings whose guard ends here
+        self.kids: dict[str, _Trie] = {}
+
+    #: Python allows 20 statically nested blocks; deeper guards are joined with `and`
+    MAX_DEPTH = 12
+
+    def add(self, conj: list[str], body: list[str]) -> None:
+        if len(conj) > self.MAX_DEPTH:
+            conj = conj[:self.MAX_DEPTH - 1] + [" and ".join(conj[self.MAX_DEPTH - 1:])]
+        node = self
+        for c in conj:
+            node = node.kids.setdefault(c, _Trie())
+        node.here.append(body)
+
+    def render(self, ind: str = "") -> list[str]:
+        out: list[str] = []
+        for body in self.here:
+            out += [ind + ln for ln in body]
+        for c, kid in self.kids.items():
+            conds = [c]
+            while not kid.here and len(kid.kids) == 1:  # a chain: one `if ... and ...`
+                (c2, kid), = kid.kids.items()
+                conds.append(c2)
+            out.append(f"{ind}if {' and '.join(conds)}:")
+            out += kid.render(ind + "    ")
+        return out
+
+
 # -- the generated module -----------------------------------------------------------------
 
 @dataclass
@@ -323,13 +360,13 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
     body.append("en = 0")
 
     step_funcs: list[str] = []
+    trie = _Trie()
     for b in system.bindings:
         ir = b.ir
-        em = _Emitter(f"_g{b.id}_", _shared_nodes([ir.guard, *ir.updates.values(),
+        conj = list(ir.guard.args) if ir.guard.op == "and" else [ir.guard]
+        conj_src = [_Emitter("", set()).expr(c) for c in conj if not (c.op == "const" and c.value)]
+        em = _Emitter(f"_u{b.id}_", _shared_nodes([*ir.updates.values(),
                                                     *(c for c, _ in ir.assertions)]))
-        gsrc = em.expr(ir.guard)
-        glines = list(em.lines)
-        em.lines = []
         tight = _intervals_from_guard(ir.guard, dom)
         upd: list[tuple[Any, str, bool]] = []
         for i in sorted(ir.updates):
@@ -354,22 +391,21 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
         delta = " + ".join(d for _, d, _ in upd) if upd else "0"
         checks = [(f, f"u{f.index}") for f, _, chk in upd if chk]
 
-        def emit(tail: list[str], ind: str, report: Any) -> list[str]:
-            code = [ind + ln for ln in glines]
-            code.append(f"{ind}if {gsrc}:")
-            inner = list(ulines)
+        def inner(tail: list[str], report: Any, ulines: list[str] = ulines,
+                  asserts: list = asserts, checks: list = checks) -> list[str]:
+            """What runs once the guard holds: updates, assertions, domain checks, tail."""
+            code = list(ulines)
             for src, msg in asserts:
-                inner.append(f"if not {src}: {report('assert', msg)}")
+                code.append(f"if not {src}: {report('assert', msg)}")
             if checks:
                 cond = " and ".join(f"{f.lo} <= {u} <= {f.hi}" for f, u in checks)
                 names = ", ".join(f.name for f, _ in checks)
-                inner.append(f"if not ({cond}):")
-                inner.append("    " + report("domain", f"value out of the domain of {names}"))
-                inner.append("else:")
-                inner += ["    " + ln for ln in tail]
+                code.append(f"if not ({cond}):")
+                code.append("    " + report("domain", f"value out of the domain of {names}"))
+                code.append("else:")
+                code += ["    " + ln for ln in tail]
             else:
-                inner += tail
-            code += [ind + "    " + ln for ln in inner]
+                code += tail
             return code
 
         tail = ["t = s + " + delta if upd else "t = s"]
@@ -380,14 +416,17 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
         tail += [f"c[{b.id}] += 1", "en = 1", "if t not in seen:",
                  f"    seen_add(t); states_append(t); parents_append(idx); acts_append({b.id})"]
         bid = b.id
-        body += emit(tail, "", lambda kind, msg, bid=bid: f"violation({kind!r}, -1, idx, {bid}, {msg!r})")
+        trie.add(conj_src, inner(tail, lambda kind, msg, bid=bid:
+                                 f"violation({kind!r}, -1, idx, {bid}, {msg!r})"))
         # standalone step function for replay: returns (successor or None, error or None)
         sf = [f"def step_{b.id}(s):", "    err = None"]
         sf += ["    " + _unpack_line(f) for f in fields]
+        sf.append(f"    if {' and '.join(conj_src) or 'True'}:")
         stail = ["t = s + " + delta if upd else "t = s", "return t, err"]
-        sf += emit(stail, "    ", lambda kind, msg: f"err = err or ({kind!r}, {msg!r})")
+        sf += ["        " + ln for ln in inner(stail, lambda kind, msg: f"err = err or ({kind!r}, {msg!r})")]
         sf.append("    return None, err")
         step_funcs += sf + [""]
+    body += trie.render()
 
     body.append("if not en: dead += 1")
     loop += ["        " + ln for ln in body]
