@@ -14,6 +14,7 @@ from ppcheck.spec import Model, SpecError
 #: model modules, in listing order
 MODULES = [
     "ppcheck.models.toys",
+    "ppcheck.models.seed000_refcnt",
 ]
 
 
