@@ -207,14 +207,17 @@ def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
 @cli.command("show")
 @click.argument("trace_file", type=click.Path(dir_okay=False))
 @click.option("--full", is_flag=True, help="Print the full state at every step.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "mermaid", "html"]), default="text",
+              show_default=True)
 def show_cmd(trace_file: str, full: bool, fmt: str) -> None:
     """Render a trace: per step, who ran which action and what changed."""
-    from ppcheck.checks.render import render_json, render_text
+    from ppcheck.checks import render
     from ppcheck.checks.traces import load_trace
 
     tr = load_trace(trace_file)
-    click.echo(render_text(tr, full=full) if fmt == "text" else render_json(tr), nl=False)
+    out = {"text": lambda: render.render_text(tr, full=full), "json": lambda: render.render_json(tr),
+           "mermaid": lambda: render.render_mermaid(tr), "html": lambda: render.render_html(tr)}[fmt]()
+    click.echo(out, nl=False)
 
 
 @cli.command("replay")

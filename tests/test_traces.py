@@ -124,3 +124,13 @@ def test_write_is_atomic(tmp_path, lost_update):
     tr = load_trace(lost_update)
     out = write_trace(tr, tmp_path / "sub" / "x.json")
     assert out.exists() and not list((tmp_path / "sub").glob("*.tmp"))
+
+
+def test_mermaid_and_html_views(lost_update):
+    from ppcheck.checks.render import render_html, render_mermaid
+
+    tr = load_trace(lost_update)
+    mm = render_mermaid(tr)
+    assert mm.startswith("sequenceDiagram") and mm.count("->>S:") == 4 and "x: 0 → 1" in mm
+    page = render_html(tr)
+    assert page.count("<tr>") == 1 + 5 and "write(t=" in page and "no_lost_update" in page
