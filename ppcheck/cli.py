@@ -264,6 +264,22 @@ def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ..
     sys.exit(diff_command(a, b, config, _parse_sets(sets), max_states, out_dir, as_json))
 
 
+@cli.command("export")
+@click.argument("model")
+@click.option("--config", "config", default=None, help="Configuration name (default: the model's first).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a configuration parameter.")
+@click.option("--format", "fmt", type=click.Choice(["promela"]), default="promela", show_default=True)
+def export_cmd(model: str, config: str | None, sets: tuple[str, ...], fmt: str) -> None:
+    """Print MODEL in another tool's language (Promela for SPIN), from the same IR."""
+    from ppcheck.checks.promela import to_promela
+    from ppcheck.models import get_model
+    from ppcheck.spec.model import build
+
+    m = get_model(model)
+    cfg = m.config(config or m.default_configs[0], **_parse_sets(sets))
+    click.echo(to_promela(build(m, cfg)), nl=False)
+
+
 @cli.command("manifest")
 @click.argument("models", nargs=-1)
 @click.option("--update", is_flag=True, help="Record fresh results into the manifest.")
