@@ -14,7 +14,9 @@ from ppcheck.spec import Model, SpecError
 #: model modules, in listing order
 MODULES = [
     "ppcheck.models.toys",
+    "ppcheck.models.mainline",
     "ppcheck.models.seed000_refcnt",
+    "ppcheck.models.seed001_skb_recycle",
 ]
 
 
