@@ -15,7 +15,6 @@ from ppcheck.spec import Model, SpecError
 MODULES = [
     "ppcheck.models.toys",
     "ppcheck.models.mainline",
-    "ppcheck.models.mainline",
     "ppcheck.models.seed000_refcnt",
     "ppcheck.models.seed001_skb_recycle",
 ]
