@@ -1,0 +1,292 @@
+"""Bounded model checking: the IR unrolled k = 0, 1, 2, ... steps from the initial states.
+
+At depth ``k`` every open obligation asks whether its predicate can fail in state
+``k`` of a path from an initial state; depths are tried in order, so the first
+violation found is a shortest one (the explorer's BFS length).  When no path of
+length ``k`` exists at all, every state is reachable within ``k - 1`` steps and all
+open obligations are *proved* (the model terminates).
+
+A Z3 model is decoded into the same JSON :class:`Trace` the explorer writes and then
+replayed by :func:`checks.replay.replay` (the explorer's concrete step function).  A
+trace that does not replay is an :class:`EngineBug`, never a counterexample.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import z3
+
+from ppcheck.spec.model import SOMETIMES, TRANSITION
+
+from .explorer import Concrete
+from .replay import replay
+from .traces import Step, Trace, TraceError
+from .verdict import (
+    ACTION_ASSERTIONS,
+    HOLDS_TO_DEPTH,
+    PROVED,
+    REACHED,
+    UNKNOWN,
+    VACUOUS,
+    VIOLATED,
+)
+from .z3_encode import Encoding, Obligation
+
+ENGINE = "z3-bmc"
+
+
+class EngineBug(RuntimeError):
+    """A Z3 answer that the concrete semantics contradicts: a bug in the Z3 engine."""
+
+
+class Deadline:
+    """A wall-clock budget; ``ms()`` is what is left, for Z3's ``timeout``."""
+
+    def __init__(self, timeout: float | None):
+        self.t0 = time.perf_counter()
+        self.end = None if timeout is None else self.t0 + timeout
+
+    def left(self) -> float | None:
+        return None if self.end is None else self.end - time.perf_counter()
+
+    def expired(self) -> bool:
+        left = self.left()
+        return left is not None and left <= 0
+
+    def ms(self) -> int:
+        left = self.left()
+        return 0 if left is None else max(1, int(left * 1000))  # 0 = no limit for Z3
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+
+def why_unknown(deadline: Deadline, solver: z3.Solver | z3.Fixedpoint) -> str:
+    """Why a check came back unknown: the budget, or Z3's own reason."""
+    try:
+        r = solver.reason_unknown()
+    except z3.Z3Exception:
+        r = ""
+    left = deadline.left()
+    if deadline.expired() or (left is not None and left < 0.1) or r in ("timeout", "canceled"):
+        return "time budget reached"
+    return f"Z3 returned unknown ({r})" if r else "Z3 returned unknown"
+
+
+@dataclass
+class Hit:
+    """An obligation that fails at ``depth``: a replayed trace of it."""
+
+    ob: Obligation
+    trace: Trace
+    depth: int
+
+
+@dataclass
+class DepthResult:
+    hits: list[Hit] = field(default_factory=list)
+    unknown: str = ""  # non-empty: this depth could not be decided (timeout, Z3 unknown)
+    no_path: bool = False  # no path of this length exists: the unrolling is complete
+
+
+class Unrolling:
+    """The init-anchored unrolling ``s_0 .. s_k`` in one incremental solver."""
+
+    def __init__(self, enc: Encoding, engine: str = ENGINE):
+        self.enc = enc
+        self.system = enc.system
+        self.engine = engine
+        self.solver = enc.solver()
+        s0 = enc.state(0)
+        self.solver.add(enc.init(s0), enc.domain(s0))
+        self.k = 0
+        self.concrete = Concrete(self.system)
+
+    def extend(self) -> None:
+        """Add state ``k + 1`` and the transition into it."""
+        enc, k = self.enc, self.k
+        self.solver.add(enc.trans(enc.state(k), enc.state(k + 1), enc.action(k)))
+        self.k = k + 1
+
+    def _check(self, deadline: Deadline, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
+        if deadline.expired():
+            return z3.unknown
+        self.solver.set("timeout", deadline.ms())
+        return self.solver.check(*assumptions)
+
+    def check_depth(self, obs: list[Obligation], deadline: Deadline) -> DepthResult:
+        """Can any of ``obs`` fail in state ``k``?  Decodes and replays every hit."""
+        enc, k = self.enc, self.k
+        out = DepthResult()
+        if k > 0:
+            r = self._check(deadline)
+            if r == z3.unsat:
+                out.no_path = True
+                return out
+            if r == z3.unknown:
+                out.unknown = self._why(deadline, self.solver)
+                return out
+        if not obs:
+            return out
+        sk = enc.state(k)
+        lits = []
+        for i, ob in enumerate(obs):
+            lit = z3.Bool(f"bad#{i}:{ob.name}@{k}", enc.ctx)
+            self.solver.add(lit == z3.Not(enc.at(ob.ok, sk)))
+            lits.append(lit)
+        anyl = z3.Bool(f"bad#any@{k}", enc.ctx)
+        self.solver.add(anyl == z3.Or(lits))
+        r = self._check(deadline, anyl)
+        if r == z3.unsat:
+            return out
+        if r == z3.unknown:
+            out.unknown = self._why(deadline, self.solver)
+            return out
+        model = self.solver.model()
+        pending = []
+        for ob, lit in zip(obs, lits):
+            if z3.is_true(model.eval(lit, model_completion=True)):
+                out.hits.append(Hit(ob, self.trace(model, ob), k))
+            else:
+                pending.append((ob, lit))
+        for ob, lit in pending:
+            r = self._check(deadline, lit)
+            if r == z3.sat:
+                out.hits.append(Hit(ob, self.trace(self.solver.model(), ob), k))
+            elif r == z3.unknown:
+                out.unknown = self._why(deadline, self.solver)
+        return out
+
+    @staticmethod
+    def _why(deadline: Deadline, solver: z3.Solver) -> str:
+        return why_unknown(deadline, solver)
+
+    # -- traces ----------------------------------------------------------------------------
+    def trace(self, model: z3.ModelRef, ob: Obligation) -> Trace:
+        """Decode the path to state ``k`` (plus the failing step), then replay it."""
+        enc, sysm, conc, k = self.enc, self.system, self.concrete, self.k
+        states = [enc.decode_state(model, enc.state(i)) for i in range(k + 1)]
+        acts = [enc.decode_action(model, i) for i in range(k)]
+        steps: list[Step] = [conc.step_record(None, states[0])]
+        for i, a in enumerate(acts):
+            if not 0 <= a < len(sysm.bindings):
+                raise EngineBug(f"step {i + 1}: the Z3 model names binding {a}, which does not exist")
+            steps.append(conc.step_record(sysm.bindings[a], states[i + 1]))
+        last = states[-1]
+        if ob.name == ACTION_ASSERTIONS:
+            for b in sysm.bindings:
+                t, err = conc.step(last, b)
+                if err is not None:
+                    steps.append(conc.step_record(b, t, f"{err[0]}: {err[1]}"))
+                    msg = f"{b.action}: {err[0]}: {err[1]}"
+                    break
+            else:
+                raise EngineBug(f"Z3 claims an action assertion fails after {k} steps, but no binding "
+                                "fails there concretely")
+        elif ob.kind == TRANSITION:
+            for b in sysm.bindings:
+                t, _ = conc.step(last, b)
+                if t is not None and not conc.holds(ob.prop_index, last, t):
+                    steps.append(conc.step_record(b, t))
+                    msg = f"{b.action} breaks {ob.name}"
+                    break
+            else:
+                raise EngineBug(f"Z3 claims {ob.name} fails after {k} steps, but no step breaks it "
+                                "concretely")
+        elif ob.kind == SOMETIMES:
+            msg = f"witness: {ob.name} reached"
+        else:
+            msg = f"{ob.name} does not hold in the last state"
+        tr = Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), self.engine, ob.name,
+                   "always" if ob.name == ACTION_ASSERTIONS else ob.kind, steps, message=msg)
+        try:
+            replay(tr, sysm)
+        except TraceError as e:
+            raise EngineBug(f"the Z3 trace for {ob.name} does not replay: {e}") from None
+        return tr
+
+
+# -- the BMC engine --------------------------------------------------------------------------
+
+#: depth bound when neither a depth nor a time budget is given
+DEFAULT_DEPTH = 30
+
+
+@dataclass
+class Outcome:
+    """One obligation's verdict from a Z3 engine (status names from ``checks.verdict``)."""
+
+    status: str
+    detail: str = ""
+    trace: Trace | None = None
+
+
+@dataclass
+class EngineRun:
+    outcomes: dict[str, Outcome]
+    depth: int  # deepest depth fully checked by BMC / the base case (-1: none)
+    reason: str = ""  # why incomplete, if it is
+
+
+def hit_outcome(h: Hit, how: str = "") -> Outcome:
+    """The verdict for an obligation that BMC shows failing: violated, or reached for a witness."""
+    if h.ob.witness:
+        return Outcome(REACHED, f"first reached at depth {h.trace.length}{how}", h.trace)
+    return Outcome(VIOLATED, h.trace.message + how, h.trace)
+
+
+def bounded_outcome(ob: Obligation, depth: int, why: str) -> Outcome:
+    """An obligation left open after checking every depth up to ``depth``."""
+    if ob.witness:
+        return Outcome(UNKNOWN, f"not reached within {max(depth, 0)} steps; {why}")
+    if depth < 0:
+        return Outcome(UNKNOWN, why)
+    return Outcome(HOLDS_TO_DEPTH, f"no violation within {depth} steps (not a proof); {why}")
+
+
+def complete_outcome(ob: Obligation, depth: int, how: str) -> Outcome:
+    if ob.witness:
+        return Outcome(VACUOUS, f"proved unreachable ({how})")
+    return Outcome(PROVED, how)
+
+
+def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: Deadline) -> EngineRun:
+    """BMC at depths 0, 1, ... up to ``depth`` (or until the deadline)."""
+    if depth is None and deadline.end is None:
+        depth = DEFAULT_DEPTH
+    u = Unrolling(enc, ENGINE)
+    open_ = list(obs)
+    out: dict[str, Outcome] = {}
+    done = -1
+    reason = ""
+    while True:
+        k = u.k
+        r = u.check_depth(open_, deadline)
+        if r.no_path:
+            how = f"no run is longer than {k - 1} steps: every reachable state was checked"
+            for ob in open_:
+                out[ob.name] = complete_outcome(ob, k - 1, how)
+            open_ = []
+            done = k
+            break
+        for h in r.hits:
+            out[h.ob.name] = hit_outcome(h)
+        hit = {h.ob.name for h in r.hits}
+        open_ = [ob for ob in open_ if ob.name not in hit]
+        if r.unknown:
+            reason = f"depth {k}: {r.unknown}"
+            break
+        done = k
+        if not open_ or (depth is not None and k >= depth):
+            if open_:
+                reason = f"bounded: checked to depth {k}"
+            break
+        if deadline.expired():
+            reason = f"depth {k + 1}: time budget reached"
+            break
+        u.extend()
+    for ob in open_:
+        out[ob.name] = bounded_outcome(ob, done, reason)
+    return EngineRun(out, done, reason)

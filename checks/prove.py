@@ -1,0 +1,101 @@
+"""The Z3 engines' one entry point: ``prove(system, engine, depth, timeout)``.
+
+``engine`` is ``bmc`` (bounded model checking: violations, shortest first; *holds to
+depth k* otherwise), ``kind`` (k-induction with lemmas: *proved*, or violated in the
+base case) or ``chc`` (Spacer: unbounded proofs).  The verdict is the explorer's
+:class:`RunResult`, with its statuses and exit codes: *proved* and *violated* are
+definite; *holds-to-depth* and *unknown* make the run incomplete (exit 3), never
+proved.  Every violation's trace has been replayed by the explorer's step function;
+one that does not replay is reported as an engine bug (status unknown, exit 3), never
+as a counterexample.
+
+Progress properties (``leads_to``) are not state predicates and are left to the
+explorer; they are listed in ``RunResult.bound`` as unchecked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ppcheck.spec.model import LEADS_TO, System
+
+from .bmc import Deadline, EngineBug, EngineRun, Outcome, run_bmc
+from .chc import run_chc
+from .explorer import peak_rss
+from .kinduction import run_kinduction
+from .traces import default_name, write_trace
+from .verdict import (
+    PROVED,
+    REACHED,
+    UNKNOWN,
+    VACUOUS,
+    VIOLATED,
+    PropertyResult,
+    RunResult,
+)
+from .z3_encode import Encoding
+
+ENGINES = ("bmc", "kind", "chc")
+_DEFINITE = (PROVED, VIOLATED, REACHED, VACUOUS)
+
+
+def prove(system: System, engine: str = "kind", depth: int | None = None, timeout: float | None = None,
+          out_dir: str | Path | None = None, properties: list[str] | None = None) -> RunResult:
+    """Check ``system``'s safety properties with one Z3 engine.
+
+    ``depth`` bounds BMC's depth or k-induction's k (default 30 when there is no
+    ``timeout`` either); ``timeout`` is the wall-clock budget for the whole run.
+    ``properties`` limits the check to those names (``action_assertions`` included).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown Z3 engine {engine!r} (expected one of {', '.join(ENGINES)})")
+    deadline = Deadline(timeout)
+    only = set(properties) if properties is not None else None
+    enc = Encoding(system)
+    obs = enc.obligations(only)
+    name = f"z3-{engine}"
+    try:
+        if engine == "bmc":
+            er = run_bmc(enc, obs, depth, deadline)
+        elif engine == "kind":
+            er = run_kinduction(enc, obs, depth, deadline)
+        else:
+            er = run_chc(enc, obs, deadline)
+    except EngineBug as e:
+        er = EngineRun({ob.name: Outcome(UNKNOWN, f"ENGINE BUG: {e}") for ob in obs}, -1,
+                       f"engine bug: {e}")
+    results: list[PropertyResult] = []
+    for ob in obs:
+        o = er.outcomes[ob.name]
+        pr = PropertyResult(ob.name, ob.kind, o.status, o.detail, engine=name)
+        if o.trace is not None:
+            pr.trace_length = o.trace.length
+            if o.status == VIOLATED and out_dir is not None:
+                p = write_trace(o.trace, Path(out_dir) / default_name(
+                    system.name, system.config.name, ob.name))
+                pr.trace_file = str(p)
+        results.append(pr)
+    skipped = [p.name for p in system.properties if p.kind == LEADS_TO
+               and (only is None or p.name in only)]
+    for p in system.properties:  # named explicitly but not a safety property
+        if only is not None and p.kind == LEADS_TO and p.name in only:
+            results.append(PropertyResult(p.name, p.kind, UNKNOWN,
+                                          "progress properties are checked by the explorer only",
+                                          engine=name))
+    complete = all(r.status in _DEFINITE for r in results)
+    bound = []
+    if depth is not None:
+        bound.append(f"depth={depth}")
+    if timeout is not None:
+        bound.append(f"timeout={timeout:g}s")
+    if skipped and only is None:
+        bound.append("leads_to not checked: " + ", ".join(skipped))
+    reason = "" if complete else (er.reason or "some properties are only bounded or unknown")
+    return RunResult(
+        model=system.name, config=system.config.name, engine=name, complete=complete,
+        reason=reason, depth=max(er.depth, 0), seconds=deadline.elapsed(), peak_memory=peak_rss(),
+        bound=", ".join(bound) or "none", fingerprint=system.fingerprint, results=results,
+        coverage={}, params=dict(system.config.params))
+
+
+__all__ = ["ENGINES", "prove"]
