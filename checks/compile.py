@@ -117,6 +117,7 @@ class _Emitter:
         self.prefix = prefix
         self.shared = shared
         self.names: dict[int, str] = {}
+        self.by_src: dict[str, str] = {}  # structurally equal subtrees share one temporary
         self.lines: list[str] = []
         self.n = 0
 
@@ -143,15 +144,21 @@ class _Emitter:
         elif op == "not":
             src = f"(not {a[0]})"
         elif op == "ite":
-            src = f"({a[1]} if {a[0]} else {a[2]})"
+            if a[1] == "1" and a[2] == "0":  # a boolean counted as 0/1: Python bools add as ints
+                src = a[0]
+            else:
+                src = f"({a[1]} if {a[0]} else {a[2]})"
         elif op in ("min", "max"):
             src = f"{op}({a[0]}, {a[1]})"
         else:  # pragma: no cover - OPS is closed
             raise ValueError(op)
-        if k in self.shared and op not in ("and", "or", "ite"):
-            name = f"{self.prefix}{self.n}"
-            self.n += 1
-            self.lines.append(f"{name} = {src}")
+        if k in self.shared:
+            name = self.by_src.get(src)
+            if name is None:
+                name = f"{self.prefix}{self.n}"
+                self.n += 1
+                self.lines.append(f"{name} = {src}")
+                self.by_src[src] = name
             self.names[k] = name
             return name
         return src
@@ -247,38 +254,42 @@ def _canon_source(system: System) -> list[str]:
         mask = (1 << a.stride) - 1
         whole = ((1 << (a.stride * n)) - 1) << a.base
         refs = [f for f in lay.fields if f.ref_target == name]
-        body.append("e = [" + ", ".join(
-            f"(t >> {a.base + i * a.stride}) & {mask}" for i in range(n)) + "]")
+        # fast path: records already strictly increasing means this array is canonical
+        body += [f"e{i} = (t >> {a.base + i * a.stride}) & {mask}" for i in range(n)]
+        body.append("if not (" + " < ".join(f"e{i}" for i in range(n)) + "):")
+        slow: list[str] = ["e = [" + ", ".join(f"e{i}" for i in range(n)) + "]"]
         if not refs:
-            body.append("e.sort()")
-            body.append(f"t = (t & ~{whole}) | " + " | ".join(
+            slow.append("e.sort()")
+            slow.append(f"t = (t & ~{whole}) | " + " | ".join(
                 f"(e[{i}] << {a.base + i * a.stride})" for i in range(n)))
+            body += ["    " + ln for ln in slow]
             continue
         # tie-break equal records by which fields outside the array point at them, so
         # that states of one orbit get one representative (exact when no Ref lives
         # inside the array itself)
         outside = [f for f in refs if not any(f.index in fi for fi in a.field_indices)]
         if outside:
-            body.append(f"k = [0] * {n}")
+            slow.append(f"k = [0] * {n}")
             for j, f in enumerate(outside):
                 m = (1 << f.width) - 1
-                body.append(f"v = ((t >> {f.offset}) & {m}) + {f.lo}")
-                body.append(f"if v >= 0: k[v] |= {1 << j}")
-            body.append(f"key = [(e[i] << {len(outside)}) | k[i] for i in range({n})]")
+                slow.append(f"v = ((t >> {f.offset}) & {m}) + {f.lo}")
+                slow.append(f"if v >= 0: k[v] |= {1 << j}")
+            slow.append(f"key = [(e[i] << {len(outside)}) | k[i] for i in range({n})]")
         else:
-            body.append("key = e")
-        body.append(f"o = sorted(range({n}), key=key.__getitem__)")
-        body.append(f"if o != {list(range(n))}:")
-        body.append(f"    t = (t & ~{whole}) | " + " | ".join(
+            slow.append("key = e")
+        slow.append(f"o = sorted(range({n}), key=key.__getitem__)")
+        slow.append(f"if o != {list(range(n))}:")
+        slow.append(f"    t = (t & ~{whole}) | " + " | ".join(
             f"(e[o[{i}]] << {a.base + i * a.stride})" for i in range(n)))
-        body.append(f"    p = [0] * {n}")
-        body.append("    for i, j in enumerate(o): p[j] = i")
+        slow.append(f"    p = [0] * {n}")
+        slow.append("    for i, j in enumerate(o): p[j] = i")
         for f in refs:
             m = (1 << f.width) - 1
             # stored value is v - lo (lo = -1 for optional refs): remap v >= 0 only
-            body.append(f"    v = ((t >> {f.offset}) & {m}) + {f.lo}")
-            body.append("    if v >= 0:")
-            body.append(f"        t += (p[v] - v) << {f.offset}")
+            slow.append(f"    v = ((t >> {f.offset}) & {m}) + {f.lo}")
+            slow.append("    if v >= 0:")
+            slow.append(f"        t += (p[v] - v) << {f.offset}")
+        body += ["    " + ln for ln in slow]
     if not body:
         body = ["pass"]
     lines += ["    " + b for b in body] + ["    return t"]
@@ -347,6 +358,8 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
     body: list[str] = ["s = states[idx]"]
     body += [_unpack_line(fields[i]) for i in used]
     for k in kinds[ALWAYS]:
+        # per property, shared only by identity: hoisting eagerly defeats `and`/`or`
+        # short-circuiting, which is what makes most invariant checks cheap
         em = _Emitter(f"_a{k}_", _shared_nodes([system.properties[k].expr]))
         src = em.expr(system.properties[k].expr)
         body += em.lines

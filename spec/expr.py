@@ -278,6 +278,8 @@ def mk(op: str, *raw: object) -> Expr:
             return t
     if op in ("add", "sub") and args[1].op == "const" and args[1].value == 0:
         return args[0]
+    if op == "add" and args[0].op == "const" and args[0].value == 0:
+        return args[1]
     return Expr(op, tuple(args), sort)
 
 
