@@ -101,7 +101,6 @@ class IncrementLock(Increment):
 
     name = "increment_lock"
     State = LockState
-    default = True
 
     @action(t="threads", who="t")
     def read(self, s, t):
