@@ -17,6 +17,7 @@ MODULES = [
     "ppcheck.models.mainline",
     "ppcheck.models.seed000_refcnt",
     "ppcheck.models.seed001_skb_recycle",
+    "ppcheck.models.seed003_frag",
 ]
 
 
