@@ -101,6 +101,7 @@ class Explorer:
         stop_at_first: bool = False,
         properties: list[str] | None = None,
         chunk: int = 4096,
+        max_depth: int | None = None,
     ):
         self.system = system
         self.symmetry = symmetry and bool(system.symmetric_arrays)
@@ -112,6 +113,11 @@ class Explorer:
         self.stop_at_first = stop_at_first
         self.only = set(properties) if properties is not None else None
         self.chunk = chunk
+        self.max_depth = max_depth
+        if properties is not None:
+            for name in properties:
+                if name != ACTION_ASSERTIONS:
+                    system.property(name)  # raises SpecError naming an unknown property
         self.traces: dict[str, Trace] = {}
         self.trace_files: dict[str, str] = {}
         self.states: list[int] = []
@@ -187,6 +193,9 @@ class Explorer:
         try:
             while head < len(states):
                 if head >= level_end:
+                    if self.max_depth is not None and depth >= self.max_depth:
+                        complete, reason = False, f"depth bound of {self.max_depth} reached"
+                        break
                     depth += 1
                     level_end = len(states)
                 hi = min(level_end, head + self.chunk)
@@ -262,8 +271,10 @@ class Explorer:
             model=sysm.name, config=sysm.config.name, engine=ENGINE, complete=complete,
             reason=reason, states=len(states), transitions=sum(cov), depth=depth,
             seconds=elapsed, peak_memory=peak_rss(), symmetry=self.symmetry,
-            bound=("none" if self.max_states is None else f"max_states={self.max_states}")
-            + ("" if self.timeout is None else f", timeout={self.timeout:g}s"),
+            bound=", ".join(b for b in (
+                "" if self.max_states is None else f"max_states={self.max_states}",
+                "" if self.timeout is None else f"timeout={self.timeout:g}s",
+                "" if self.max_depth is None else f"max_depth={self.max_depth}") if b) or "none",
             deadlocks=dead, fingerprint=sysm.fingerprint, results=results, coverage=coverage,
             params=dict(sysm.config.params))
 

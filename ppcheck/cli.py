@@ -135,6 +135,8 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a configuration parameter.")
 @click.option("--max-states", type=click.IntRange(min=1), help="State budget (incomplete when reached).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Time budget (s) per run.")
+@click.option("--max-depth", type=click.IntRange(min=0), help="Depth bound (incomplete when reached).")
+@click.option("--property", "props", multiple=True, help="Check only this property (repeatable).")
 @click.option("--no-symmetry", is_flag=True, help="Disable symmetry reduction.")
 @click.option("--engine", type=click.Choice(["explorer", "z3"]), default="explorer", show_default=True)
 @click.option("--depth", type=click.IntRange(min=0), help="Depth bound for --engine z3 (BMC).")
@@ -144,8 +146,9 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable verdicts on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], max_states: int | None,
-              timeout: float | None, no_symmetry: bool, engine: str, depth: int | None, first: bool,
-              out_dir: str, as_json: bool, quiet: bool) -> None:
+              timeout: float | None, max_depth: int | None, props: tuple[str, ...], no_symmetry: bool,
+              engine: str, depth: int | None, first: bool, out_dir: str, as_json: bool,
+              quiet: bool) -> None:
     """Check MODELS (default: the default models) in their configurations."""
     from ppcheck.checks.explorer import Explorer, stderr_progress
     from ppcheck.spec.model import build
@@ -165,7 +168,8 @@ def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
                 print(f"checking {m.name} / {cfg.name} ...", file=sys.stderr, flush=True)
             run = Explorer(system, symmetry=not no_symmetry, max_states=max_states, timeout=timeout,
                            progress=None if quiet else stderr_progress, out_dir=out_dir,
-                           stop_at_first=first).run()
+                           stop_at_first=first, max_depth=max_depth,
+                           properties=list(props) if props else None).run()
         runs.append(run)
         if not as_json:
             _print_run(run, con)
@@ -262,6 +266,34 @@ def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ..
 
     a, b = get_model(model_a), get_model(model_b)
     sys.exit(diff_command(a, b, config, _parse_sets(sets), max_states, out_dir, as_json))
+
+
+@cli.command("simulate")
+@click.argument("model")
+@click.option("--config", "config", default=None, help="Configuration name (default: the model's first).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a configuration parameter.")
+@click.option("--walks", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True, help="Steps per walk.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Time budget (s).")
+@click.option("--out", "out_dir", default="counterexamples", show_default=True,
+              type=click.Path(file_okay=False), help="Where counterexample traces are written.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable verdicts on stdout.")
+def simulate_cmd(model: str, config: str | None, sets: tuple[str, ...], walks: int, steps: int, seed: int,
+                 timeout: float | None, out_dir: str, as_json: bool) -> None:
+    """Random walks through MODEL: finds bugs in spaces too big to explore, proves nothing."""
+    from ppcheck.checks.simulate import simulate
+    from ppcheck.models import get_model
+    from ppcheck.spec.model import build
+
+    m = get_model(model)
+    cfg = m.config(config or m.default_configs[0], **_parse_sets(sets))
+    run = simulate(build(m, cfg), walks=walks, steps=steps, seed=seed, timeout=timeout, out_dir=out_dir)
+    if as_json:
+        click.echo(json.dumps([run.to_json()], indent=1))
+    else:
+        _print_run(run, _console())
+    sys.exit(combine_exit([run]))
 
 
 @cli.command("export")

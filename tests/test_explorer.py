@@ -132,3 +132,34 @@ def test_generated_source_is_compiled_python():
     ex = Explorer(build(Counters))
     ex.run()
     assert "def expand(lo, hi):" in ex.compiled.source
+
+
+def test_depth_bound_is_incomplete_and_checks_up_to_it():
+    run = Explorer(build(Counters), max_depth=3).run()
+    assert not run.complete and "depth bound of 3" in run.reason
+    # counters n=3: states within 3 steps of 000 = C(3+3, 3) = 20 checked; their successors stored
+    assert run.depth == 3 and _verdicts(run)["in_range"] == "unknown"
+    run = Explorer(build(Increment), max_depth=4).run()
+    assert _verdicts(run)["no_lost_update"] == "violated"
+
+
+def test_only_named_properties():
+    run = Explorer(build(Increment), properties=["x_never_decreases"]).run()
+    assert [r.name for r in run.results] == ["action_assertions", "x_never_decreases"]
+    with pytest.raises(Exception, match="no property 'nope'"):
+        Explorer(build(Increment), properties=["nope"])
+
+
+def test_simulation_finds_the_lost_update_and_proves_nothing(tmp_path):
+    from ppcheck.checks.replay import replay
+    from ppcheck.checks.simulate import simulate
+    from ppcheck.checks.traces import load_trace
+
+    run = simulate(build(Increment), walks=50, seed=1, out_dir=tmp_path)
+    v = _verdicts(run)
+    assert v["no_lost_update"] == "violated" and v["x_never_decreases"] == "unknown"
+    assert not run.complete and run.exit_code == 1
+    tr = load_trace(tmp_path / "increment-default-no_lost_update-simulation.json")
+    assert replay(tr).steps == tr.length
+    ok = simulate(build(IncrementLock), walks=50, seed=1)
+    assert _verdicts(ok)["no_lost_update"] == "unknown" and ok.exit_code == 3
