@@ -64,9 +64,11 @@ def _print_run(run: RunResult, console: Any) -> None:
     console.print(
         f"[bold]{run.model}[/bold] / {run.config} ({params})  engine {run.engine}, "
         f"symmetry {'on' if run.symmetry else 'off'}, bound {run.bound or 'none'}")
+    counts = (f"{run.states:,} states, {run.transitions:,} transitions, " if not run.engine.startswith("z3")
+              else "")
     console.print(
-        f"  {run.states:,} states, {run.transitions:,} transitions, depth {run.depth}, "
-        f"{run.seconds:.2f}s, peak memory {run.peak_memory / 2**20:.0f} MiB, {status}")
+        f"  {counts}depth {run.depth}, {run.seconds:.2f}s, peak memory {run.peak_memory / 2**20:.0f} MiB, "
+        f"{status}")
     if run.symmetry_note:
         console.print(f"  [yellow]{run.symmetry_note}[/yellow]")
     t = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2))
