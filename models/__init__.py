@@ -18,6 +18,7 @@ MODULES = [
     "ppcheck.models.seed000_refcnt",
     "ppcheck.models.seed001_skb_recycle",
     "ppcheck.models.seed003_frag",
+    "ppcheck.models.seed004_napi_local",
 ]
 
 
