@@ -53,6 +53,7 @@ from ppcheck.spec.pagepool import (
     in_softirq,
     inflight,
     referenced,
+    skb_pp_refs,
     skb_refs,
 )
 
@@ -101,6 +102,9 @@ class Mainline(PagePoolInvariants, Model):
     configs = {
         # the free path, NAPI migration, destroy with pages in flight, stack page references
         "base": _cfg(max_page_refs=1),
+        # the skb path: napi_build_skb, skb_clone, pskb_expand_head, skb_try_coalesce, kfree_skb
+        "skb": _cfg(skbs=2, pages=1, counter_bits=2,
+                    contexts=("softirq@0", "user@1", "control@1", "worker@0")),
         # page_pool_alloc_frag()/page_pool_drain_frag() racing frag users, free_frag at destroy
         "frag": _cfg(frag=True, frags_per_page=2, counter_bits=2, pages=1, max_page_refs=1,
                      contexts=("softirq@0", "user@1", "control@1", "worker@0")),
@@ -110,13 +114,17 @@ class Mainline(PagePoolInvariants, Model):
         # PREEMPT_RT: softirqs are preemptible; page_pool_napi_local() always says no
         "rt": _cfg(max_page_refs=1, preempt_rt=True,
                    contexts=("softirq@0", "process@0", "softirq@1", "control@1", "worker@0")),
-        # benchmarks
+        # a larger skb scope (not in the default set)
+        "skb2": _cfg(skbs=2, pages=2, contexts=("softirq@0", "user@1", "control@1", "worker@0")),
+        # benchmarks: >= 4 pages and 3 concurrent contexts
+        "bench": _cfg(pages=4, counter_bits=4, destroy=False,
+                      contexts=("softirq@0", "user@1", "process@0")),
         "bench4": _cfg(pages=4, cache_size=2, ring_size=2, refill=2, counter_bits=4,
                        max_page_refs=1, destroy=False, contexts=("softirq@0", "user@1", "user@1")),
-        "bench5": _cfg(pages=5, cache_size=2, ring_size=2, refill=2, counter_bits=4,
-                       max_page_refs=1, destroy=False, contexts=("softirq@0", "user@1", "user@1")),
+        "bench5": _cfg(pages=5, counter_bits=4, destroy=False,
+                       contexts=("softirq@0", "user@1", "process@0")),
     }
-    default_configs = ("base", "frag", "process", "rt")
+    default_configs = ("base", "frag", "skb", "process", "rt")
 
     def __init__(self, cfg: Any):
         super().__init__(cfg)
@@ -623,6 +631,161 @@ class Mainline(PagePoolInvariants, Model):
         self.put_page(s, p)
         self.finish(ctx)
 
+    # -- the skb path -------------------------------------------------------------------------
+    def skb_ok(self) -> None:
+        require(const(int(self.cfg.skbs) > 0))
+
+    @action(c="ctxs", p="pages", k="skbs", j="shinfos", who="c")
+    def napi_build_skb(self, s, c, p, k, j):
+        """The poll builds an skb around an RX page (napi_build_skb) and marks it for recycling
+        (skb_mark_for_recycle: ``pp_recycle = 1``); the page's pp reference moves to the skb's
+        shared info (``dataref = 1``)."""
+        self.skb_ok()
+        ctx = s.ctxs[c]
+        require(const(self.is_role(c, Role.NAPI)))
+        require(ctx.in_poll & (ctx.pc == PC.READY) & self.can_run(s, c))
+        pg, skb, sh = s.pages[p], s.skbs[k], s.shinfos[j]
+        require((pg.loc == Loc.RX) & ~skb.live & (sh.dataref == 0) & (sh.page == Ref.NONE)
+                & (sh.page2 == Ref.NONE) & all_(c2.sh != j for c2 in s.ctxs))
+        pg.loc = Loc.USERS
+        skb.live = True
+        skb.sh = j
+        skb.pp_recycle = True
+        skb.cloned = False
+        sh.dataref = 1
+        sh.page = p
+        sh.pp_kind = True
+
+    @action(k="skbs", m="skbs", j="shinfos", who="stack")
+    def skb_clone(self, s, k, m, j):
+        """skb_clone(): the clone ``m`` shares ``k``'s data (``dataref++``), copies
+        ``pp_recycle``, and both are marked ``cloned``."""
+        self.skb_ok()
+        require(const(k != m))
+        a, b, sh = s.skbs[k], s.skbs[m], s.shinfos[j]
+        require(a.live & ~b.live & (a.sh == j))
+        b.live = True
+        b.sh = j
+        b.pp_recycle = a.pp_recycle
+        a.cloned = True
+        b.cloned = True
+        sh.dataref = sh.dataref + 1
+
+    @action(k="skbs", j="shinfos", n="shinfos", who="stack")
+    def pskb_expand_head(self, s, k, j, n):
+        """pskb_expand_head() on a cloned skb (skb_cloned(): ``cloned`` and ``dataref != 1``):
+        the new shared info takes a *page* reference on every frag (skb_frag_ref -> get_page),
+        then skb_release_data() drops the old data without being its last user, which clears
+        ``pp_recycle`` (commit 2cc3aeb5eccc): the expanded skb's frags are page references."""
+        self.skb_ok()
+        require(const(j != n))
+        skb, old, new = s.skbs[k], s.shinfos[j], s.shinfos[n]
+        require(skb.live & skb.cloned & (skb.sh == j) & (old.dataref > 1) & (new.dataref == 0)
+                & (new.page == Ref.NONE) & (new.page2 == Ref.NONE)
+                & all_(c2.sh != n for c2 in s.ctxs))
+        for i, pg in enumerate(s.pages):
+            refs = ite(old.page == i, 1, 0) + ite(old.page2 == i, 1, 0)
+            pg.refcnt = pg.refcnt + refs
+        new.dataref = 1
+        new.page = old.page
+        new.pp_kind = False
+        new.page2 = old.page2
+        new.pp_kind2 = False
+        old.dataref = old.dataref - 1
+        skb.sh = n
+        skb.cloned = False
+        skb.pp_recycle = False
+
+    @action(k="skbs", m="skbs", j="shinfos", n="shinfos", who="stack")
+    def skb_try_coalesce(self, s, k, m, j, n):
+        """skb_try_coalesce(to=k, from=m): refuses when ``to->pp_recycle != from->pp_recycle``;
+        otherwise ``from``'s frag joins ``to``.  If ``from`` is cloned its frag gets a new
+        reference, a pp one when ``from->pp_recycle`` and the page is a pp page
+        (skb_pp_frag_ref), else a page one; if not, the reference itself moves."""
+        self.skb_ok()
+        require(const(k != m and j != n))
+        to, frm, sht, shf = s.skbs[k], s.skbs[m], s.shinfos[j], s.shinfos[n]
+        require(to.live & frm.live & (to.sh == j) & (frm.sh == n))
+        require(to.pp_recycle == frm.pp_recycle)
+        require((sht.page2 == Ref.NONE) & (shf.page != Ref.NONE) & (shf.page2 == Ref.NONE))
+        require(~to.cloned | (sht.dataref == 1))  # skb_cloned(to): the caller unclones first
+        shared = frm.cloned & (shf.dataref > 1)
+        for i, pg in enumerate(s.pages):
+            mine = shf.page == i
+            pp_ref = frm.pp_recycle & pg.magic
+            with when(mine & shared & pp_ref):
+                pg.pp_ref = pg.pp_ref + 1
+            with when(mine & shared & ~pp_ref):
+                pg.refcnt = pg.refcnt + 1
+            with when(mine):
+                sht.pp_kind2 = ite(shared, pp_ref, shf.pp_kind)
+        sht.page2 = shf.page
+        with when(~shared):
+            shf.page = Ref.NONE
+            shf.pp_kind = False
+
+    @action(c="ctxs", k="skbs", j="shinfos", who="c")
+    def kfree_skb(self, s, c, k, j):
+        """kfree_skb()/consume_skb() -> skb_release_data(): skb_data_unref() (a cloned skb that
+        is not the last ``dataref`` holder only drops its dataref), otherwise release every frag
+        with ``skb->pp_recycle`` deciding the path (skb_page_unref)."""
+        self.skb_ok()
+        ctx = s.ctxs[c]
+        require(const(self.is_role(c, Role.NAPI, Role.USER)))
+        require((ctx.pc == PC.READY) & (ctx.sh == Ref.NONE) & self.can_run(s, c))
+        skb, sh = s.skbs[k], s.shinfos[j]
+        require(skb.live & (skb.sh == j))
+        last = ~skb.cloned | (sh.dataref == 1)
+        recycle = skb.pp_recycle
+        skb.live = False
+        skb.sh = Ref.NONE
+        skb.cloned = False
+        skb.pp_recycle = False
+        with when(~last):
+            sh.dataref = sh.dataref - 1
+        with when(last):
+            ctx.sh = j
+            ctx.recycle = recycle
+
+    @action(c="ctxs", j="shinfos", p="pages", second=bool, who="c")
+    def skb_page_unref(self, s, c, j, p, second):
+        """skb_release_data() releases one frag: skb_page_unref(netmem, pp_recycle):
+        napi_pp_put_page() (the pp path, if the page carries pp_magic) or put_page()."""
+        self.skb_ok()
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.READY) & (ctx.sh == j) & self.can_run(s, c))
+        sh, pg = s.shinfos[j], s.pages[p]
+        slot_page = sh.page2 if second else sh.page
+        kind = sh.pp_kind2 if second else sh.pp_kind
+        require(slot_page == p)
+        if second:
+            require(sh.page == Ref.NONE)
+            sh.page2 = Ref.NONE
+            sh.pp_kind2 = False
+        else:
+            sh.page = Ref.NONE
+            sh.pp_kind = False
+        pp_path = ctx.recycle & pg.magic
+        with when(pp_path != kind):
+            s.ghost.kind_mismatch = True
+        with when(pp_path):
+            self.start_unref(s, c, p, 1, After.PUT)
+        with when(~pp_path):
+            self.put_page(s, p)
+
+    @action(c="ctxs", j="shinfos", who="c")
+    def skb_free_head(self, s, c, j):
+        """skb_release_data() has released every frag: the shared info is free
+        (``pp_recycle`` is cleared on the way out)."""
+        self.skb_ok()
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.READY) & (ctx.sh == j) & self.can_run(s, c))
+        sh = s.shinfos[j]
+        require((sh.page == Ref.NONE) & (sh.page2 == Ref.NONE))
+        sh.dataref = 0
+        ctx.sh = Ref.NONE
+        ctx.recycle = False
+
     # -- stack users holding page references --------------------------------------------------
     @action(p="pages", who="stack")
     def get_page(self, s, p):
@@ -833,7 +996,7 @@ class Mainline(PagePoolInvariants, Model):
             held = sum_([p.pp_holders,
                          sum_(ite((c.page == i) & ((c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)),
                                   c.nr, 0) for c in s.ctxs),
-                         count((sh.dataref > 0) & (sh.page == i) & sh.pp_kind for sh in s.shinfos),
+                         skb_pp_refs(s, i),
                          ite((p.loc == Loc.FRAG) & ~draining, self.bias - s.pool.frag_users, 0)])
             conds.append(implies(p.magic & ((p.loc == Loc.USERS) | (p.loc == Loc.FRAG)),
                                  p.pp_ref == held))

@@ -48,6 +48,7 @@ from ppcheck.spec import (
     implies,
     serial_distance,
     sometimes,
+    sum_,
 )
 
 # -- enums ------------------------------------------------------------------------------------
@@ -155,11 +156,11 @@ def bias(cfg: Any) -> int:
 
 
 def _pp_max(cfg: Any) -> int:
-    return bias(cfg) + int(cfg.skbs) + 1
+    return bias(cfg) + 2 * int(cfg.skbs) + 1
 
 
 def _ref_max(cfg: Any) -> int:
-    return 1 + int(cfg.max_page_refs) + int(cfg.skbs)
+    return 1 + int(cfg.max_page_refs) + 2 * int(cfg.skbs)
 
 
 class Page(Record):
@@ -238,7 +239,9 @@ class Ctx(Record):
     """An execution context.  ``cpu``, ``kind`` and ``role`` are fixed by the configuration;
     ``pc``/``page``/``nr``/``direct``/``after`` are the locals of the free path;
     ``in_poll`` is true inside a NAPI poll; ``stage``/``flag`` drive the control path and
-    the release worker (``flag``: the inflight count read was 0)."""
+    the release worker (``flag``: the inflight count read was 0); ``sh``/``recycle`` are the
+    locals of skb_release_data() (the shinfo whose frags are being released, and the
+    ``skb->pp_recycle`` of the skb that released it)."""
 
     cpu = Int(0, lambda c: int(c.cpus) - 1)
     kind = Enum(Kind)
@@ -251,16 +254,21 @@ class Ctx(Record):
     in_poll = Bool()
     stage = Enum(Stage)
     flag = Bool()
+    sh = Ref("shinfos")
+    recycle = Bool()
 
 
 class Shinfo(Record):
-    """``struct skb_shared_info`` with one page frag: ``dataref`` (the skbs sharing it),
-    ``page`` (the frag's page) and ``pp_kind`` (ghost: the frag holds a pp reference, as
-    opposed to a page reference taken by get_page/skb_frag_ref)."""
+    """``struct skb_shared_info`` with up to two page frags: ``dataref`` (the skbs sharing it),
+    ``page``/``page2`` (the frags' pages: the head frag of napi_build_skb() and one frag added
+    by skb_try_coalesce()) and ``pp_kind``/``pp_kind2`` (ghost: the frag holds a pp reference,
+    as opposed to a page reference taken by get_page()/skb_frag_ref())."""
 
     dataref = Int(0, "skbs")
     page = Ref("pages")
     pp_kind = Bool()
+    page2 = Ref("pages")
+    pp_kind2 = Bool()
 
 
 class Skb(Record):
@@ -350,7 +358,14 @@ def in_unref(s: Any, p: int) -> Expr:
 
 def skb_refs(s: Any, p: int) -> Expr:
     """skb_shared_info frags referencing page ``p``."""
-    return count((sh.dataref > 0) & (sh.page == p) for sh in s.shinfos)
+    return sum_([count((sh.dataref > 0) & (sh.page == p) for sh in s.shinfos),
+                 count((sh.dataref > 0) & (sh.page2 == p) for sh in s.shinfos)])
+
+
+def skb_pp_refs(s: Any, p: int) -> Expr:
+    """skb_shared_info frags holding a pp reference on page ``p``."""
+    return sum_([count((sh.dataref > 0) & (sh.page == p) & sh.pp_kind for sh in s.shinfos),
+                 count((sh.dataref > 0) & (sh.page2 == p) & sh.pp_kind2 for sh in s.shinfos)])
 
 
 def referenced(s: Any, p: int) -> Expr:
@@ -512,7 +527,7 @@ class PagePoolInvariants:
     def release_for_extra_page_ref(self, s):
         """__page_pool_put_page() finds page_ref_count() != 1 and releases the page from the pool
         (recycle_stats.released_refcnt)."""
-        return any_(any_((c.pc == PC.RETURN) & (c.page == i) & (p.page_holders > 0)
+        return any_(any_((c.pc == PC.RETURN) & (c.page == i) & (p.refcnt > 1)
                          for i, p in enumerate(s.pages)) for c in s.ctxs)
 
     @sometimes
