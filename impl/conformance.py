@@ -111,3 +111,123 @@ class SpecChecker:
 
     def invariants_violated(self, s: int) -> list[str]:
         return [name for i, name in self.invariants if not self.conc.holds(i, s)]
+
+
+# ---------------------------------------------------------------------------------------
+# the harness: a World stepped in lock-step with the spec
+# ---------------------------------------------------------------------------------------
+
+#: label argument names -> spec action parameter names
+ARG_NAMES = {"page": "p", "skb": "k"}
+
+
+def spec_args(system: System, label: Step, ctx: int | None) -> tuple[str | None, dict[str, Any]]:
+    """The spec action and (known) arguments a step label claims."""
+    if label.arg("stutter"):
+        return None, {}
+    params: set[str] = set()
+    for d in system.model.action_defs():
+        if d.name == label.action:
+            params = set(d.params)
+    args: dict[str, Any] = {}
+    for k, v in label.args:
+        name = ARG_NAMES.get(k, k)
+        if name in params and name != "dest":
+            args[name] = -1 if v is None else v
+    if ctx is not None and "c" in params:
+        args["c"] = ctx
+    return label.action, args
+
+
+class Conformance:
+    """A :class:`~ppcheck.impl.world.World` and the spec state it abstracts to.
+
+    Every step taken through :meth:`step`, :meth:`start` or :meth:`event` is checked:
+    it must be a transition of the spec action its label claims (or a declared
+    stutter), and with ``invariants`` the spec's ``always`` properties must hold on the
+    new abstract state.  A failed check raises :class:`NonConformance`.
+    """
+
+    def __init__(self, system: System, sw: Any = None, invariants: bool = True,
+                 checker: SpecChecker | None = None):
+        from .abstraction import abstract
+        from .switches import MAINLINE
+        from .world import World
+
+        self.system = system
+        self.checker = checker or SpecChecker(system)
+        self.world = World(dict(system.config.params), sw or MAINLINE)
+        self._abstract = abstract
+        self.invariants = invariants
+        self.state = abstract(self.world, system)
+        if self.state not in system.init_states:
+            raise NonConformance("the initial implementation state is not an initial spec state: "
+                                 + self.checker.diff(system.init_states[0], self.state))
+        self.log: list[tuple[str, Step, int]] = []
+        self.violated: list[str] = []
+
+    def abstract(self) -> int:
+        from ppcheck.spec.expr import SpecError
+
+        try:
+            return self._abstract(self.world, self.system)
+        except SpecError as e:
+            raise NonConformance(f"the implementation state has no spec counterpart: {e}") from None
+
+    def _check(self, who: str, label: Step, ctx: int | None, warned_before: int) -> Step:
+        from .abstraction import unmodelled_warnings
+
+        after = self.abstract()
+        action, args = spec_args(self.system, label, ctx)
+        extra = unmodelled_warnings(self.world)[warned_before:]
+        try:
+            self.checker.step(self.state, label, action, args, after, impl_warned=False)
+        except NonConformance as e:
+            raise NonConformance(f"step {len(self.log) + 1} ({who}): {e}") from None
+        if extra:
+            raise NonConformance(f"step {len(self.log) + 1} ({who}) {label}: the implementation "
+                                 f"WARNs where the spec has no counterpart: {extra}")
+        self.state = after
+        self.log.append((who, label, after))
+        if self.invariants:
+            bad = self.checker.invariants_violated(after)
+            if bad:
+                self.violated = bad
+                raise NonConformance(f"step {len(self.log)} ({who}) {label}: invariant(s) "
+                                     f"{', '.join(bad)} violated on the abstract state")
+        return label
+
+    def _nwarn(self) -> int:
+        from .abstraction import unmodelled_warnings
+
+        return len(unmodelled_warnings(self.world))
+
+    def step(self, c: int) -> Step:
+        """One step of context ``c`` (which must be enabled)."""
+        n = self._nwarn()
+        label = self.world.step(c)
+        return self._check(self.world.ctx[c].name, label, c, n)
+
+    def start(self, op: Any) -> Step:
+        """Start a call and take its first step."""
+        before = self.abstract()
+        self.world.start(op)
+        if self.abstract() != before:
+            raise NonConformance(f"starting {op.name} changed the state before its first step")
+        return self.step(op.ctx)
+
+    def event(self, fn: Any, *args: Any) -> Step:
+        """A one-step event: ``fn`` is a World event method (napi_schedule, get_page, ...)."""
+        n = self._nwarn()
+        label = fn(*args)
+        ctx = label.arg("c")
+        return self._check("irq/stack", label, ctx, n)
+
+    def spec_enabled(self, action: str, **args: Any) -> bool:
+        """Is some binding of ``action`` with these arguments enabled in the spec state?"""
+        for b in self.checker.by_action.get(action, ()):
+            if all(b.args.get(k, v) == v for k, v in args.items()):
+                t, err = self.checker.conc.step(self.state, b)
+                if t is not None or err is not None:
+                    return True
+        return False

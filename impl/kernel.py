@@ -2,13 +2,12 @@
 
 Concurrency is explicit.  Kernel code is written as Python generators; every point
 where the real kernel could be interleaved (an atomic operation, a lock, a read of
-shared state) is a ``yield Step(...)`` *after* the atomic step it names.  The code
-between two yields is one atomic step.  A scheduler (:mod:`ppcheck.impl.sched`)
-resumes one context at a time and so decides the interleaving.
-
-A step that cannot happen yet (spinning on a held lock) yields :class:`Wait` first;
-the scheduler resumes it only once the condition holds, and the acquire that follows
-happens in the same resumption: waiting is never a step.
+shared state) is a ``yield Step(...)``: a program label, like PlusCal's, naming the
+atomic step that runs when the context is resumed (the code up to the next yield).
+A suspended context's pending label *is* its program counter.  A scheduler
+(:mod:`ppcheck.impl.sched`) resumes one context at a time and so decides the
+interleaving; a step with a false guard (a held spinlock) is not enabled, so waiting
+is never a step.
 
 The model of memory follows ``include/linux/mm_types.h``: a fixed ``memmap`` of
 ``struct page`` records, a buddy allocator handing out free ones with
@@ -32,32 +31,37 @@ NO_CPU = -1
 
 @dataclass(frozen=True)
 class Step:
-    """The label of the atomic step just executed: a spec action name and its arguments."""
+    """A program label: the atomic step a suspended context runs when resumed.
+
+    ``action`` is the spec action the step claims to be and ``args`` the arguments
+    known before it runs; ``guard`` (not part of equality) says whether the step can
+    run now (a spinlock that must be free, a NAPI that must be scheduled here).  A
+    step whose spec action depends on what it finds (the allocation path: fast,
+    refill, slow or failure) names the kernel function and :meth:`Kernel.claim`s the
+    action while it runs.
+    """
 
     action: str
     args: tuple[tuple[str, Any], ...] = ()
+    guard: Callable[[], bool] | None = field(default=None, compare=False, hash=False)
 
     @staticmethod
-    def of(action: str, **args: Any) -> Step:
-        return Step(action, tuple(sorted(args.items())))
+    def of(action: str, guard: Callable[[], bool] | None = None, **args: Any) -> Step:
+        return Step(action, tuple(sorted(args.items())), guard)
 
     def arg(self, k: str, default: Any = None) -> Any:
         return dict(self.args).get(k, default)
+
+    def enabled(self) -> bool:
+        return self.guard is None or self.guard()
 
     def __str__(self) -> str:
         return f"{self.action}({', '.join(f'{k}={v}' for k, v in self.args)})"
 
 
-@dataclass(frozen=True)
-class Wait:
-    """Not a step: the context cannot proceed until ``cond()`` holds (a spinning lock)."""
-
-    cond: Callable[[], bool]
-    what: str
-
-
-#: A kernel function: a generator yielding steps (and waits), returning its C return value.
-KernelFn = Generator["Step | Wait", None, Any]
+#: A kernel function: a generator yielding the label of each step before running it,
+#: returning its C return value.
+KernelFn = Generator[Step, None, Any]
 
 
 @dataclass
@@ -67,8 +71,8 @@ class Context:
     name: str
     cpu: int
     softirq: bool = False  # in_softirq(): BH disabled or serving a softirq
-    #: the last step this context executed (the abstraction reads its pc from it)
-    last: Step | None = None
+    #: the label this context is suspended at (None: not inside a kernel call)
+    pending: Step | None = None
 
 
 class Kernel:
@@ -78,8 +82,12 @@ class Kernel:
         self.memmap = [Page(pfn) for pfn in range(npages)]
         self.preempt_rt = preempt_rt  # IS_ENABLED(CONFIG_PREEMPT_RT)
         self.current: Context | None = None
-        self.errors: list[str] = []
+        self.errors: list[tuple[str, str]] = []  # (ghost flag, message)
         self.device = Device(self)
+        self.claimed: Step | None = None
+        self.fail_alloc = False  # ALLOW_ERROR_INJECTION(page_pool_alloc_netmems)
+        #: who references a page besides the pool (ghost instrumentation, set by the world)
+        self.referenced: Callable[[Page], bool] = lambda page: False
 
     # -- context queries (include/linux/preempt.h, smp.h) -------------------------------
     def in_softirq(self) -> bool:
@@ -90,13 +98,20 @@ class Kernel:
         assert self.current is not None
         return self.current.cpu
 
-    def warn(self, msg: str) -> None:
-        """``WARN()``/``pr_crit()``/``BUG``: recorded, execution continues."""
-        self.errors.append(msg)
+    def warn(self, flag: str, msg: str) -> None:
+        """``WARN()``/``pr_crit()``/``BUG``: recorded under the spec's ghost flag name."""
+        self.errors.append((flag, msg))
+
+    def claim(self, action: str, **args: Any) -> None:
+        """The running step says which spec action it turned out to be."""
+        self.claimed = Step.of(action, **args)
 
     # -- the page allocator (mm/page_alloc.c) -------------------------------------------
     def alloc_pages(self) -> Page | None:
         """``alloc_pages_node()``: the lowest free pfn with ``_refcount = 1``, or NULL."""
+        if self.fail_alloc:
+            self.fail_alloc = False
+            return None
         for p in self.memmap:
             if p.free:
                 p.free = False
@@ -111,21 +126,20 @@ class Kernel:
         (a pool page freed behind the pool's back).
         """
         if page.free or page._refcount <= 0:
-            self.warn(f"put_page: page {page.pfn} has no reference (use after free)")
+            self.warn("double_free", f"put_page: page {page.pfn} has no reference")
             return
         page._refcount -= 1
         if page._refcount == 0:
             if page.pp_magic == PP_SIGNATURE:
-                self.warn(f"BUG: Bad page state: page {page.pfn} freed with pp_magic set")
-            if page.pfn in self.device.mapped:
-                self.warn(f"DMA-API: page {page.pfn} freed while still DMA-mapped")
+                self.warn("pp_page_freed", f"BUG: Bad page state: page {page.pfn} has pp_magic")
+            self.device.mapped.discard(page.pfn)
             page.free = True
             page.pp_magic, page.pp, page.pp_ref_count, page.dma_addr = 0, None, 0, 0
 
     def snapshot(self) -> tuple:
         """Every field of kernel state, hashable (for state caching in exhaustive runs)."""
-        return (tuple(p.snapshot() for p in self.memmap), tuple(self.errors),
-                self.device.snapshot())
+        return (tuple(p.snapshot() for p in self.memmap), tuple(sorted({f for f, _ in self.errors})),
+                self.device.snapshot(), self.fail_alloc)
 
 
 @dataclass
@@ -156,50 +170,48 @@ class Device:
     mapped: set[int] = field(default_factory=set)
     bound: bool = True
 
+    def check_bound(self, what: str) -> None:
+        if not self.bound:
+            self.kernel.warn("dma_after_unbind", f"DMA-API: {what} after the device was unbound")
+
     def dma_map_page(self, page: Page) -> int:
         """``dma_map_page_attrs()``: returns a non-zero DMA address."""
-        if not self.bound:
-            self.kernel.warn(f"DMA-API: map of page {page.pfn} after the device was unbound")
-        if page.pfn in self.mapped:
-            self.kernel.warn(f"DMA-API: page {page.pfn} mapped twice")
+        self.check_bound(f"map of page {page.pfn}")
         self.mapped.add(page.pfn)
         return 0x1000 * (page.pfn + 1)
 
     def dma_unmap_page(self, page: Page) -> None:
         """``dma_unmap_page_attrs()``: a second unmap is a DMA-API error."""
-        if not self.bound:
-            self.kernel.warn(f"DMA-API: unmap of page {page.pfn} after the device was unbound")
+        self.check_bound(f"unmap of page {page.pfn}")
         if page.pfn not in self.mapped:
-            self.kernel.warn(f"DMA-API: page {page.pfn} unmapped twice")
+            self.kernel.warn("double_unmap", f"DMA-API: page {page.pfn} unmapped twice")
         self.mapped.discard(page.pfn)
 
     def dma_sync_for_device(self, page: Page) -> None:
-        """``__dma_sync_single_for_device()``: the page must be mapped."""
-        if not self.bound or page.pfn not in self.mapped:
-            self.kernel.warn(f"DMA-API: sync of unmapped page {page.pfn}")
+        """``__dma_sync_single_for_device()``."""
+        self.check_bound(f"sync of page {page.pfn}")
 
     def snapshot(self) -> tuple:
         return (tuple(sorted(self.mapped)), self.bound)
 
 
 class SpinLock:
-    """``spinlock_t``: an owner, acquired only when free (the wait is not a step)."""
+    """``spinlock_t``: the context holding it, or None."""
 
-    def __init__(self, kernel: Kernel, name: str, checked: bool = True):
+    def __init__(self, kernel: Kernel, name: str):
         self.kernel, self.name, self.owner = kernel, name, None
-        self.checked = checked  # lockdep-style check of the holder on unlock
 
-    def lock(self, step: Step) -> KernelFn:
-        """``spin_lock()``/``spin_lock_bh()``: wait until free, take it, one step."""
-        yield Wait(lambda: self.owner is None, f"{self.name} free")
-        if self.owner is not None:  # pragma: no cover - the scheduler honours Wait
-            self.kernel.warn(f"{self.name} taken while held")
+    def free(self) -> bool:
+        return self.owner is None
+
+    def acquire(self) -> None:
+        """The body of ``spin_lock()``: the step's guard made sure it is free."""
+        if self.owner is not None:
+            self.kernel.warn("lock", f"{self.name} taken while held by {self.owner}")
         self.owner = self.kernel.current.name if self.kernel.current else "?"
-        yield step
 
-    def unlock(self, step: Step) -> KernelFn:
+    def release(self) -> None:
         self.owner = None
-        yield step
 
 
 class PtrRing:

@@ -1,40 +1,48 @@
 """``net/core/page_pool.c`` and ``include/net/page_pool/helpers.h`` as Python generators.
 
-Read it next to the kernel (v6.12 and later; the function bodies follow
-``net/core/page_pool.c`` @ 039f248a6cc1): the same function names, the same control
-flow, the same data structures (``alloc.cache[]`` with ``alloc.count``, a ``ptr_ring``
-with ``producer_lock``, the atomic ``pages_state_release_cnt``).  The ``netmem`` layer
-(seed 002) is a type-level refactor and is not repeated: a netmem here is a page.
+Read it next to the kernel (``net/core/page_pool.c`` @ 039f248a6cc1, ``helpers.h`` @
+07cf71bf25cd, the versions ``models/mainline.py`` follows): the same function names, the
+same control flow, the same data structures (``alloc.cache[]`` with ``alloc.count``, a
+``ptr_ring`` with ``producer_lock``, the atomic ``pages_state_release_cnt``, the
+``dma_mapped`` tracking of v6.15).  The netmem layer (seed 002) is a type-level refactor
+and is not repeated: a netmem here is a page.
 
-Every ``yield Step(...)`` ends one atomic step: the code since the previous yield ran
-without interleaving and the step's name is the spec action it claims to be.  The
-step names are those of ``models/mainline.py`` (see :mod:`ppcheck.impl.abstraction`).
+Every ``yield Step(...)`` is a program label: the code after it, up to the next yield,
+is one atomic step, and the label names the spec action that step claims to be (see
+:mod:`ppcheck.impl.kernel`).  The labels sit where ``models/mainline.py`` splits a
+function into steps: ``page_pool_unref_netmem()`` is a read step and a sub step,
+``page_pool_recycle_in_ring()`` is lock / produce / unlock, ``page_pool_return_netmem()``
+is "unmap, release_cnt++, clear pp info" then ``put_page()``.  Where the model treats a
+whole call as one step (the scrub returning pages it owns, the allocation paths) the code
+has no label inside it, and says so.
 
-Left out: per-CPU stats (no behaviour), memory providers/net_iov, NUMA node checks
-(one node), high-order pages, the XDP bulk API, ``page_pool_update_nid()``.
+Left out: per-CPU stats (the alloc-path outcome is visible as the claimed action),
+memory providers/net_iov, NUMA checks (one node), high-order pages, the XDP bulk API,
+``page_pool_update_nid()``, pfmemalloc pages.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from .kernel import NO_CPU, PP_SIGNATURE, Kernel, KernelFn, Page, PtrRing, Step
 from .switches import MAINLINE, Switches
 
 
 class Napi:
-    """``struct napi_struct``: the CPU it is scheduled on (``list_owner``), or none."""
+    """``struct napi_struct``: ``list_owner`` (the CPU it is scheduled on, or -1) and
+    NAPIF_STATE_DISABLE."""
 
     def __init__(self) -> None:
         self.list_owner = NO_CPU
+        self.disabled = False
 
 
 class PagePool:
     """``struct page_pool`` (include/net/page_pool/types.h) with the fields we run on."""
 
     def __init__(self, k: Kernel, *, cache_size: int, ring_size: int, refill: int, bias_max: int,
-                 cpuid: int = NO_CPU, napi: Napi | None = None, dma_map: bool = True,
-                 dma_sync: bool = True, sw: Switches = MAINLINE):
+                 frag_size: int = 1, max_size: int = 1, cpuid: int = NO_CPU,
+                 napi: Napi | None = None, dma_map: bool = True, dma_sync: bool = True,
+                 sw: Switches = MAINLINE):
         self.k, self.sw = k, sw
         # the alloc side: "require driver to protect allocation side"
         self.alloc_cache: list[Page | None] = [None] * cache_size  # alloc.cache[]
@@ -42,6 +50,7 @@ class PagePool:
         self.PP_ALLOC_CACHE_SIZE = cache_size
         self.PP_ALLOC_CACHE_REFILL = refill
         self.BIAS_MAX = bias_max
+        self.max_size = max_size  # PAGE_SIZE << pool->p.order
         # the free side: "free's can happen on remote CPUs"
         self.ring = PtrRing(k, ring_size)
         self.pages_state_hold_cnt = 0  # u32, written by the allocation side only
@@ -55,20 +64,20 @@ class PagePool:
         self.frag_page: Page | None = None
         self.frag_offset = 0
         self.frag_users = 0
+        self.defer_start: int | None = None  # set when destroy found pages in flight
         self.freed = False  # kfree(pool) has run
 
-    def touch(self, what: str) -> None:
+    def touch(self) -> None:
         """Every access to pool memory goes through here: after kfree() it is a UAF."""
         if self.freed:
-            self.k.warn(f"use-after-free: {what} touches the pool after __page_pool_destroy()")
+            self.k.warn("pool_uaf", "use-after-free: the pool is touched after __page_pool_destroy()")
 
     def snapshot(self) -> tuple:
         return (tuple(p.pfn if p else -1 for p in self.alloc_cache), self.alloc_count,
                 self.ring.snapshot(), self.pages_state_hold_cnt, self.pages_state_release_cnt,
-                self.cpuid, self.napi is not None, self.napi.list_owner if self.napi else None,
-                tuple(sorted(self.dma_mapped)), self.dma_sync, self.destroy_cnt, self.user_cnt,
-                self.frag_page.pfn if self.frag_page else -1, self.frag_offset, self.frag_users,
-                self.freed)
+                self.cpuid, self.napi is not None, tuple(sorted(self.dma_mapped)), self.dma_sync,
+                self.destroy_cnt, self.user_cnt, self.frag_page.pfn if self.frag_page else -1,
+                self.frag_offset, self.frag_users, self.defer_start, self.freed)
 
 
 # ---------------------------------------------------------------------------------------
@@ -80,42 +89,34 @@ def page_pool_fragment_netmem(page: Page, nr: int) -> None:
     page.pp_ref_count = nr
 
 
-def page_pool_unref_netmem(pool: PagePool, page: Page, nr: int, drain: bool = False) -> KernelFn:
+def page_pool_unref_netmem(pool: PagePool, page: Page, nr: int) -> KernelFn:
     """``page_pool_unref_netmem()``: drop ``nr`` pp references, return what is left.
 
     The read and the ``atomic_long_sub_return()`` are separate steps: concurrent
     users interleave there.  "If nr == pp_ref_count then we have cleared all remaining
-    references to the page" -- the fast path returns 0 *without writing*, except when
-    draining (non-constant ``nr``), which resets the count to 1.
+    references to the page" -- the read path returns 0 *without writing* (for the
+    draining, non-constant ``nr`` it resets the count to 1).  The sub path WARNs below
+    zero and resets to 1 at zero.
     """
     k = pool.k
-    if pool.sw.bug("unref_sub_before_read"):
-        ret = page.pp_ref_count - nr
-        page.pp_ref_count = ret
-        yield Step.of("unref_sub", page=page.pfn)
-        if ret == 0:
-            page.pp_ref_count = 1
-        return ret
-    val = page.pp_ref_count  # atomic_long_read()
-    if val == nr:
-        if drain:
-            page.pp_ref_count = 1
-        yield Step.of("unref_read_last", page=page.pfn)
-        return 0
-    yield Step.of("unref_read", page=page.pfn)
+    if not pool.sw.bug("unref_sub_before_read"):
+        yield Step.of("page_pool_unref_read", page=page.pfn)
+        if page.pp_ref_count == nr:  # atomic_long_read()
+            if nr != 1:
+                page.pp_ref_count = 1
+            return 0
+    yield Step.of("page_pool_unref_sub", page=page.pfn)
     if pool.sw.bug("unref_nonatomic"):
-        old = page.pp_ref_count  # a plain load ...
-        yield Step.of("unref_sub", page=page.pfn)
+        old = page.pp_ref_count  # a plain load (a step the spec does not see) ...
+        yield Step.of("page_pool_unref_sub", page=page.pfn, stutter=True)
         ret = old - nr
-        page.pp_ref_count = ret  # ... and a plain store
     else:
         ret = page.pp_ref_count - nr  # atomic_long_sub_return()
-        page.pp_ref_count = ret
+    page.pp_ref_count = ret  # ... (the mutant's plain store)
     if ret < 0:
-        k.warn(f"WARN_ON(ret < 0): pp_ref_count of page {page.pfn} went negative")
+        k.warn("pp_ref_negative", f"WARN_ON(ret < 0): pp_ref_count of page {page.pfn} is {ret}")
     if ret == 0:
         page.pp_ref_count = 1  # "reset pp_ref_count back to 1"
-    yield Step.of("unref_sub", page=page.pfn)
     return ret
 
 
@@ -124,48 +125,48 @@ def page_pool_unref_and_test(pool: PagePool, page: Page) -> KernelFn:
     return (yield from page_pool_unref_netmem(pool, page, 1)) == 0
 
 
+def page_pool_ref_netmem(page: Page) -> None:
+    """``page_pool_ref_netmem()``: atomic_long_inc(pp_ref_count)."""
+    page.pp_ref_count += 1
+
+
 # ---------------------------------------------------------------------------------------
-# the allocation side
+# the allocation side (NAPI poll): one step per call, as in the model
 # ---------------------------------------------------------------------------------------
 
-def page_pool_refill_alloc_cache(pool: PagePool) -> KernelFn:
-    """``page_pool_refill_alloc_cache()``: move up to PP_ALLOC_CACHE_REFILL pages
-    from the ring into the cache, one ``__ptr_ring_consume()`` per step."""
-    pool.touch("refill")
+def page_pool_refill_alloc_cache(pool: PagePool) -> Page | None:
+    """``page_pool_refill_alloc_cache()``: move up to PP_ALLOC_CACHE_REFILL pages from
+    the ring into the cache with ``__ptr_ring_consume()``, return the last one."""
     r = pool.ring
     if r.empty():  # "Quicker fallback, avoid locks when ring is empty"
-        yield Step.of("refill_empty")
         return None
-    netmem: Page | None = None
     while True:
         netmem = r.consume()
         if netmem is None:
             break
         pool.alloc_cache[pool.alloc_count] = netmem
         pool.alloc_count += 1
-        if pool.alloc_count >= pool.PP_ALLOC_CACHE_REFILL or r.empty():
+        if pool.alloc_count >= pool.PP_ALLOC_CACHE_REFILL:
             break
-        yield Step.of("refill_consume", page=netmem.pfn)
     # Return last page
     netmem = None
     if pool.alloc_count > 0:
         pool.alloc_count -= 1
         netmem = pool.alloc_cache[pool.alloc_count]
         pool.alloc_cache[pool.alloc_count] = None
-    yield Step.of("refill_consume", page=netmem.pfn if netmem else None)
+        pool.k.claim("page_pool_refill_alloc_cache", page=netmem.pfn)
     return netmem
 
 
-def __page_pool_get_cached(pool: PagePool) -> KernelFn:
+def __page_pool_get_cached(pool: PagePool) -> Page | None:
     """``__page_pool_get_cached()``: "Caller MUST guarantee safe non-concurrent access"."""
-    pool.touch("alloc fast path")
     if pool.alloc_count:
-        pool.alloc_count -= 1
+        pool.alloc_count -= 1  # Fast-path
         netmem = pool.alloc_cache[pool.alloc_count]
         pool.alloc_cache[pool.alloc_count] = None
-        yield Step.of("alloc_fast", page=netmem.pfn)
+        pool.k.claim("page_pool_alloc_fast", page=netmem.pfn)
         return netmem
-    return (yield from page_pool_refill_alloc_cache(pool))
+    return page_pool_refill_alloc_cache(pool)
 
 
 def page_pool_set_pp_info(pool: PagePool, page: Page) -> None:
@@ -181,34 +182,40 @@ def page_pool_clear_pp_info(page: Page) -> None:
     page.pp = None
 
 
-def __page_pool_alloc_pages_slow(pool: PagePool) -> KernelFn:
-    """``__page_pool_alloc_netmems_slow()``: one page from the buddy allocator, DMA
-    mapped, ``page_pool_set_pp_info()``, ``pages_state_hold_cnt++`` (bulk of 1).
+def page_pool_dma_map(pool: PagePool, page: Page) -> None:
+    """``page_pool_dma_map()``: map, register in ``dma_mapped``, sync for the device."""
+    page.dma_addr = pool.k.device.dma_map_page(page)
+    pool.dma_mapped.add(page.pfn)
 
-    The page is private to this context until returned, so the whole slow path is
-    one step; allocation failure (the injectable ``alloc_pages`` NULL) is another.
-    """
+
+def __page_pool_alloc_pages_slow(pool: PagePool) -> Page | None:
+    """``__page_pool_alloc_netmems_slow()`` with a bulk of one page: from the buddy
+    allocator, DMA mapped, ``page_pool_set_pp_info()``, ``pages_state_hold_cnt++``."""
     k = pool.k
-    pool.touch("alloc slow path")
     page = k.alloc_pages()
     if page is None:
-        yield Step.of("alloc_fail")
+        k.claim("page_pool_alloc_fail")
         return None
     if pool.dma_map:
-        page.dma_addr = k.device.dma_map_page(page)
-        pool.dma_mapped.add(page.pfn)
+        page_pool_dma_map(pool, page)
     page_pool_set_pp_info(pool, page)
     pool.pages_state_hold_cnt += 1  # "Track how many pages are held 'in-flight'"
-    yield Step.of("alloc_slow", page=page.pfn)
+    k.claim("page_pool_alloc_slow", page=page.pfn)
     return page
 
 
 def page_pool_alloc_pages(pool: PagePool) -> KernelFn:
-    """``page_pool_alloc_pages()``: fast path from the cache, else the slow path."""
-    netmem = yield from __page_pool_get_cached(pool)
+    """``page_pool_alloc_pages()``: fast path from the cache, else the slow path.
+
+    One step (the model's allocation actions are atomic: the NAPI poll is the only
+    consumer of the cache and the ring); the step claims which path it took.
+    """
+    yield Step.of("page_pool_alloc_pages")
+    pool.touch()
+    netmem = __page_pool_get_cached(pool)
     if netmem is not None:
         return netmem
-    return (yield from __page_pool_alloc_pages_slow(pool))
+    return __page_pool_alloc_pages_slow(pool)
 
 
 # ---------------------------------------------------------------------------------------
@@ -216,71 +223,76 @@ def page_pool_alloc_pages(pool: PagePool) -> KernelFn:
 # ---------------------------------------------------------------------------------------
 
 def __page_pool_release_page_dma(pool: PagePool, page: Page) -> None:
-    """``__page_pool_release_netmem_dma()``: unmap if still tracked in dma_mapped."""
+    """``__page_pool_release_netmem_dma()``: unmap if still tracked in ``dma_mapped``
+    (``xa_cmpxchg()``: of the scrub and a concurrent return only one unmaps)."""
     if not pool.dma_map:
         return
-    if page.pfn in pool.dma_mapped:  # xa_cmpxchg(): only one of scrub/return unmaps
+    if page.pfn in pool.dma_mapped or pool.sw.bug("unmap_untracked"):
         pool.dma_mapped.discard(page.pfn)
         pool.k.device.dma_unmap_page(page)
     page.dma_addr = 0
 
 
-def page_pool_return_page(pool: PagePool, page: Page) -> KernelFn:
+def page_pool_return_page(pool: PagePool, page: Page, atomic: bool = False) -> KernelFn:
     """``page_pool_return_netmem()``: disconnect a page from the pool.
 
-    DMA unmap, then ``atomic_inc_return(&pages_state_release_cnt)`` -- "This may be
-    the last page returned, releasing the pool, so it is not safe to reference pool
-    afterwards" -- then ``page_pool_clear_pp_info()`` and ``put_page()``.
+    DMA unmap, ``atomic_inc_return(&pages_state_release_cnt)`` -- "This may be the last
+    page returned, releasing the pool, so it is not safe to reference pool afterwards" --
+    ``page_pool_clear_pp_info()``, then ``put_page()`` as a second step.  ``atomic``: the
+    caller owns the pool and the page (the scrub) and the model takes the whole call as
+    part of the caller's step.
     """
     k = pool.k
-    if pool.sw.bug("release_cnt_before_unmap"):
-        pool.touch("release_cnt")
+    if not atomic:
+        yield Step.of("page_pool_return_page", page=page.pfn)
+    pool.touch()
+    __page_pool_release_page_dma(pool, page)
+    if not pool.sw.bug("skip_release_cnt"):
         pool.pages_state_release_cnt += 1
-        yield Step.of("return_release_cnt", page=page.pfn)
-        pool.touch("dma unmap")
-        __page_pool_release_page_dma(pool, page)
-        yield Step.of("return_unmap", page=page.pfn)
-    else:
-        pool.touch("dma unmap")
-        __page_pool_release_page_dma(pool, page)
-        yield Step.of("return_unmap", page=page.pfn)
-        if not pool.sw.bug("skip_release_cnt"):
-            pool.touch("release_cnt")
-            pool.pages_state_release_cnt += 1
-        yield Step.of("return_release_cnt", page=page.pfn)
     if not pool.sw.bug("return_skips_clear_pp_info"):
         page_pool_clear_pp_info(page)
+    if not atomic:
+        yield Step.of("page_pool_return_put", page=page.pfn)
     k.put_page(page)
-    yield Step.of("return_put_page", page=page.pfn)
 
 
 def page_pool_recycle_in_ring(pool: PagePool, page: Page) -> KernelFn:
     """``page_pool_recycle_in_ring()``: producer lock, ``__ptr_ring_produce()``, unlock."""
     r = pool.ring
+    lock = r.producer_lock
     locked = not pool.sw.bug("no_producer_lock")
+    yield Step.of("page_pool_producer_lock", page=page.pfn, guard=lock.free if locked else None)
+    pool.touch()
     if locked:
-        yield from r.producer_lock.lock(Step.of("ring_lock", page=page.pfn))
-    pool.touch("ptr_ring produce")
+        lock.acquire()
+    yield Step.of("ptr_ring_produce", page=page.pfn)
+    pool.touch()
     ret = r.produce(page) == 0
-    yield Step.of("ring_produce" if ret else "ring_full", page=page.pfn)
+    if ret and pool.k.referenced(page):
+        pool.k.warn("recycled_in_use", f"page {page.pfn} produced into the ring while referenced")
+    yield Step.of("page_pool_producer_unlock", page=page.pfn, full=not ret)
+    pool.touch()
     if locked:
-        yield from r.producer_lock.unlock(Step.of("ring_unlock", page=page.pfn))
+        lock.release()
     return ret
 
 
 def page_pool_recycle_in_cache(page: Page, pool: PagePool) -> KernelFn:
     """``page_pool_recycle_in_cache()``: "Caller MUST have verified/know
     (page_ref_count(page) == 1)"; false when the cache is full."""
-    pool.touch("alloc cache")
+    yield Step.of("page_pool_recycle_in_cache", page=page.pfn)
+    pool.touch()
     if pool.alloc_count == pool.PP_ALLOC_CACHE_SIZE and not pool.sw.bug("cache_ignores_full"):
-        yield Step.of("cache_full", page=page.pfn)
-        return False
+        return False  # recycle_stat_inc(pool, cache_full)
+    if pool.user_cnt == 0:
+        pool.k.warn("cache_after_destroy", f"page {page.pfn} pushed into alloc.cache after destroy")
+    if pool.k.referenced(page):
+        pool.k.warn("recycled_in_use", f"page {page.pfn} pushed into alloc.cache while referenced")
     if pool.alloc_count < len(pool.alloc_cache):
         pool.alloc_cache[pool.alloc_count] = page
-    else:  # the mutant writes past the array: the page is lost
-        pool.k.warn("alloc.cache overflow")
-    pool.alloc_count += 1
-    yield Step.of("recycle_in_cache", page=page.pfn)
+        pool.alloc_count += 1
+    else:  # the mutant writes past the array
+        pool.k.warn("cache_overflow", "alloc.cache overflow")
     return True
 
 
@@ -292,48 +304,51 @@ def __page_pool_page_can_be_recycled(pool: PagePool, page: Page) -> bool:
 
 
 def page_pool_dma_sync_for_device(pool: PagePool, page: Page) -> None:
-    """``page_pool_dma_sync_for_device()``: sync if ``pool->dma_sync`` (re-checked
-    under RCU against ``page_pool_scrub()``, which clears it)."""
-    if pool.dma_sync:
+    """``page_pool_dma_sync_for_device()``: sync if ``pool->dma_sync`` (re-checked under
+    RCU against ``page_pool_scrub()``, which clears it) and the page is still mapped."""
+    if pool.dma_sync and page.pfn in pool.dma_mapped:
         pool.k.device.dma_sync_for_device(page)
 
 
 def __page_pool_put_page(pool: PagePool, page: Page, allow_direct: bool) -> KernelFn:
     """``__page_pool_put_page()``: "refcnt == 1 means page_pool owns page, and can
     recycle it"; otherwise the page leaves the pool (``released_refcnt``)."""
+    yield Step.of("page_pool_put_page", page=page.pfn)
+    pool.touch()
     if __page_pool_page_can_be_recycled(pool, page):
         page_pool_dma_sync_for_device(pool, page)
-        yield Step.of("put_recyclable", page=page.pfn)
         if allow_direct and (yield from page_pool_recycle_in_cache(page, pool)):
             return None
         return page  # "Page found as candidate for recycling"
-    yield Step.of("put_released_refcnt", page=page.pfn)
     yield from page_pool_return_page(pool, page)
     return None
 
 
-def page_pool_napi_local(pool: PagePool) -> KernelFn:
+def page_pool_napi_local(pool: PagePool) -> bool:
     """``page_pool_napi_local()``: may this context use the lockless alloc cache?
 
-    Never on PREEMPT_RT ("the softirq can be preempted by the consumer"), never
-    outside softirq; yes if ``pool->cpuid`` is this CPU or the pool's NAPI is
-    scheduled here (``list_owner``, seed 004).
+    Never on PREEMPT_RT ("the softirq can be preempted by the consumer"), never outside
+    softirq; yes if ``pool->cpuid`` is this CPU or the pool's NAPI is scheduled here
+    (``READ_ONCE(napi->list_owner)``, seed 004).
     """
     k = pool.k
-    if k.preempt_rt or pool.sw.preempt_rt or not k.in_softirq():
+    if k.preempt_rt or not k.in_softirq():
         return False
+    pool.touch()
     cpuid = k.smp_processor_id()
+    if pool.cpuid == cpuid:
+        return True
     napi = pool.napi
-    local = pool.cpuid == cpuid or (
-        pool.sw.napi_local_list_owner and napi is not None and napi.list_owner == cpuid)
-    yield Step.of("napi_local", local=local)
-    return local
+    if pool.sw.bug("napi_local_ignores_owner"):
+        return napi is not None
+    return napi is not None and napi.list_owner == cpuid
 
 
 def page_pool_put_unrefed_page(pool: PagePool, page: Page, allow_direct: bool) -> KernelFn:
     """``page_pool_put_unrefed_netmem()``: cache, else ring, else give it back."""
+    yield Step.of("page_pool_napi_local", page=page.pfn)
     if not allow_direct:
-        allow_direct = yield from page_pool_napi_local(pool)
+        allow_direct = page_pool_napi_local(pool)
     netmem = yield from __page_pool_put_page(pool, page, allow_direct)
     if netmem is not None and not (yield from page_pool_recycle_in_ring(pool, netmem)):
         # "Cache full, fallback to free pages"
@@ -341,15 +356,10 @@ def page_pool_put_unrefed_page(pool: PagePool, page: Page, allow_direct: bool) -
 
 
 def page_pool_put_page(pool: PagePool, page: Page, allow_direct: bool) -> KernelFn:
-    """``page_pool_put_page()``/``page_pool_put_full_page()`` (helpers.h)."""
+    """``page_pool_put_netmem()`` (helpers.h): unref, and the last user puts the page."""
     if not (yield from page_pool_unref_and_test(pool, page)):
         return
     yield from page_pool_put_unrefed_page(pool, page, allow_direct)
-
-
-def page_pool_ref_page(page: Page) -> None:
-    """``page_pool_ref_netmem()``: atomic_long_inc(pp_ref_count)."""
-    page.pp_ref_count += 1
 
 
 # ---------------------------------------------------------------------------------------
@@ -357,95 +367,110 @@ def page_pool_ref_page(page: Page) -> None:
 # ---------------------------------------------------------------------------------------
 
 def page_pool_drain_frag(pool: PagePool, page: Page) -> KernelFn:
-    """``page_pool_drain_frag()``: drop the unused bias; recycle if we were last."""
+    """``page_pool_drain_frag()``: drop the unused bias; reuse the page if we were last."""
     drain_count = pool.BIAS_MAX - pool.frag_users
-    if (yield from page_pool_unref_netmem(pool, page, drain_count, drain=True)):
+    if (yield from page_pool_unref_netmem(pool, page, drain_count)):
         return None  # "Some user is still using the page frag"
+    pool.touch()
     if __page_pool_page_can_be_recycled(pool, page):
         page_pool_dma_sync_for_device(pool, page)
         return page
+    pool.frag_page = None  # see page_pool_alloc_frag()
     yield from page_pool_return_page(pool, page)
     return None
 
 
-def page_pool_free_frag(pool: PagePool) -> KernelFn:
-    """``page_pool_free_frag()``: on destroy, drop the frag page's unused bias."""
-    drain_count = pool.BIAS_MAX - pool.frag_users
-    page = pool.frag_page
-    pool.frag_page = None
-    if page is None:
-        return
-    if (yield from page_pool_unref_netmem(pool, page, drain_count, drain=True)):
-        return
-    yield from page_pool_return_page(pool, page)
-
-
-def page_pool_alloc_frag(pool: PagePool, size: int, max_size: int) -> KernelFn:
-    """``page_pool_alloc_frag_netmem()``: carve ``size`` out of ``frag_page``.
+def page_pool_alloc_frag(pool: PagePool, size: int) -> KernelFn:
+    """``page_pool_alloc_frag_netmem()``: carve ``size`` bytes out of ``frag_page``.
 
     Returns ``(page, offset)`` or None.  A fresh frag page gets pp_ref_count =
-    BIAS_MAX; ``frag_users`` counts the frags handed out.
+    BIAS_MAX; ``frag_users`` counts the frags handed out.  Only the NAPI poll touches
+    the frag state, so deciding which label comes first reads no racing state.
     """
+    max_size = pool.max_size
     netmem = pool.frag_page
     offset = pool.frag_offset
     if netmem is not None and offset + size > max_size:
+        yield Step.of("page_pool_drain_frag", page=netmem.pfn)
+        pool.touch()
         netmem = yield from page_pool_drain_frag(pool, netmem)
         if netmem is not None:
+            offset = 0
             pool.frag_page = netmem
-            pool.frag_users, pool.frag_offset = 1, size
+            pool.frag_users = 1  # frag_reset
+            pool.frag_offset = size
             page_pool_fragment_netmem(netmem, pool.BIAS_MAX)
-            yield Step.of("frag_reset", page=netmem.pfn)
-            return netmem, 0
+            return netmem, offset
+        # The kernel leaves the drained page in frag_page until the assignment below;
+        # nothing reads it in between (only this poll and destroy touch frag state).
+        pool.frag_page = None
     if netmem is None:
         netmem = yield from page_pool_alloc_pages(pool)
         if netmem is None:
             pool.frag_page = None
             return None
         pool.frag_page = netmem
-        pool.frag_users, pool.frag_offset = 1, size
+        pool.frag_users = 1  # frag_reset
+        pool.frag_offset = size
         page_pool_fragment_netmem(netmem, pool.BIAS_MAX)
-        yield Step.of("frag_reset", page=netmem.pfn)
         return netmem, 0
+    yield Step.of("page_pool_alloc_frag")
+    pool.touch()
     pool.frag_users += 1
     pool.frag_offset = offset + size
-    yield Step.of("frag_carve", page=netmem.pfn)
     return netmem, offset
+
+
+def page_pool_free_frag(pool: PagePool) -> KernelFn:
+    """``page_pool_free_frag()``: at destroy, drop the frag page's unused bias."""
+    page = pool.frag_page
+    yield Step.of("page_pool_free_frag", page=page.pfn if page is not None else -1)
+    pool.touch()
+    drain_count = pool.BIAS_MAX - pool.frag_users
+    pool.frag_page = None
+    if page is None or (yield from page_pool_unref_netmem(pool, page, drain_count)):
+        return
+    yield from page_pool_return_page(pool, page)
 
 
 # ---------------------------------------------------------------------------------------
 # destroy
 # ---------------------------------------------------------------------------------------
 
-def page_pool_empty_ring(pool: PagePool) -> KernelFn:
-    """``page_pool_empty_ring()``: "Verify the refcnt invariant of cached pages"."""
-    while True:
-        pool.touch("empty ring")
-        page = pool.ring.consume()  # ptr_ring_consume_bh(): the single consumer now
-        if page is None:
-            yield Step.of("scrub_ring_done")
-            return
-        if page._refcount != 1:
-            pool.k.warn(f"page_pool_empty_ring() page_pool refcnt {page._refcount} violation")
-        yield Step.of("scrub_ring_consume", page=page.pfn)
-        yield from page_pool_return_page(pool, page)
-
-
 def page_pool_empty_alloc_cache_once(pool: PagePool) -> KernelFn:
-    """``page_pool_empty_alloc_cache_once()``: only on the first release."""
-    if pool.destroy_cnt:
-        return
-    while pool.alloc_count:
+    """``page_pool_empty_alloc_cache_once()``: only on the first release; each page is
+    popped and returned in one step (the NAPI is disabled: we own cache and pages)."""
+    while True:
+        yield Step.of("page_pool_scrub")
+        if pool.destroy_cnt or not pool.alloc_count:
+            return
         pool.alloc_count -= 1
         page = pool.alloc_cache[pool.alloc_count]
         pool.alloc_cache[pool.alloc_count] = None
-        yield Step.of("scrub_cache_pop", page=page.pfn)
-        yield from page_pool_return_page(pool, page)
+        pool.k.claim("page_pool_empty_alloc_cache_once", page=page.pfn)
+        yield from page_pool_return_page(pool, page, atomic=True)
+
+
+def page_pool_empty_ring(pool: PagePool) -> KernelFn:
+    """``page_pool_empty_ring()``: "Verify the refcnt invariant of cached pages".  Each
+    consume-and-return is one step; the consume that finds the ring empty belongs to the
+    caller's next step (``page_pool_inflight()`` in the model)."""
+    while True:
+        yield Step.of("page_pool_empty_ring")
+        page = pool.ring.consume()  # ptr_ring_consume_bh()
+        if page is None:
+            return
+        pool.k.claim("page_pool_empty_ring", page=page.pfn)
+        if page._refcount != 1:
+            pool.k.warn("ring_refcnt", f"page_pool_empty_ring() page_pool refcnt {page._refcount} "
+                        "violation")
+        yield from page_pool_return_page(pool, page, atomic=True)
 
 
 def page_pool_scrub(pool: PagePool) -> KernelFn:
     """``page_pool_scrub()``: empty the cache once, unmap what is mapped, empty the ring."""
     yield from page_pool_empty_alloc_cache_once(pool)
-    pool.touch("scrub")
+    pool.touch()
     first = pool.destroy_cnt == 0
     pool.destroy_cnt += 1
     if first and pool.dma_map:
@@ -453,7 +478,6 @@ def page_pool_scrub(pool: PagePool) -> KernelFn:
         for pfn in sorted(pool.dma_mapped):  # "No page ref, dma-unmap only."
             pool.k.device.dma_unmap_page(pool.k.memmap[pfn])
         pool.dma_mapped.clear()
-    yield Step.of("scrub_unmap")
     # "No more consumers should exist, but producers could still be in-flight."
     yield from page_pool_empty_ring(pool)
 
@@ -462,7 +486,7 @@ def page_pool_inflight(pool: PagePool) -> int:
     """``page_pool_inflight()``: ``_distance(hold_cnt, release_cnt)``, WARN if < 0."""
     inflight = pool.pages_state_hold_cnt - pool.pages_state_release_cnt
     if inflight < 0:
-        pool.k.warn(f"Negative({inflight}) inflight packet-pages")
+        pool.k.warn("inflight_negative", f"Negative({inflight}) inflight packet-pages")
     return inflight
 
 
@@ -474,42 +498,48 @@ def __page_pool_destroy(pool: PagePool) -> None:
 def page_pool_release(pool: PagePool) -> KernelFn:
     """``page_pool_release()``: scrub, count inflight, wait out producers, maybe free."""
     yield from page_pool_scrub(pool)
+    pool.k.claim("page_pool_inflight")
+    pool.touch()
     inflight = page_pool_inflight(pool)
-    yield Step.of("release_inflight", inflight=inflight)
     # "Acquire producer lock to make sure producers have exited."
     lock = pool.ring.producer_lock
-    yield from lock.lock(Step.of("release_lock"))
-    yield from lock.unlock(Step.of("release_unlock"))
+    if not pool.sw.bug("release_skips_producer_lock"):
+        yield Step.of("page_pool_release_lock", guard=lock.free)
+        pool.touch()
+        lock.acquire()
+    yield Step.of("page_pool_release_unlock")
+    pool.touch()
+    lock.release()
     if not inflight:
         __page_pool_destroy(pool)
-        yield Step.of("pool_free")
     return inflight
 
 
-def page_pool_disable_direct_recycling(pool: PagePool) -> KernelFn:
+def page_pool_disable_direct_recycling(pool: PagePool) -> None:
     """``page_pool_disable_direct_recycling()``: cpuid = -1, unlink p.napi."""
     pool.cpuid = NO_CPU
     pool.napi = None
-    yield Step.of("disable_direct_recycling")
 
 
 def page_pool_destroy(pool: PagePool) -> KernelFn:
-    """``page_pool_destroy()``: returns True when a release worker must retry."""
+    """``page_pool_destroy()``: returns True when the release worker must retry."""
+    yield Step.of("page_pool_destroy")
+    pool.touch()
     pool.user_cnt -= 1  # page_pool_put()
     if pool.user_cnt:
         return False
-    if pool.sw.destroy_disables_direct and not pool.sw.bug("no_direct_recycle_disable"):
-        yield from page_pool_disable_direct_recycling(pool)
+    if not pool.sw.bug("no_direct_recycle_disable"):
+        page_pool_disable_direct_recycling(pool)
     yield from page_pool_free_frag(pool)
     inflight = yield from page_pool_release(pool)
-    return bool(inflight)
+    if not inflight:
+        return False
+    pool.defer_start = 0  # jiffies
+    return True
 
 
 def page_pool_release_retry(pool: PagePool) -> KernelFn:
     """``page_pool_release_retry()``: the delayed worker; True to reschedule."""
+    yield Step.of("page_pool_release_retry")
     inflight = yield from page_pool_release(pool)
     return inflight > 0
-
-
-def pool_of(page: Page) -> Any:
-    return page.pp

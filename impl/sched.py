@@ -1,8 +1,8 @@
 """Schedulers: who runs next.  The same kernel code runs under each of them.
 
 A :class:`Task` is one kernel call (a generator from :mod:`ppcheck.impl.page_pool` or
-:mod:`ppcheck.impl.skbuff`) running in a :class:`~ppcheck.impl.kernel.Context`.
-:func:`resume` runs a task up to its next step.  Drivers pick the task:
+:mod:`ppcheck.impl.skbuff`) running in a :class:`~ppcheck.impl.kernel.Context`,
+suspended at a label; :func:`resume` runs the labelled step.  Drivers pick the task:
 
 * :class:`RandomScheduler`: a seeded random pick among enabled tasks;
 * :func:`explore`: every interleaving up to a bound, by stateless depth-first search
@@ -15,62 +15,58 @@ A :class:`Task` is one kernel call (a generator from :mod:`ppcheck.impl.page_poo
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .kernel import Context, Kernel, Page, Step, Wait
+from .kernel import Context, Kernel, Page, Step
 
 
 @dataclass
 class Task:
-    """One kernel call in progress, in its context."""
+    """One call in progress in its context, suspended at its ``pending`` label."""
 
     ctx: Context
     gen: Generator
-    op: str  # what the driver/stack asked for, e.g. "put(page=1)"
-    pending: Wait | None = None  # blocked before the step it is about to take
+    op: str  # what the driver/stack asked for, e.g. "put(1)"
+    pending: Step | None = None
     done: bool = False
     result: Any = None
     steps: int = 0
-    on_done: Callable[[Any], None] | None = None
 
     def enabled(self) -> bool:
-        return not self.done and (self.pending is None or self.pending.cond())
+        return not self.done and self.pending is not None and self.pending.enabled()
 
 
-def resume(k: Kernel, task: Task) -> Step | None:
-    """Run ``task`` to its next step and return the step (None: it blocked or ended).
+def prime(k: Kernel, task: Task) -> None:
+    """Run a new call up to its first label (the code before it must not touch shared
+    state: it only reads the arguments)."""
+    _advance(k, task)
 
-    A ``Wait`` whose condition holds is passed at once (waiting is not a step); one
-    that does not hold leaves the task pending.  A task that ends is marked done and
-    its return value stored (and ``on_done`` called).
-    """
-    if task.done:
-        raise RuntimeError(f"task {task.op} already finished")
-    if task.pending is not None and not task.pending.cond():
-        return None
-    task.pending = None
+
+def _advance(k: Kernel, task: Task) -> None:
     k.current = task.ctx
     try:
-        while True:
-            y = next(task.gen)
-            if isinstance(y, Wait):
-                if y.cond():
-                    continue
-                task.pending = y
-                return None
-            task.steps += 1
-            task.ctx.last = y
-            return y
+        task.pending = next(task.gen)
+        task.ctx.pending = task.pending
     except StopIteration as stop:
-        task.done = True
-        task.result = stop.value
-        if task.on_done is not None:
-            task.on_done(stop.value)
-        return None
+        task.done, task.result, task.pending = True, stop.value, None
+        task.ctx.pending = None
     finally:
         k.current = None
+
+
+def resume(k: Kernel, task: Task) -> Step:
+    """Run ``task``'s pending step (up to its next label) and return the step it was:
+    the pending label, or the action the step claimed (Kernel.claim) while it ran."""
+    if task.done or task.pending is None:
+        raise RuntimeError(f"task {task.op} has finished")
+    label = task.pending
+    k.claimed = None
+    _advance(k, task)
+    task.steps += 1
+    claimed, k.claimed = k.claimed, None
+    return claimed if claimed is not None else label
 
 
 class RandomScheduler:

@@ -18,25 +18,31 @@ MUTATIONS: dict[str, str] = {
         "skb_release_data() releases the frags of a cloned skb even when dataref shows "
         "another clone still shares skb_shared_info",
     "unref_sub_before_read":
-        "page_pool_unref_netmem() subtracts first and tests the result against nr, "
-        "instead of reading pp_ref_count == nr first",
+        "page_pool_unref_netmem() goes straight to atomic_long_sub_return() without the "
+        "pp_ref_count == nr read (the reordered unref steps)",
     "unref_nonatomic":
-        "page_pool_unref_netmem() does read-modify-write of pp_ref_count as two steps "
-        "(a plain load and store) instead of atomic_long_sub_return()",
+        "page_pool_unref_netmem() does a plain load then a plain store of pp_ref_count "
+        "instead of atomic_long_sub_return(): concurrent users lose an update",
     "no_producer_lock":
         "page_pool_recycle_in_ring() produces into the ptr_ring without producer_lock",
+    "release_skips_producer_lock":
+        "page_pool_release() does not take the producer lock \"to make sure producers have "
+        "exited\" before freeing the pool",
     "cache_ignores_full":
         "page_pool_recycle_in_cache() does not check alloc.count == PP_ALLOC_CACHE_SIZE",
-    "release_cnt_before_unmap":
-        "page_pool_return_page() increments pages_state_release_cnt before the DMA unmap, "
-        "so the pool may be freed while the page is still being unmapped",
+    "napi_local_ignores_owner":
+        "page_pool_napi_local() allows direct recycling whenever a NAPI is linked, without "
+        "checking napi->list_owner == this CPU",
     "no_direct_recycle_disable":
-        "page_pool_destroy() does not disable direct recycling (cpuid/p.napi stay set)",
+        "page_pool_destroy() does not call page_pool_disable_direct_recycling()",
     "return_skips_clear_pp_info":
-        "page_pool_return_page() forgets page_pool_clear_pp_info(): the page reaches the "
+        "page_pool_return_netmem() forgets page_pool_clear_pp_info(): the page reaches the "
         "buddy allocator still carrying pp_magic",
     "skip_release_cnt":
-        "page_pool_return_page() forgets atomic_inc_return(&pages_state_release_cnt)",
+        "page_pool_return_netmem() forgets atomic_inc_return(&pages_state_release_cnt)",
+    "unmap_untracked":
+        "__page_pool_release_netmem_dma() unmaps without claiming the mapping in "
+        "pool->dma_mapped (no xa_cmpxchg), so it unmaps again after the scrub",
 }
 
 
@@ -46,10 +52,6 @@ class Switches:
 
     #: IS_ENABLED(CONFIG_PREEMPT_RT): page_pool_napi_local() always says no
     preempt_rt: bool = False
-    #: page_pool_napi_local() also checks pool->p.napi->list_owner (seed 004 and later)
-    napi_local_list_owner: bool = True
-    #: page_pool_destroy() unlinks p.napi / resets cpuid before releasing (mainline)
-    destroy_disables_direct: bool = True
     #: the seeded bug, one of :data:`MUTATIONS` (or None)
     mutation: str | None = None
 

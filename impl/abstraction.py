@@ -1,0 +1,176 @@
+"""The abstraction function: implementation state -> ``models/mainline.py`` state.
+
+Everything the spec keeps as a field is read off the implementation, never tracked on
+the side:
+
+* a page's ``loc`` is *where it is found*: free in the buddy allocator, in
+  ``alloc.cache[0..count)`` (``slot`` = index), in the ptr_ring (``slot`` = FIFO
+  position from ``consumer_head``), ``pool->frag_page``, the driver's RX ring, or held
+  by a context whose pending label is past ``page_pool_unref_netmem()`` (``CTX``);
+  anything else is ``USERS``;
+* a context's ``pc`` is its pending label (:data:`~ppcheck.impl.world.LABEL_PC`); its
+  ``nr``/``direct``/``after`` are read from the suspended call stack (the
+  ``allow_direct`` local, which caller of ``page_pool_unref_netmem()`` is on the
+  stack, its ``drain_count``); ``stage``/``flag`` of the control path and the worker
+  are their pending labels and the ``inflight`` local of ``page_pool_release()``;
+* the counters wrap at ``counter_bits`` as the spec's do (the kernel's are u32);
+* the ghost flags are the WARNs the implementation recorded, by name.
+
+Pool fields the spec saturates (``destroy_cnt``) are saturated here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ppcheck.spec.model import System
+from ppcheck.spec.pagepool import PC, After, Loc, Role, Stage
+
+from .kernel import PP_SIGNATURE
+from .world import World, frames
+
+#: ghost flags of the spec (spec/pagepool.py ``Ghost``)
+GHOSTS = ("double_free", "double_unmap", "pp_ref_negative", "kind_mismatch", "pool_uaf",
+          "dma_after_unbind", "cache_after_destroy", "pp_page_freed", "recycled_in_use")
+
+#: pending label of the remove path / the worker -> stage
+STAGE_OF_LABEL = {
+    "napi_disable": Stage.IDLE,
+    "napi_disable_wait": Stage.NAPI_DISABLE,
+    "driver_rx_ring_free": Stage.RX_CLEAN,
+    "driver_rx_ring_done": Stage.RX_CLEAN,
+    "page_pool_destroy": Stage.DESTROY,
+    "page_pool_free_frag": Stage.FREE_FRAG,
+    "page_pool_scrub": Stage.SCRUB_CACHE,
+    "page_pool_empty_ring": Stage.EMPTY_RING,
+    "page_pool_release_lock": Stage.LOCK,
+    "page_pool_release_unlock": Stage.UNLOCK,
+    "page_pool_release_retry": Stage.PENDING,
+    "driver_unbind": Stage.UNBIND,
+}
+
+OWNED = (PC.NAPI_LOCAL, PC.PUT_PAGE, PC.CACHE_PUSH, PC.RING_LOCK, PC.RING_PRODUCE,
+         PC.RING_UNLOCK_FULL, PC.RETURN, PC.RETURN_PUT)
+
+
+def ctx_locals(w: World, c: int) -> dict[str, Any]:
+    """pc, page, nr, direct, after, stage, flag, sh, recycle of context ``c``."""
+    label = w.pending(c)
+    pc = w.pc(c)
+    out: dict[str, Any] = {"pc": pc, "page": None, "nr": 0, "direct": False, "after": After.NONE,
+                           "stage": Stage.IDLE, "flag": False, "sh": None, "recycle": False}
+    t = w.tasks[c]
+    stack = frames(t.gen) if t is not None and not t.done else []
+    names = [n for n, _ in stack]
+    if pc != PC.READY:
+        out["page"] = None if pc == PC.RING_UNLOCK else label.arg("page")
+        for name, locs in stack:
+            if name == "page_pool_put_page":
+                out["after"], out["nr"] = After.PUT, 1
+            elif name in ("page_pool_drain_frag", "page_pool_free_frag"):
+                out["after"] = After.DRAIN if name == "page_pool_drain_frag" else After.FREE_FRAG
+                out["nr"] = locs.get("drain_count", 0)
+            if "allow_direct" in locs:
+                out["direct"] = bool(locs["allow_direct"])
+    role = w.role(c)
+    if role in (Role.CONTROL, Role.WORKER):
+        if t is None:
+            out["stage"] = Stage.DONE if (role == Role.WORKER and w.worker_scheduled) else Stage.IDLE
+        elif t.done:
+            out["stage"] = Stage.DONE
+        elif pc != PC.READY or label.action not in STAGE_OF_LABEL:
+            out["stage"] = Stage.SCRUB_CACHE if "page_pool_free_frag" in names else Stage.RX_CLEAN
+        else:
+            out["stage"] = STAGE_OF_LABEL[label.action]
+        if out["stage"] in (Stage.LOCK, Stage.UNLOCK):
+            for name, locs in stack:
+                if name == "page_pool_release":
+                    out["flag"] = locs.get("inflight") == 0
+    for name, locs in stack:
+        if name == "skb_release_data" and "released" in locs:
+            out["sh"] = locs["shinfo"].id
+            out["recycle"] = bool(locs["recycle"])
+    return out
+
+
+def abstract_json(w: World) -> dict[str, Any]:
+    """The spec state (as the JSON :meth:`Layout.from_json` reads) of world ``w``."""
+    k, pool = w.k, w.pool
+    bits = int(w.params["counter_bits"])
+    mask = (1 << bits) - 1
+    ctxs = [ctx_locals(w, c) for c in range(len(w.specs))]
+    cache = {p.pfn: i for i, p in enumerate(pool.alloc_cache[:pool.alloc_count]) if p is not None}
+    ring = {p.pfn: i for i, p in enumerate(pool.ring.entries())}
+    owned = {cl["page"]: c for c, cl in enumerate(ctxs) if cl["pc"] in OWNED}
+    pages = []
+    for p in k.memmap:
+        slot = 0
+        if p.free:
+            loc = Loc.BUDDY
+        elif p.pfn in cache:
+            loc, slot = Loc.CACHE, cache[p.pfn]
+        elif p.pfn in ring:
+            loc, slot = Loc.RING, ring[p.pfn]
+        elif pool.frag_page is p:
+            loc = Loc.FRAG
+        elif p.pfn in w.rx:
+            loc = Loc.RX
+        elif p.pfn in owned:
+            loc = Loc.CTX
+        else:
+            loc = Loc.USERS
+        magic = (p.pp_magic & ~0x3) == PP_SIGNATURE and not p.free
+        pages.append({
+            "loc": loc.name, "slot": slot, "refcnt": 0 if p.free else p._refcount,
+            "pp_ref": max(p.pp_ref_count, 0) if magic else 0, "magic": magic,
+            "mapped": p.pfn in k.device.mapped,
+            "pp_holders": w.pp_holders.get(p.pfn, 0), "page_holders": w.page_holders.get(p.pfn, 0),
+        })
+    owner = pool.ring.producer_lock.owner
+    ring_lock = next((c for c in range(len(w.specs)) if w.ctx[c].name == owner), None)
+    pool_json = {
+        "alloc_count": pool.alloc_count, "ring_count": len(ring), "ring_lock": ring_lock,
+        "hold": pool.pages_state_hold_cnt & mask, "release": pool.pages_state_release_cnt & mask,
+        "cpuid": pool.cpuid, "napi_linked": pool.napi is not None, "user_cnt": pool.user_cnt,
+        "destroy_cnt": min(pool.destroy_cnt, 1), "freed": pool.freed, "dma_sync": pool.dma_sync,
+        "frag_page": pool.frag_page.pfn if pool.frag_page is not None else None,
+        "frag_users": pool.frag_users, "frag_offset": pool.frag_offset,
+        "deferred": pool.defer_start is not None, "alloc_stat": w.poll_stat,
+    }
+    ctx_json = []
+    for c, sp in enumerate(w.specs):
+        cl = ctxs[c]
+        ctx_json.append({
+            "cpu": sp.cpu, "kind": sp.kind.name, "role": sp.role.name, "pc": cl["pc"].name,
+            "page": cl["page"], "nr": cl["nr"], "direct": cl["direct"], "after": cl["after"].name,
+            "in_poll": w.in_poll[c], "stage": cl["stage"].name, "flag": cl["flag"],
+            "sh": cl["sh"], "recycle": cl["recycle"],
+        })
+    shinfos = []
+    for j in range(len(w.shinfos)):
+        (p1, p2), (k1, k2) = w.shinfo_view(j)
+        shinfos.append({"dataref": w.shinfo_dataref(j), "page": p1, "pp_kind": k1,
+                        "page2": p2, "pp_kind2": k2})
+    skbs = []
+    for i in range(len(w.shinfos)):
+        skb = w.skbs.get(i)
+        live = skb is not None and not skb.freed
+        skbs.append({"live": live, "sh": skb.shinfo.id if live else None,
+                     "pp_recycle": live and skb.pp_recycle, "cloned": live and skb.cloned})
+    flags = {f for f, _ in k.errors}
+    return {
+        "pages": pages, "pool": pool_json,
+        "napi": {"owner": w.napi.list_owner, "enabled": not w.napi.disabled},
+        "dev": {"bound": k.device.bound}, "ctxs": ctx_json, "shinfos": shinfos, "skbs": skbs,
+        "ghost": {g: g in flags for g in GHOSTS},
+    }
+
+
+def abstract(w: World, system: System) -> int:
+    """The packed spec state of ``w`` in ``system``'s layout."""
+    return system.layout.from_json(abstract_json(w))
+
+
+def unmodelled_warnings(w: World) -> list[str]:
+    """WARNs the implementation raised that have no ghost flag in the spec."""
+    return [f"{f}: {m}" for f, m in w.k.errors if f not in GHOSTS]
