@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+
 from ppcheck.spec.expr import Expr, SpecError, lift
 from ppcheck.spec.model import Model, System, build
 from ppcheck.spec.tracer import evaluate_view
@@ -225,30 +226,53 @@ class Side:
         ex = self.explorer
         self.proj = proj
         states = ex.states
-        canon = ex.compiled.namespace["canon"] if ex.symmetry else (lambda t: t)
         index = {s: i for i, s in enumerate(states)}
         keys = [proj.key(s) for s in states]
         for i, k in enumerate(keys):
             self.first.setdefault(k, i)
             self.obs.append(intern.setdefault(k, len(intern)))
-        steps = ex.concrete.steps
-        for i, s in enumerate(states):
-            out: list[int] = []
-            for st in steps:
-                t, _ = st(s)
-                if t is None:
-                    continue
-                j = index.get(canon(t))
-                if j is None:  # beyond the budget of an incomplete search
-                    continue
-                out.append(j)
-                if keys[j] != keys[i]:
-                    self.edges.setdefault((keys[i], keys[j]), i)
-            self.succ.append(out)
+        self.succ = [[] for _ in states]
+        for i, t in _all_edges(ex):
+            j = index.get(t)
+            if j is None:  # beyond the budget of an incomplete search
+                continue
+            self.succ[i].append(j)
+            if keys[j] != keys[i]:
+                self.edges.setdefault((keys[i], keys[j]), i)
 
     def path_to(self, idx: int) -> list[str]:
         """The shortest path to a state, as action labels."""
         return [b.label() for b, _ in self.explorer.concrete_path(idx)[1:] if b is not None]
+
+
+class _Never:
+    """A visited set that contains nothing: every successor is reported."""
+
+    def __contains__(self, x: object) -> bool:
+        return False
+
+
+def _all_edges(ex: Explorer) -> list[tuple[int, int]]:
+    """Every transition (source index, canonical successor) of a finished exploration.
+
+    Re-runs the explorer's own compiled BFS loop over the stored states with its hooks
+    pointed at lists, so successors are computed exactly as the search computed them.
+    """
+    ns = ex.compiled.namespace
+    names = ("seen", "seen_add", "states_append", "parents_append", "acts_append",
+             "violation", "found", "cov")
+    saved = {k: ns.get(k) for k in names}
+    src: list[int] = []
+    dst: list[int] = []
+    try:
+        ns.update(seen=_Never(), seen_add=dst.append, states_append=lambda t: None,
+                  parents_append=src.append, acts_append=lambda b: None,
+                  violation=lambda *a: None, found=[0] * len(ex.system.properties),
+                  cov=[0] * len(ex.system.bindings))
+        ns["expand"](0, len(ex.states))
+    finally:
+        ns.update(saved)
+    return list(zip(src, dst))
 
 
 def _explore(model: type[Model], cfg: Any, max_states: int | None) -> Side:
@@ -346,6 +370,7 @@ class DiffResult:
     transitions: dict[str, Any]
     equivalence: dict[str, Any]
     coverage: list[dict[str, Any]]
+    renamed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -471,18 +496,26 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
     eq["b_projected_graph"] = {"nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
                                "sccs": nx.number_strongly_connected_components(g)}
 
-    # 4. coverage
+    # 4. coverage (an action B declares as a rename of one of A's is compared with it)
+    renames: dict[str, str] = dict(getattr(model_b, "renames", {}) or {})
+    cov_b = dict(b.run.coverage)
+    for was, now in renames.items():
+        if was in a.run.coverage and now in cov_b and was not in cov_b:
+            cov_b[was] = cov_b.pop(now)
     cov = []
-    for act in list(a.run.coverage) + [x for x in b.run.coverage if x not in a.run.coverage]:
-        ca, cb = a.run.coverage.get(act), b.run.coverage.get(act)
+    for act in list(a.run.coverage) + [x for x in cov_b if x not in a.run.coverage]:
+        ca, cb = a.run.coverage.get(act), cov_b.get(act)
         fa = None if ca is None else ca > 0
         fb = None if cb is None else cb > 0
+        label = act if act not in renames or act in b.run.coverage else f"{act} -> {renames[act]}"
         if ca is None or cb is None or fa != fb:
             what = ("only in A" if cb is None else "only in B" if ca is None
                     else "never fires in B" if fa else "never fires in A")
-            cov.append({"action": act, "a": ca, "b": cb, "change": what})
+            cov.append({"action": label, "a": ca, "b": cb, "change": what})
         elif ca != cb:
-            cov.append({"action": act, "a": ca, "b": cb, "change": "count"})
+            cov.append({"action": label, "a": ca, "b": cb, "change": "count"})
+    renamed = [f"{k} -> {v}" for k, v in renames.items()
+               if k in a.run.coverage and v in b.run.coverage]
 
     return DiffResult(
         model_a=a.system.name, model_b=b.system.name, config=name,
@@ -490,7 +523,7 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
         runs={"a": _run_summary(a.run), "b": _run_summary(b.run)}, complete=complete,
         verdict_changes=changes, new_violations=new, observables=keys, observables_how=how,
         observables_dropped=dropped, states=states, transitions=transitions, equivalence=eq,
-        coverage=cov, seconds=round(time.perf_counter() - t0, 3))
+        coverage=cov, renamed=renamed, seconds=round(time.perf_counter() - t0, 3))
 
 
 def _projected_graph(side: Side) -> nx.DiGraph:
@@ -567,12 +600,21 @@ def render_text(d: DiffResult) -> str:
     elif eq.get("equivalent") is False:
         L.append(f"  observation traces: DIFFER; shortest sequence only {eq['only_in']} can show "
                  f"({len(eq['sequence'])} observations):")
+        prev: dict[str, Any] = {}
         for i, o in enumerate(eq["sequence"]):
-            L.append(f"    {i}. {_fmt_obs(o)}")
+            if i == 0:
+                L.append(f"    0. {_fmt_obs(o)}")
+            else:
+                ch = {k: v for k, v in o.items() if prev.get(k) != v}
+                L.append(f"    {i}. changes: {_fmt_obs(ch)}")
+            prev = o
     else:
         L.append(f"  observation traces: UNDECIDED ({eq.get('reason')})")
     L.append("")
     L.append("coverage")
+    if d.renamed:
+        L.append(f"  {len(d.renamed)} actions renamed in B (declared by B's `renames`), compared "
+                 "under A's names")
     if not d.coverage:
         L.append("  every action fires in both or in neither; same transition counts")
     for c in d.coverage:

@@ -17,6 +17,7 @@ MODULES = [
     "ppcheck.models.mainline",
     "ppcheck.models.seed000_refcnt",
     "ppcheck.models.seed001_skb_recycle",
+    "ppcheck.models.seed002_netmem",
     "ppcheck.models.seed003_frag",
     "ppcheck.models.seed004_napi_local",
 ]
