@@ -113,6 +113,17 @@ class SpecChecker:
         return [name for i, name in self.invariants if not self.conc.holds(i, s)]
 
 
+_CHECKERS: dict[tuple[str, str, str], SpecChecker] = {}
+
+
+def checker_for(system: System) -> SpecChecker:
+    """One compiled :class:`SpecChecker` per (model, configuration, fingerprint)."""
+    key = (system.name, repr(system.config), system.fingerprint)
+    if key not in _CHECKERS:
+        _CHECKERS[key] = SpecChecker(system)
+    return _CHECKERS[key]
+
+
 # ---------------------------------------------------------------------------------------
 # the harness: a World stepped in lock-step with the spec
 # ---------------------------------------------------------------------------------------
@@ -155,7 +166,7 @@ class Conformance:
         from .world import World
 
         self.system = system
-        self.checker = checker or SpecChecker(system)
+        self.checker = checker or checker_for(system)
         self.world = World(dict(system.config.params), sw or MAINLINE)
         self._abstract = abstract
         self.invariants = invariants

@@ -95,7 +95,7 @@ class World:
         self.poll_stat = "NONE"  # the alloc_stats counter the last allocation bumped
         self.worker_scheduled = False  # the release worker was scheduled at least once
         self.k.referenced = lambda page: self.referenced(page.pfn)
-        self.max_steps = 0
+        self._frozen: dict[int, tuple[int, int, bool] | None] | None = None
         if P.get("destroy"):
             for sp in self.specs:
                 if sp.role == Role.CONTROL:
@@ -159,7 +159,11 @@ class World:
         t = self.tasks[c]
         if t is None or t.done:
             raise RuntimeError(f"context {c} has nothing to run")
-        s = resume(self.k, t)
+        self._frozen = {j: self._releasing(j) for j in range(len(self.shinfos))}
+        try:
+            s = resume(self.k, t)
+        finally:
+            self._frozen = None
         stat = {"page_pool_alloc_fast": "FAST", "page_pool_refill_alloc_cache": "REFILL",
                 "page_pool_alloc_slow": "SLOW", "page_pool_alloc_fail": "EMPTY"}.get(s.action)
         if stat:
@@ -202,7 +206,13 @@ class World:
 
     def releasing(self, j: int) -> tuple[int, int, bool] | None:
         """(context, frags released, pp_recycle) when a context is inside
-        skb_release_data() of shared info ``j`` as its last user."""
+        skb_release_data() of shared info ``j`` as its last user.  While a step runs its
+        own generator cannot be inspected: the answer from before the step is used."""
+        if self._frozen is not None:
+            return self._frozen.get(j)
+        return self._releasing(j)
+
+    def _releasing(self, j: int) -> tuple[int, int, bool] | None:
         for c, t in enumerate(self.tasks):
             if t is None or t.done:
                 continue

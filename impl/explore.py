@@ -1,0 +1,274 @@
+"""Driving the implementation: what may happen next, random runs, exhaustive small scopes.
+
+A *choice* is one thing that can happen next in a :class:`~ppcheck.impl.conformance.
+Conformance` harness: a context takes its pending step, a context starts a call (the
+driver or the stack asks for it), or an event happens (an interrupt schedules the NAPI,
+a stack user takes or drops a page reference, an skb is cloned).  :func:`choices` lists
+them; the API contract is respected by offering a call or event only when the spec's
+guard of its first step holds in the current abstract state (Hypothesis'
+"preconditions come from the spec").  The misuse machine bypasses exactly that filter.
+
+:func:`explore` enumerates every sequence of choices up to a depth, with per-context
+and per-kind budgets, by stateless depth-first search: a node is reached by re-running
+its choice prefix on a fresh world (only the last step is checked; the prefix was
+checked when its own node was expanded), and a visited set over the complete
+implementation state (shared memory and every suspended call's frame) prunes
+schedules that meet again.  With two or three contexts and a bound of 20-40 steps this
+covers every interleaving of the calls started.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ppcheck.spec.model import System
+from ppcheck.spec.pagepool import Loc, Role
+
+from .conformance import Conformance, NonConformance, SpecChecker, checker_for
+from .switches import MAINLINE, Switches
+
+Choice = tuple  # ("step", c) | ("start", c, opname) | ("event", name, args)
+
+ALLOC = ("page_pool_alloc_fast", "page_pool_refill_alloc_cache", "page_pool_alloc_slow",
+         "page_pool_alloc_fail")
+
+#: events: world method, spec action, how the arguments are named in the spec
+EVENTS = ("napi_schedule", "get_page", "stack_put_page", "skb_clone", "pskb_expand_head",
+          "skb_try_coalesce", "napi_enable_new_pool")
+
+
+@dataclass
+class Budget:
+    """How much may happen: calls started per context, events of each kind."""
+
+    calls: int = 3  # calls started per NAPI/user context
+    events: dict[str, int] = field(default_factory=lambda: {
+        "napi_schedule": 2, "get_page": 1, "stack_put_page": 1, "skb_clone": 1,
+        "pskb_expand_head": 1, "skb_try_coalesce": 1, "napi_enable_new_pool": 1})
+    alloc_fail: bool = True  # allocation failure injection
+    #: the NAPI is only scheduled on CPUs that have a NAPI context (no stranded NAPI)
+    napi_cpus_only: bool = False
+    only: tuple[str, ...] | None = None  # restrict calls to these op names (prefixes)
+
+
+def _entry(h: Conformance, op: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The spec action(s) the first step of call ``op`` may be."""
+    c = op.ctx
+    if op.action == "page_pool_alloc_pages":
+        return [(a, {"c": c, "dest": Loc.RX}) if a != "page_pool_alloc_fail" else (a, {"c": c})
+                for a in ALLOC]
+    if op.action == "page_pool_alloc_frag":
+        pool = h.world.pool
+        if pool.frag_page is None:
+            return [(a, {"c": c, "dest": Loc.FRAG}) for a in ALLOC if a != "page_pool_alloc_fail"]
+        if pool.frag_offset + 1 > pool.max_size:
+            return [("page_pool_drain_frag", {"c": c, "p": pool.frag_page.pfn})]
+        return [("page_pool_alloc_frag", {"c": c})]
+    args = {"c": c}
+    args.update(op.args)
+    return [(op.action, args)]
+
+
+def _event_args(h: Conformance, budget: Budget) -> list[tuple[str, tuple, dict[str, Any]]]:
+    """(world method, its arguments, the spec binding's arguments) of possible events."""
+    w = h.world
+    P = w.params
+    out: list[tuple[str, tuple, dict[str, Any]]] = []
+    napi_cpus = {sp.cpu for sp in w.specs if sp.role == Role.NAPI}
+    for cpu in range(int(P["cpus"])):
+        if not budget.napi_cpus_only or cpu in napi_cpus:
+            out.append(("napi_schedule", (cpu,), {"cpu": cpu}))
+    for p in range(int(P["pages"])):
+        if int(P["max_page_refs"]):
+            out.append(("get_page", (p,), {"p": p}))
+        out.append(("stack_put_page", (p,), {"p": p}))
+    live = [k for k, s in sorted(w.skbs.items()) if not s.freed]
+    free = [k for k in range(len(w.shinfos)) if k not in live]
+    for k in live:
+        j = w.skbs[k].shinfo.id
+        for m in free:
+            out.append(("skb_clone", (k, m), {"k": k, "m": m, "j": j}))
+        for n in range(len(w.shinfos)):
+            if n != j:
+                out.append(("pskb_expand_head", (k, n), {"k": k, "j": j, "n": n}))
+        for m in live:
+            if m != k:
+                out.append(("skb_try_coalesce", (k, m),
+                            {"k": k, "m": m, "j": j, "n": w.skbs[m].shinfo.id}))
+    for c, sp in enumerate(w.specs):
+        if sp.role == Role.CONTROL:
+            out.append(("napi_enable_new_pool", (c,), {"c": c}))
+    return out
+
+
+def choices(h: Conformance, budget: Budget, used: dict[Any, int] | None = None,
+            contract: bool = True) -> list[Choice]:
+    """What may happen next.  ``contract``: only what the spec's entry guards allow."""
+    used = used or {}
+    w = h.world
+    out: list[Choice] = []
+    for c in range(len(w.specs)):
+        if w.busy(c):
+            if w.enabled(c):
+                out.append(("step", c))
+            continue
+        if used.get(("calls", c), 0) >= budget.calls:
+            continue
+        for op in w.ops(c):
+            if budget.only is not None and not op.name.startswith(budget.only):
+                continue
+            if op.action.startswith("page_pool_alloc") and w.pool.user_cnt == 0:
+                continue  # the driver does not use a pool it destroyed
+            if contract and not any(h.spec_enabled(a, **args) for a, args in _entry(h, op)):
+                continue
+            out.append(("start", c, op.name))
+    for name, args, sargs in _event_args(h, budget):
+        if used.get(name, 0) >= budget.events.get(name, 0):
+            continue
+        if contract and not h.spec_enabled(name, **sargs):
+            continue
+        out.append(("event", name, args))
+    if budget.alloc_fail and not w.k.fail_alloc and not used.get("fail"):
+        out.append(("inject_alloc_failure",))
+    return out
+
+
+def apply(h: Conformance, ch: Choice, used: dict[Any, int] | None = None) -> Any:
+    """Make choice ``ch`` happen (checked by the harness)."""
+    w = h.world
+    if used is not None:
+        key = {"start": lambda: ("calls", ch[1]), "event": lambda: ch[1],
+               "inject_alloc_failure": lambda: "fail"}.get(ch[0])
+        if key is not None:
+            used[key()] = used.get(key(), 0) + 1
+    if ch[0] == "step":
+        return h.step(ch[1])
+    if ch[0] == "start":
+        op = next(o for o in w.ops(ch[1]) if o.name == ch[2])
+        return h.start(op)
+    if ch[0] == "event":
+        return h.event(getattr(w, ch[1]), *ch[2])
+    if ch[0] == "inject_alloc_failure":
+        w.k.fail_alloc = True  # ALLOW_ERROR_INJECTION: the next alloc_pages() fails
+        return None
+    raise ValueError(ch)
+
+
+# ---------------------------------------------------------------------------------------
+# random runs
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class RunStats:
+    runs: int = 0
+    steps: int = 0
+    coverage: dict[str, int] = field(default_factory=dict)
+
+
+def random_run(system: System, seed: int, length: int, budget: Budget | None = None,
+               sw: Switches = MAINLINE, checker: SpecChecker | None = None,
+               step_bias: float = 0.6) -> Conformance:
+    """One random schedule of ``length`` choices; raises NonConformance on a bad step."""
+    rng = random.Random(seed)
+    budget = budget or Budget(calls=10**6, events={e: 10**6 for e in EVENTS}, napi_cpus_only=True)
+    h = Conformance(system, sw, checker=checker)
+    used: dict[Any, int] = {}
+    # the driver's remove path starts at a random point, so pages are in flight by then
+    remove_at = rng.randint(length // 4, length)
+    control = [c for c, sp in enumerate(h.world.specs) if sp.role == Role.CONTROL]
+    for i in range(length):
+        opts = choices(h, budget, used)
+        if i < remove_at:
+            opts = [c for c in opts if not (c[0] == "step" and c[1] in control
+                                            and h.world.pending(c[1]).action == "napi_disable")]
+        if not opts:
+            break
+        steps = [c for c in opts if c[0] == "step"]
+        ch = rng.choice(steps) if steps and rng.random() < step_bias else rng.choice(opts)
+        apply(h, ch, used)
+    return h
+
+
+# ---------------------------------------------------------------------------------------
+# exhaustive small scopes
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class ExploreStats:
+    states: int = 0  # distinct implementation states expanded
+    transitions: int = 0  # choices checked
+    max_depth: int = 0
+    truncated: int = 0  # nodes cut by the depth bound
+    complete: bool = True  # False if the state budget cut the search
+    seconds: float = 0.0
+    failure: tuple[list[Choice], str] | None = None
+
+
+def explore(system: System, depth: int, budget: Budget, sw: Switches = MAINLINE,
+            max_states: int | None = None, checker: SpecChecker | None = None) -> ExploreStats:
+    """Every choice sequence up to ``depth``; stop at the first non-conformance."""
+    t0 = time.perf_counter()
+    checker = checker or checker_for(system)
+    st = ExploreStats()
+    seen: set[Any] = set()
+
+    def rebuild(prefix: list[Choice]) -> tuple[Conformance, dict[Any, int]]:
+        h = Conformance(system, sw, invariants=False, checker=checker)
+        used: dict[Any, int] = {}
+        for ch in prefix:
+            _apply_unchecked(h, ch, used)
+        h.state = h.abstract()
+        h.invariants = True
+        return h, used
+
+    stack: list[list[Choice]] = [[]]
+    while stack:
+        prefix = stack.pop()
+        if prefix:
+            h, used = rebuild(prefix[:-1])
+            try:
+                apply(h, prefix[-1], used)
+            except NonConformance as e:
+                st.failure = (prefix, str(e))
+                break
+            st.transitions += 1
+        else:
+            h, used = rebuild([])
+        key = (h.world.snapshot(), tuple(sorted(used.items(), key=repr)))
+        if key in seen:
+            continue
+        seen.add(key)
+        st.states += 1
+        st.max_depth = max(st.max_depth, len(prefix))
+        if max_states is not None and st.states >= max_states:
+            st.complete = False
+            break
+        if len(prefix) >= depth:
+            st.truncated += 1
+            continue
+        for ch in reversed(choices(h, budget, used)):
+            stack.append(prefix + [ch])
+    st.seconds = time.perf_counter() - t0
+    return st
+
+
+def _apply_unchecked(h: Conformance, ch: Choice, used: dict[Any, int]) -> None:
+    """Re-run an already checked choice without checking it again (prefix replay)."""
+    w = h.world
+    key = {"start": lambda: ("calls", ch[1]), "event": lambda: ch[1],
+           "inject_alloc_failure": lambda: "fail"}.get(ch[0])
+    if key is not None:
+        used[key()] = used.get(key(), 0) + 1
+    if ch[0] == "step":
+        w.step(ch[1])
+    elif ch[0] == "start":
+        op = next(o for o in w.ops(ch[1]) if o.name == ch[2])
+        w.start(op)
+        w.step(op.ctx)
+    elif ch[0] == "event":
+        getattr(w, ch[1])(*ch[2])
+    else:
+        w.k.fail_alloc = True
