@@ -77,6 +77,7 @@ BASE: dict[str, Any] = {
     "dma_sync": True,  # PP_FLAG_DMA_SYNC_DEV
     "napi_linked": True,  # page_pool_params.napi set (seed 004)
     "pool_cpuid": -1,  # page_pool_create_percpu() cpuid
+    "reconfig": False,  # after destroy the driver re-enables the NAPI for a new pool
 }
 
 
@@ -101,7 +102,7 @@ class Mainline(PagePoolInvariants, Model):
     default = True
     configs = {
         # the free path, NAPI migration, destroy with pages in flight, stack page references
-        "base": _cfg(max_page_refs=1),
+        "base": _cfg(max_page_refs=1, reconfig=True),
         # the skb path: napi_build_skb, skb_clone, pskb_expand_head, skb_try_coalesce, kfree_skb
         "skb": _cfg(skbs=2, pages=1, counter_bits=2,
                     contexts=("softirq@0", "user@1", "control@1", "worker@0")),
@@ -111,9 +112,9 @@ class Mainline(PagePoolInvariants, Model):
         # process contexts next to the NAPI (BH enabled and disabled)
         "process": _cfg(max_page_refs=1,
                         contexts=("softirq@0", "process@0", "process_bh@1", "control@1", "worker@0")),
-        # PREEMPT_RT: softirqs are preemptible; page_pool_napi_local() always says no
+        # PREEMPT_RT: a second softirq of the NAPI's CPU may preempt the poll; napi_local says no
         "rt": _cfg(max_page_refs=1, preempt_rt=True,
-                   contexts=("softirq@0", "process@0", "softirq@1", "control@1", "worker@0")),
+                   contexts=("softirq@0", "user@0", "control@1", "worker@0")),
         # a larger skb scope (not in the default set)
         "skb2": _cfg(skbs=2, pages=2, contexts=("softirq@0", "user@1", "control@1", "worker@0")),
         # benchmarks: >= 4 pages and 3 concurrent contexts
@@ -265,6 +266,7 @@ class Mainline(PagePoolInvariants, Model):
         require(ctx.in_poll & (ctx.pc == PC.READY) & self.can_run(s, c))
         if dest == Loc.FRAG:
             require(s.pool.frag_page == Ref.NONE)
+        require(s.pool.user_cnt > 0)  # a re-enabled NAPI allocates from its new pool
         self.touch(s)
 
     # -- allocation (NAPI poll) ---------------------------------------------------------------
@@ -961,6 +963,15 @@ class Mainline(PagePoolInvariants, Model):
         page_pool_release() again."""
         self.ctl_ok(s, c, Stage.PENDING, Role.WORKER)
         s.ctxs[c].stage = Stage.SCRUB_CACHE
+
+    @action(c="ctxs", who="c")
+    def napi_enable_new_pool(self, s, c):
+        """Ring reconfiguration: after destroying the old pool the driver gives the NAPI a new
+        pool and napi_enable()s it; pages of the old pool still in flight come back while the
+        NAPI polls again (why page_pool_disable_direct_recycling() unlinks ``p.napi``)."""
+        self.ctl_ok(s, c, Stage.UNBIND)
+        require(const(bool(self.cfg.reconfig)) & ~s.napi.enabled)
+        s.napi.enabled = True
 
     @action(c="ctxs", who="c")
     def driver_unbind(self, s, c):

@@ -458,8 +458,9 @@ class PagePoolInvariants:
         """At most one context touches the lockless alloc.cache at a time: the NAPI poll (the
         consumer) or a context inside page_pool_recycle_in_cache().  "Caller MUST guarantee safe
         non-concurrent access" (__page_pool_get_cached); page_pool_napi_local() must only allow
-        direct recycling where the consumer cannot run concurrently."""
-        return count(c.in_poll | (c.pc == PC.CACHE_PUSH) for c in s.ctxs) <= 1
+        direct recycling where the consumer cannot run concurrently.  (A NAPI polling after
+        page_pool_destroy() serves a new pool and does not touch this one.)"""
+        return count((c.in_poll & ~destroy_started(s)) | (c.pc == PC.CACHE_PUSH) for c in s.ctxs) <= 1
 
     @always
     def ref_kinds_match(self, s):

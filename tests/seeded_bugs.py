@@ -1,0 +1,326 @@
+"""Seeded bugs: each class breaks one safety property of the mainline model.
+
+Every variant overrides one action (or helper) of :class:`~ppcheck.models.mainline.Mainline`
+in a few lines, the way a reviewer would write a proposed patch; ``BUGS`` maps each one to the
+property it must violate, the configuration it is checked in, and the shortest counterexample
+(length and last action) that the explorer must report.  Most are bugs the kernel had or was
+reviewed for; the docstrings say which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ppcheck.models.mainline import Mainline
+from ppcheck.spec import Ref, action, ite, require, when
+from ppcheck.spec.expr import const
+from ppcheck.spec.pagepool import PC, After, Loc, Role, Stage
+
+
+class NoRefcntCheck(Mainline):
+    """__page_pool_put_page() without the page_ref_count() == 1 check: a page someone holds a
+    page reference on is recycled (what the check has prevented since page_pool's start)."""
+
+    name = "bug_no_refcnt_check"
+    default = False
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_put_page(self, s, c, p):
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.PUT_PAGE) & (ctx.page == p) & self.can_run(s, c))
+        self.touch(s)
+        ctx.pc = ite(ctx.direct, int(PC.CACHE_PUSH), int(PC.RING_LOCK))
+
+
+class LostCacheCount(Mainline):
+    """page_pool_recycle_in_cache() stores the page but loses the ``alloc.count++`` (a racy
+    read-modify-write): the next push reuses the slot."""
+
+    name = "bug_lost_cache_count"
+    default = False
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_recycle_in_cache(self, s, c, p):
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.CACHE_PUSH) & (ctx.page == p) & self.can_run(s, c))
+        require(s.pool.alloc_count < self.cfg.cache_size)
+        pg = s.pages[p]
+        pg.loc = Loc.CACHE
+        pg.slot = s.pool.alloc_count
+        self.finish(ctx)
+
+
+class ReturnPutsTwice(Mainline):
+    """The release path (page_ref_count() != 1) drops the caller's page reference as well as
+    the pool's: the stack user's own put_page() later frees a free page."""
+
+    name = "bug_return_puts_twice"
+    default = False
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_return_put(self, s, c, p):
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.RETURN_PUT) & (ctx.page == p) & self.can_run(s, c))
+        pg = s.pages[p]
+        pg.loc = Loc.USERS
+        self.put_page(s, p)
+        with when(pg.refcnt > 0):
+            self.put_page(s, p)
+        self.finish(ctx)
+
+
+class UnmapWithoutClaim(Mainline):
+    """page_pool_return_netmem() unmaps without claiming the mapping in ``pool->dma_mapped``
+    (xa_cmpxchg): a page page_pool_scrub() already unmapped is unmapped again."""
+
+    name = "bug_unmap_without_claim"
+    default = False
+
+    def unmap(self, s, p: int) -> None:
+        self.dma(s)
+        with when(~s.pages[p].mapped):
+            s.ghost.double_unmap = True
+        s.pages[p].mapped = False
+
+
+class DatarefIgnored(Mainline):
+    """skb_release_data() without skb_data_unref(): every clone releases the shared frags, so
+    the first clone freed recycles a page the other clone still reads (seed 001's race)."""
+
+    name = "bug_dataref_ignored"
+    default = False
+
+    @action(c="ctxs", k="skbs", j="shinfos", p="pages", who="c")
+    def kfree_skb(self, s, c, k, j, p):
+        self.skb_ok()
+        ctx = s.ctxs[c]
+        require(const(self.is_role(c, Role.NAPI, Role.USER)))
+        require((ctx.pc == PC.READY) & (ctx.sh == Ref.NONE) & self.can_run(s, c))
+        skb, sh = s.skbs[k], s.shinfos[j]
+        require(skb.live & (skb.sh == j) & (sh.page == p))
+        last = ~skb.cloned | (sh.dataref == 1)
+        recycle = skb.pp_recycle
+        skb.live = False
+        skb.sh = Ref.NONE
+        skb.cloned = False
+        skb.pp_recycle = False
+        with when(~last):  # not the last dataref holder, but releases the frag anyway
+            sh.dataref = sh.dataref - 1
+            with when(recycle & s.pages[p].magic):
+                self.start_unref(s, c, p, 1, After.PUT)
+        with when(last):
+            ctx.sh = j
+            ctx.recycle = recycle
+
+
+class DrainOffByOne(Mainline):
+    """page_pool_drain_frag() drops one reference too many (``BIAS_MAX - frag_users + 1``):
+    the last frag user's atomic_long_sub_return() goes negative."""
+
+    name = "bug_drain_off_by_one"
+    default = False
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_drain_frag(self, s, c, p):
+        require(const(bool(self.cfg.frag)))
+        ctx = s.ctxs[c]
+        require(const(self.is_role(c, Role.NAPI)))
+        require(ctx.in_poll & (ctx.pc == PC.READY) & self.can_run(s, c))
+        pool = s.pool
+        require((pool.frag_page == p) & (pool.frag_offset == self.cfg.frags_per_page))
+        self.start_unref(s, c, p, self.bias - pool.frag_users + 1, After.DRAIN)
+
+
+class NapiLocalInProcess(Mainline):
+    """page_pool_napi_local() without the in_softirq() check: a process context on the NAPI's
+    CPU recycles into the cache, and the NAPI softirq interrupts it mid-push."""
+
+    name = "bug_napi_local_in_process"
+    default = False
+
+    def napi_local(self, s, c: int):
+        me = self.spec(c)
+        self.touch(s)
+        return (s.pool.cpuid == me.cpu) | (s.pool.napi_linked & (s.napi.owner == me.cpu))
+
+
+class NapiLocalOnRt(Mainline):
+    """page_pool_napi_local() without the PREEMPT_RT check: a preempted NAPI softirq and a
+    freeing softirq of the same CPU both touch the cache."""
+
+    name = "bug_napi_local_on_rt"
+    default = False
+
+    def napi_local(self, s, c: int):
+        from ppcheck.spec.pagepool import in_softirq
+
+        me = self.spec(c)
+        if not in_softirq(me.kind):
+            return const(False)
+        self.touch(s)
+        return (s.pool.cpuid == me.cpu) | (s.pool.napi_linked & (s.napi.owner == me.cpu))
+
+
+class ExpandKeepsRecycle(Mainline):
+    """pskb_expand_head() keeps ``pp_recycle`` (before commit 2cc3aeb5eccc): the expanded
+    skb's frags hold page references but are released through the pp path."""
+
+    name = "bug_expand_keeps_recycle"
+    default = False
+
+    @action(k="skbs", j="shinfos", n="shinfos", who="stack")
+    def pskb_expand_head(self, s, k, j, n):
+        keep = s.skbs[k].pp_recycle
+        Mainline.pskb_expand_head.fn(self, s, k, j, n)
+        s.skbs[k].pp_recycle = keep
+
+
+class NoClearPpInfo(Mainline):
+    """page_pool_return_netmem() forgets page_pool_clear_pp_info() before put_page(): the
+    buddy allocator gets a page that still carries pp_magic."""
+
+    name = "bug_no_clear_pp_info"
+    default = False
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_return_page(self, s, c, p):
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.RETURN) & (ctx.page == p) & self.can_run(s, c))
+        self.touch(s)
+        self.unmap(s, p)
+        s.pool.release = s.pool.release + 1
+        ctx.pc = PC.RETURN_PUT
+
+
+class NoHoldCount(Mainline):
+    """__page_pool_alloc_netmems_slow() forgets ``pages_state_hold_cnt++``: inflight is
+    under-counted and the pool can be freed with pages out."""
+
+    name = "bug_no_hold_count"
+    default = False
+
+    @action(c="ctxs", p="pages", dest=lambda cfg: [Loc.RX], who="c")
+    def page_pool_alloc_slow(self, s, c, p, dest):
+        hold = s.pool.hold
+        Mainline.page_pool_alloc_slow.fn(self, s, c, p, dest)
+        s.pool.hold = hold
+
+
+class InflightIgnored(Mainline):
+    """page_pool_release() frees the pool without looking at inflight (a release that trusts
+    the driver to have returned everything)."""
+
+    name = "bug_inflight_ignored"
+    default = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_inflight(self, s, c):
+        self.ctl_ok(s, c, Stage.EMPTY_RING, Role.CONTROL, Role.WORKER)
+        require(s.pool.ring_count == 0)
+        s.ctxs[c].flag = True
+        s.ctxs[c].stage = Stage.LOCK
+
+
+class NoProducerBarrier(Mainline):
+    """page_pool_release() without taking the producer lock (before the 2025 fix "page_pool:
+    fix use-after-free in page_pool_recycle_in_ring"): a producer between
+    __ptr_ring_produce() and its unlock touches the freed pool."""
+
+    name = "bug_no_producer_barrier"
+    default = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_release_lock(self, s, c):
+        self.ctl_ok(s, c, Stage.LOCK, Role.CONTROL, Role.WORKER)
+        s.ctxs[c].stage = Stage.UNLOCK
+
+    @action(c="ctxs", who="c")
+    def page_pool_release_unlock(self, s, c):
+        self.ctl_ok(s, c, Stage.UNLOCK, Role.CONTROL, Role.WORKER)
+        ring_lock = s.pool.ring_lock
+        Mainline.page_pool_release_unlock.fn(self, s, c)
+        s.pool.ring_lock = ring_lock
+
+
+class NoNapiUnlink(Mainline):
+    """page_pool_destroy() without unlinking ``p.napi`` (before commit dd64b232deb8): once the
+    NAPI runs again for a new pool, old-pool pages freed on its CPU go to the old cache."""
+
+    name = "bug_no_napi_unlink"
+    default = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_destroy(self, s, c):
+        self.ctl_ok(s, c, Stage.DESTROY)
+        self.touch(s)
+        s.pool.user_cnt = 0
+        s.pool.cpuid = -1
+        s.ctxs[c].stage = Stage.FREE_FRAG
+
+
+class ScrubKeepsMappings(Mainline):
+    """page_pool_scrub() before v6.15: pages in flight stay DMA mapped and are unmapped when
+    they come back, possibly after the driver unbound the device."""
+
+    name = "bug_scrub_keeps_mappings"
+    default = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_scrub(self, s, c):
+        self.ctl_ok(s, c, Stage.SCRUB_CACHE, Role.CONTROL, Role.WORKER)
+        pool = s.pool
+        require((pool.destroy_cnt != 0) | (pool.alloc_count == 0))
+        self.touch(s)
+        with when(pool.destroy_cnt == 0):
+            pool.dma_sync = False
+        pool.destroy_cnt = 1
+        s.ctxs[c].stage = Stage.EMPTY_RING
+
+
+class FragUsersLost(Mainline):
+    """page_pool_alloc_frag() hands out a frag without ``frag_users++``: the drain then drops a
+    reference a frag user still holds."""
+
+    name = "bug_frag_users_lost"
+    default = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_alloc_frag(self, s, c):
+        users = s.pool.frag_users
+        Mainline.page_pool_alloc_frag.fn(self, s, c)
+        s.pool.frag_users = users
+
+
+@dataclass(frozen=True)
+class Bug:
+    model: type[Mainline]
+    prop: str  #: the property the bug must violate
+    config: str
+    length: int  #: steps of the shortest counterexample
+    last: str  #: the action of its last step
+    overrides: dict[str, Any] | None = None
+
+
+#: each safety property of the mainline model, broken by one seeded bug
+BUGS: list[Bug] = [
+    Bug(NoRefcntCheck, "cached_pages_exclusive", "base", 9, "page_pool_recycle_in_cache"),
+    Bug(LostCacheCount, "page_in_one_place", "base", 7, "page_pool_recycle_in_cache"),
+    Bug(ReturnPutsTwice, "no_double_free", "base", 11, "stack_put_page"),
+    Bug(UnmapWithoutClaim, "no_double_unmap", "base", 8, "page_pool_scrub"),
+    Bug(DatarefIgnored, "no_recycle_while_referenced", "skb", 9, "page_pool_recycle_in_cache"),
+    Bug(DrainOffByOne, "pp_ref_never_negative", "frag", 12, "page_pool_unref_sub"),
+    Bug(NapiLocalInProcess, "alloc_cache_single_owner", "process", 9, "napi_poll_begin"),
+    Bug(NapiLocalOnRt, "alloc_cache_single_owner", "rt", 7, "page_pool_put_page"),
+    Bug(ExpandKeepsRecycle, "ref_kinds_match", "skb", 7, "skb_page_unref"),
+    Bug(NoClearPpInfo, "pp_page_not_freed_by_put_page", "base", 11, "stack_put_page"),
+    Bug(NoHoldCount, "inflight_exact", "base", 2, "page_pool_alloc_slow"),
+    Bug(InflightIgnored, "pool_freed_only_at_zero", "base", 13, "page_pool_release_unlock"),
+    Bug(NoProducerBarrier, "no_pool_use_after_free", "base", 21, "page_pool_producer_unlock"),
+    Bug(NoNapiUnlink, "no_cache_push_after_destroy", "base", 20, "page_pool_recycle_in_cache"),
+    Bug(ScrubKeepsMappings, "no_dma_after_unbind", "base", 20, "page_pool_return_page"),
+    Bug(FragUsersLost, "pp_ref_accounting", "frag", 3, "page_pool_alloc_frag"),
+]
+
+#: the seeded-bug models, for the registry (checked by name, never by default)
+MODELS = [b.model for b in BUGS]
