@@ -422,10 +422,10 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
             return code
 
         tail = ["t = s + " + delta if upd else "t = s"]
+        for k in kinds[TRANSITION]:  # on the concrete successor, before canonicalisation
+            tail.append(f"if not prop_{k}(s, t): violation('transition', {k}, idx, {b.id}, '')")
         if use_canon:
             tail.append("t = canon(t)")
-        for k in kinds[TRANSITION]:
-            tail.append(f"if not prop_{k}(s, t): violation('transition', {k}, idx, {b.id}, '')")
         tail += [f"c[{b.id}] += 1", "en = 1", "if t not in seen:",
                  f"    seen_add(t); states_append(t); parents_append(idx); acts_append({b.id})"]
         bid = b.id

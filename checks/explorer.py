@@ -339,17 +339,21 @@ class Explorer:
             else:
                 name, kind = ACTION_ASSERTIONS, ALWAYS
             # find the concrete binding that fails the same way from the concrete state
+            # Under symmetry the concrete state is a permutation of the stored one, so
+            # the failing binding may be another record's (and its message name that
+            # record): prefer the same message, else any failure of the same kind.
+            failing = []
             for b in sysm.bindings:
                 t, err = self.concrete.step(cur, b)
                 if v.kind == "transition":
                     if t is not None and not self.concrete.holds(v.prop, cur, t):
-                        steps.append(self.concrete.step_record(b, t))
-                        break
-                elif err is not None and err[0] == v.kind and err[1] == v.msg:
-                    steps.append(self.concrete.step_record(b, t, f"{err[0]}: {err[1]}"))
-                    break
-            else:  # pragma: no cover - an engine bug
+                        failing.append((0, b, t, None))
+                elif err is not None and err[0] == v.kind:
+                    failing.append((0 if err[1] == v.msg else 1, b, t, f"{err[0]}: {err[1]}"))
+            if not failing:  # pragma: no cover - an engine bug
                 raise RuntimeError("internal error: could not re-execute the failing step")
+            _, b, t, err_text = min(failing, key=lambda x: (x[0], x[1].id))
+            steps.append(self.concrete.step_record(b, t, err_text))
             last = steps[-1]
             msg = (f"{last.action} breaks {name}" if v.kind == "transition"
                    else f"{last.action}: {last.error}")

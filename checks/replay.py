@@ -55,8 +55,9 @@ def replay(trace: Trace, system: System | None = None) -> ReplayResult:
     system = system or system_for(trace)
     if trace.fingerprint != system.fingerprint:
         raise TraceError(
-            f"stale trace: recorded on {trace.model} with fingerprint {trace.fingerprint}, "
-            f"the model is now {system.fingerprint} (it changed since the trace was written)")
+            f"stale trace: recorded on {trace.model} with fingerprint {trace.fingerprint}, but the "
+            f"model built with the trace's configuration is {system.fingerprint} (the model or the "
+            "configuration changed since the trace was written)")
     lay = system.layout
     conc = Concrete(system)
 

@@ -68,31 +68,50 @@ def asymmetry(system: System, compiled: object, states: list[int]) -> str | None
     the same set.  This tests both on ``states`` under each adjacent transposition: a
     test, not a proof, so callers use it on initial, random and reachable states.
     """
+    from .liveness import _pred_for
+
     ns = compiled.namespace  # type: ignore[attr-defined]
     canon = ns["canon"]
     steps = [ns[f"step_{b.id}"] for b in system.bindings]
-    props = [(p, ns[f"prop_{k}"]) for k, p in enumerate(system.properties)
-             if p.kind in ("always", "sometimes")]
+    props: list = []  # (name, state predicate)
+    pairs: list = []  # (name, two-state predicate)
+    for k, p in enumerate(system.properties):
+        if p.kind in ("always", "sometimes"):
+            props.append((p.name, ns[f"prop_{k}"]))
+        elif p.kind == "transition":
+            pairs.append((p.name, ns[f"prop_{k}"]))
+        elif p.kind == "leads_to":
+            props.append((p.name, _pred_for(system, p.pre)))
+            props.append((p.name, _pred_for(system, p.post)))
 
-    def succ(s: int) -> set[int]:
-        out = set()
+    def succ(s: int) -> tuple[set, list]:
+        canonical, concrete = set(), []
         for f in steps:
-            t, _ = f(s)
+            t, err = f(s)
             if t is not None:
-                out.add(canon(t))
-        return out
+                canonical.add(canon(t))
+                concrete.append(t)
+            if err is not None:
+                canonical.add(err[0])  # a failing step must fail for every permutation
+        return canonical, concrete
 
     for s in states:
         base = None
         for perm in transpositions(system):
+            arr = next(iter(perm))
             t = permute(system, s, perm)
-            for p, f in props:
+            for name, f in props:
                 if f(s) != f(t):
-                    return f"property {p.name} distinguishes records of {next(iter(perm))}"
+                    return f"property {name} distinguishes records of {arr}"
             if base is None:
                 base = succ(s)
-            if succ(t) != base:
-                return f"the actions treat records of {next(iter(perm))} differently"
+            other = succ(t)
+            if other[0] != base[0]:
+                return f"the actions treat records of {arr} differently"
+            for name, f in pairs:
+                for nxt in base[1]:
+                    if f(s, nxt) != f(t, permute(system, nxt, perm)):
+                        return f"transition property {name} distinguishes records of {arr}"
     return None
 
 

@@ -66,6 +66,8 @@ def _print_run(run: RunResult, console: Any) -> None:
         f"symmetry {'on' if run.symmetry else 'off'}, bound {run.bound or 'none'}")
     counts = (f"{run.states:,} states, {run.transitions:,} transitions, " if not run.engine.startswith("z3")
               else "")
+    if run.deadlocks:
+        counts += f"{run.deadlocks:,} without successors, "
     console.print(
         f"  {counts}depth {run.depth}, {run.seconds:.2f}s, peak memory {run.peak_memory / 2**20:.0f} MiB, "
         f"{status}")
@@ -231,24 +233,38 @@ def show_cmd(trace_file: str, full: bool, fmt: str) -> None:
 @click.option("--impl", is_flag=True,
               help="Run the trace on the executable implementation instead of the model.")
 def replay_cmd(trace_files: tuple[str, ...], impl: bool) -> None:
-    """Re-execute traces against their models, verifying every recorded state."""
+    """Re-execute traces against their models, verifying every recorded state.
+
+    Exit 0 when every trace replays, 1 when one does not (stale, not enabled, a state
+    that differs, a claim not shown), 2 when a file is not a readable trace.
+    """
     from ppcheck.checks.replay import replay
-    from ppcheck.checks.traces import load_trace
+    from ppcheck.checks.traces import TraceError, load_trace
 
-    failed = False
+    worst = 0
     for f in trace_files:
-        tr = load_trace(f)
-        if impl:
-            from ppcheck.impl.replay import replay_on_impl
-
-            ok, text = replay_on_impl(tr)
-            click.echo(f"{f}: {text}")
-            failed |= not ok
+        try:
+            tr = load_trace(f)
+        except TraceError as e:  # malformed: bad input, but go on with the others
+            click.echo(f"ppcheck: error: {e}", err=True)
+            worst = max(worst, EXIT_USAGE)
             continue
-        res = replay(tr)
-        click.echo(f"{f}: replays: {res.steps} steps on {tr.model}/{tr.config.get('name')}; {res.claim}")
-    if failed:
-        sys.exit(1)
+        try:
+            if impl:
+                try:
+                    from ppcheck.impl.replay import replay_on_impl
+                except ImportError:
+                    _fail("the executable implementation's replay (ppcheck.impl.replay) is not installed")
+                ok, text = replay_on_impl(tr)
+                click.echo(f"{f}: {text}")
+                worst = max(worst, 0 if ok else 1)
+                continue
+            res = replay(tr)
+            click.echo(f"{f}: replays: {res.steps} steps on {tr.model}/{tr.config.get('name')}; {res.claim}")
+        except (TraceError, SpecError) as e:
+            click.echo(f"{f}: does not replay: {e}", err=True)
+            worst = max(worst, 1)
+    sys.exit(worst)
 
 
 @cli.command("diff")

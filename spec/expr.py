@@ -352,8 +352,14 @@ _INFIX = {"add": "+", "sub": "-", "mul": "*", "mod": "%", "eq": "==", "ne": "!="
           "lt": "<", "le": "<=", "and": "&", "or": "|"}
 
 
+#: field names of the layout being traced, so error messages name fields, not indices
+FIELD_NAMES: list[list[str]] = []
+
+
 def render(e: Expr, names: list[str] | None = None) -> str:
-    """A readable, canonical text for an expression (also used for fingerprints)."""
+    """A readable text for an expression (field names when known)."""
+    if names is None and FIELD_NAMES:
+        names = FIELD_NAMES[-1]
     if e.op == "const":
         return ("True" if e.value else "False") if e.sort == BOOL else str(e.value)
     if e.op in ("var", "next"):

@@ -297,7 +297,12 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
         raise SpecError(f"model {model.name}, configuration {cfg!r}: {e}") from None
     # initial state: trace init() from the defaults; every update must be constant
     defaults = [const(bool(f.default)) if f.sort == BOOL else const(f.default) for f in lay.fields]
-    t = trace(lay, lambda s: inst.init(s), {}, pre=defaults)
+    try:
+        t = trace(lay, lambda s: inst.init(s), {}, pre=defaults)
+    except SpecError as e:
+        raise SpecError(f"init(): {e}") from None
+    if not (t.guard.op == "const" and t.guard.value) or t.assertions:
+        raise SpecError("init() may not call require() or assert_(): it assigns the initial state")
     vals = [f.default for f in lay.fields]
     for i, e in t.updates.items():
         if e.op != "const":
@@ -309,38 +314,48 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
     for d in model.action_defs():
         method = d.fn.__get__(inst)
         for args in _bindings(d, cfg, lay):
-            ir = trace(lay, method, args)
+            try:
+                ir = trace(lay, method, args)
+            except SpecError as e:
+                a = ", ".join(f"{k}={_show_arg(v)}" for k, v in args.items())
+                raise SpecError(f"action {d.name}({a}): {e}") from None
             if ir.guard.op == "const" and not ir.guard.value:
                 continue  # statically disabled binding
             bindings.append(Binding(len(bindings), d.name, args, _who(d, args), ir))
 
     props: list[Property] = []
     for pd in model.property_defs():
-        fn = pd.fn.__get__(inst)
-        doc = inspect.getdoc(pd.fn) or ""
-        if pd.kind in (ALWAYS, SOMETIMES):
-            e = evaluate_view(lay, fn, {})
-            if e.sort != BOOL:
-                raise SpecError(f"property {pd.name} is not a boolean predicate")
-            props.append(Property(pd.name, pd.kind, doc, expr=e, lemma=pd.lemma))
-        elif pd.kind == TRANSITION:
-            props.append(Property(pd.name, pd.kind, doc, expr=trace_transition(lay, fn)))
-        else:
-            pair: list[Expr] = []
-
-            def grab(s: Any, _fn: Callable = fn) -> Any:
-                p, q = _fn(s)
-                pair.append(evaluate_view(lay, lambda _s: p, {}))
-                pair.append(evaluate_view(lay, lambda _s: q, {}))
-                return True
-
-            evaluate_view(lay, grab, {})
-            props.append(Property(pd.name, pd.kind, doc, pre=pair[0], post=pair[1]))
+        try:
+            props.append(_trace_property(pd, inst, lay))
+        except SpecError as e:
+            raise SpecError(f"property {pd.name}: {e}") from None
 
     system = System(model, cfg, lay, init_states, bindings, props,
                     symmetric_arrays=[n for n, a in lay.arrays.items() if a.symmetric])
     system.fingerprint = fingerprint(system)
     return system
+
+
+def _trace_property(pd: PropertyDef, inst: Model, lay: Layout) -> Property:
+    fn = pd.fn.__get__(inst)
+    doc = inspect.getdoc(pd.fn) or ""
+    if pd.kind in (ALWAYS, SOMETIMES):
+        e = evaluate_view(lay, fn, {})
+        if e.sort != BOOL:
+            raise SpecError("not a boolean predicate")
+        return Property(pd.name, pd.kind, doc, expr=e, lemma=pd.lemma)
+    if pd.kind == TRANSITION:
+        return Property(pd.name, pd.kind, doc, expr=trace_transition(lay, fn))
+    pair: list[Expr] = []
+
+    def grab(s: Any) -> Any:
+        p, q = fn(s)
+        pair.append(evaluate_view(lay, lambda _s: p, {}))
+        pair.append(evaluate_view(lay, lambda _s: q, {}))
+        return True
+
+    evaluate_view(lay, grab, {})
+    return Property(pd.name, pd.kind, doc, pre=pair[0], post=pair[1])
 
 
 def fingerprint(system: System) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expr import BOOL, FALSE, TRUE, Expr, SpecError, implies, ite, lift, mk
+from .expr import BOOL, FALSE, FIELD_NAMES, TRUE, Expr, SpecError, implies, ite, lift, mk
 from .schema import ArrayShape, Layout, RecordShape
 
 
@@ -215,10 +215,12 @@ def trace(layout: Layout, fn: Any, args: dict[str, Any], pre: list[Expr] | None 
     base = pre if pre is not None else [Expr("var", (), f.sort, f.index) for f in layout.fields]
     rec = _Recorder(layout, base)
     _active.append(rec)
+    FIELD_NAMES.append(layout.names())
     try:
         fn(RecordView(layout.root, rec), **args)
     finally:
         _active.pop()
+        FIELD_NAMES.pop()
     guard = mk("and", *rec.guard) if rec.guard else TRUE
     updates = {i: e for i, e in enumerate(rec.env) if e is not base[i]}
     asserts = [(c, m) for c, m in rec.assertions if not (c.op == "const" and c.value)]
@@ -232,12 +234,14 @@ def evaluate_view(layout: Layout, fn: Any, args: dict[str, Any]) -> Expr:
     base = [Expr("var", (), f.sort, f.index) for f in layout.fields]
     rec = _Recorder(layout, base)
     _active.append(rec)
+    FIELD_NAMES.append(layout.names())
     try:
         out = fn(RecordView(layout.root, rec), **args)
     finally:
         _active.pop()
-    if any(a is not b for a, b in zip(rec.env, base)) or rec.guard:
-        raise SpecError("a property may not assign fields or call require()")
+        FIELD_NAMES.pop()
+    if any(a is not b for a, b in zip(rec.env, base)) or rec.guard or rec.assertions:
+        raise SpecError("a property may not assign fields or call require() or assert_()")
     e = lift(out)
     return e
 
@@ -248,8 +252,13 @@ def trace_transition(layout: Layout, fn: Any) -> Expr:
     post = [Expr("next", (), f.sort, f.index) for f in layout.fields]
     r1, r2 = _Recorder(layout, pre), _Recorder(layout, post)
     _active.append(r1)
+    FIELD_NAMES.append(layout.names())
     try:
         out = fn(RecordView(layout.root, r1), RecordView(layout.root, r2))
     finally:
         _active.pop()
+        FIELD_NAMES.pop()
+    if r1.guard or r1.assertions or any(a is not b for a, b in zip(r1.env, pre)) \
+            or any(a is not b for a, b in zip(r2.env, post)):
+        raise SpecError("a property may not assign fields or call require() or assert_()")
     return lift(out)

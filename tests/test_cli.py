@@ -90,7 +90,16 @@ def test_stale_trace_is_one_error(capsys, tmp_path):
     obj["fingerprint"] = "deadbeefdeadbeef"
     p.write_text(json.dumps(obj))
     code, _, err = run(["replay", str(p)], capsys)
-    assert code == 2 and "stale trace" in err and err.count("\n") == 1
+    assert code == 1 and "does not replay: stale trace" in err and err.count("\n") == 1
+
+
+def test_replay_goes_on_past_a_bad_trace(capsys, tmp_path):
+    run(["check", "increment", "-q", "--out", str(tmp_path)], capsys)
+    good = tmp_path / "increment-default-no_lost_update.json"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    code, out, err = run(["replay", str(bad), str(good)], capsys)
+    assert code == 2 and "malformed JSON" in err and "replays: 4 steps" in out
 
 
 def test_list(capsys):

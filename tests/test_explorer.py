@@ -163,3 +163,52 @@ def test_simulation_finds_the_lost_update_and_proves_nothing(tmp_path):
     assert replay(tr).steps == tr.length
     ok = simulate(build(IncrementLock), walks=50, seed=1)
     assert _verdicts(ok)["no_lost_update"] == "unknown" and ok.exit_code == 3
+
+
+def test_symmetric_transition_property_holds_under_symmetry():
+    from ppcheck.spec import count, transition
+
+    class OneAtATime(Slots):
+        name = "slots_one"
+
+        @transition
+        def one_slot_at_a_time(self, before, after):
+            """Each step changes the `used` flag of at most one slot."""
+            return count(b.used != a.used for b, a in zip(before.slots, after.slots)) <= 1
+
+    full = Explorer(build(OneAtATime), symmetry=False).run()
+    sym = Explorer(build(OneAtATime), symmetry=True).run()
+    assert _verdicts(full)["one_slot_at_a_time"] == _verdicts(sym)["one_slot_at_a_time"] == "holds"
+    assert sym.symmetry and sym.states < full.states
+
+
+def test_asymmetric_transition_property_disables_symmetry():
+    from ppcheck.spec import transition
+
+    class SlotZero(Slots):
+        name = "slots_zero"
+
+        @transition
+        def slot0_never_taken(self, before, after):
+            return ~(~before.slots[0].used & after.slots[0].used)
+
+    run = Explorer(build(SlotZero), symmetry=True).run()
+    assert not run.symmetry and "slot0_never_taken" in run.symmetry_note
+    assert _verdicts(run)["slot0_never_taken"] == "violated"
+
+
+def test_domain_error_in_a_symmetric_record_rebuilds_a_trace():
+    class Overflow(Increment):
+        name = "overflow"
+
+        @action(t="threads", who="t")
+        def write(self, s, t):
+            th = s.threads[t]
+            require(th.pc == 1)
+            th.t = th.t + 3  # leaves 0..threads
+
+    ex = Explorer(build(Overflow), symmetry=True)
+    run = ex.run()
+    assert run.symmetry and _verdicts(run)["action_assertions"] == "violated"
+    tr = ex.traces["action_assertions"]
+    assert tr.length == 2 and "domain of threads[" in tr.steps[-1].error
