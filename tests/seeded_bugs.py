@@ -292,6 +292,26 @@ class FragUsersLost(Mainline):
         s.pool.frag_users = users
 
 
+class ScrubSkipsCache(Mainline):
+    """page_pool_release() without page_pool_empty_alloc_cache_once(): the pages in the alloc
+    cache are never returned (seed 000's RFC destroy, "FIXME-mem-leak")."""
+
+    name = "bug_scrub_skips_cache"
+    default = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_scrub(self, s, c):
+        self.ctl_ok(s, c, Stage.SCRUB_CACHE, Role.CONTROL, Role.WORKER)
+        pool = s.pool
+        self.touch(s)
+        with when(pool.destroy_cnt == 0):
+            pool.dma_sync = False
+            for i in range(len(s.pages)):
+                self.unmap(s, i)
+        pool.destroy_cnt = 1
+        s.ctxs[c].stage = Stage.EMPTY_RING
+
+
 @dataclass(frozen=True)
 class Bug:
     model: type[Mainline]
@@ -320,6 +340,7 @@ BUGS: list[Bug] = [
     Bug(NoNapiUnlink, "no_cache_push_after_destroy", "base", 20, "page_pool_recycle_in_cache"),
     Bug(ScrubKeepsMappings, "no_dma_after_unbind", "base", 20, "page_pool_return_page"),
     Bug(FragUsersLost, "pp_ref_accounting", "frag", 3, "page_pool_alloc_frag"),
+    Bug(ScrubSkipsCache, "no_leaked_page", "base", 14, "page_pool_scrub"),
 ]
 
 #: the seeded-bug models, for the registry (checked by name, never by default)
