@@ -163,12 +163,48 @@ def abstract_json(w: World) -> dict[str, Any]:
         "napi": {"owner": w.napi.list_owner, "enabled": not w.napi.disabled},
         "dev": {"bound": k.device.bound}, "ctxs": ctx_json, "shinfos": shinfos, "skbs": skbs,
         "ghost": {g: g in flags for g in GHOSTS},
+        "swapped": w.swapped,  # seed 004's SwapState (ignored by layouts without it)
     }
 
 
+def flatten(obj: Any, prefix: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
+    """Nested state JSON -> {field name: packed value} (enum names, bools, None as -1)."""
+    out = {} if out is None else out
+    for key, v in obj.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(v, dict):
+            flatten(v, name, out)
+        elif isinstance(v, list):
+            for i, e in enumerate(v):
+                flatten(e, f"{name}[{i}]", out)
+        else:
+            out[name] = v
+    return out
+
+
+_CONVERTERS: dict[int, list[tuple[str, Any]]] = {}
+
+
+def _converters(system: System) -> list[tuple[str, Any]]:
+    key = id(system.layout)
+    if key not in _CONVERTERS:
+        conv = []
+        for f in system.layout.fields:
+            cls = getattr(f.ftype, "cls", None)
+            conv.append((f.name, (lambda v, c=cls: int(c[v])) if cls is not None else None))
+        _CONVERTERS[key] = conv
+    return _CONVERTERS[key]
+
+
 def abstract(w: World, system: System) -> int:
-    """The packed spec state of ``w`` in ``system``'s layout."""
-    return system.layout.from_json(abstract_json(w))
+    """The packed spec state of ``w`` in ``system``'s layout (raises SpecError when a
+    value leaves its spec domain)."""
+    flat = flatten(abstract_json(w))
+    vals = []
+    for name, conv in _converters(system):
+        v = flat[name]
+        vals.append(-1 if v is None else conv(v) if conv is not None else int(v))
+    return system.layout.pack(vals)
 
 
 def unmodelled_warnings(w: World) -> list[str]:

@@ -37,7 +37,7 @@ ALLOC = ("page_pool_alloc_fast", "page_pool_refill_alloc_cache", "page_pool_allo
 
 #: events: world method, spec action, how the arguments are named in the spec
 EVENTS = ("napi_schedule", "get_page", "stack_put_page", "skb_clone", "pskb_expand_head",
-          "skb_try_coalesce", "napi_enable_new_pool")
+          "skb_try_coalesce", "napi_enable_new_pool", "napi_swap_pool")
 
 
 @dataclass
@@ -47,7 +47,8 @@ class Budget:
     calls: int = 3  # calls started per NAPI/user context
     events: dict[str, int] = field(default_factory=lambda: {
         "napi_schedule": 2, "get_page": 1, "stack_put_page": 1, "skb_clone": 1,
-        "pskb_expand_head": 1, "skb_try_coalesce": 1, "napi_enable_new_pool": 1})
+        "pskb_expand_head": 1, "skb_try_coalesce": 1, "napi_enable_new_pool": 1,
+        "napi_swap_pool": 1})
     alloc_fail: bool = True  # allocation failure injection
     #: the NAPI is only scheduled on CPUs that have a NAPI context (no stranded NAPI)
     napi_cpus_only: bool = False
@@ -98,9 +99,12 @@ def _event_args(h: Conformance, budget: Budget) -> list[tuple[str, tuple, dict[s
             if m != k:
                 out.append(("skb_try_coalesce", (k, m),
                             {"k": k, "m": m, "j": j, "n": w.skbs[m].shinfo.id}))
+    swap = any(d.name == "napi_swap_pool" for d in h.system.model.action_defs())
     for c, sp in enumerate(w.specs):
         if sp.role == Role.CONTROL:
             out.append(("napi_enable_new_pool", (c,), {"c": c}))
+            if swap:
+                out.append(("napi_swap_pool", (c,), {"c": c}))
     return out
 
 

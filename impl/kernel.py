@@ -71,6 +71,7 @@ class Context:
     name: str
     cpu: int
     softirq: bool = False  # in_softirq(): BH disabled or serving a softirq
+    serving_softirq: bool = False  # a softirq proper (not a BH-disabled process context)
     #: the label this context is suspended at (None: not inside a kernel call)
     pending: Step | None = None
 
@@ -86,6 +87,7 @@ class Kernel:
         self.device = Device(self)
         self.claimed: Step | None = None
         self.fail_alloc = False  # ALLOW_ERROR_INJECTION(page_pool_alloc_netmems)
+        self.next_pfn: int | None = None  # which free page the allocator picks (replay)
         #: who references a page besides the pool (ghost instrumentation, set by the world)
         self.referenced: Callable[[Page], bool] = lambda page: False
 
@@ -112,6 +114,11 @@ class Kernel:
         if self.fail_alloc:
             self.fail_alloc = False
             return None
+        want, self.next_pfn = self.next_pfn, None
+        if want is not None and self.memmap[want].free:
+            p = self.memmap[want]
+            p.free, p._refcount = False, 1
+            return p
         for p in self.memmap:
             if p.free:
                 p.free = False

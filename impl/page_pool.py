@@ -105,12 +105,13 @@ def page_pool_unref_netmem(pool: PagePool, page: Page, nr: int) -> KernelFn:
             if nr != 1:
                 page.pp_ref_count = 1
             return 0
-    yield Step.of("page_pool_unref_sub", page=page.pfn)
     if pool.sw.bug("unref_nonatomic"):
-        old = page.pp_ref_count  # a plain load (a step the spec does not see) ...
         yield Step.of("page_pool_unref_sub", page=page.pfn, stutter=True)
+        old = page.pp_ref_count  # a plain load (a step the spec does not see) ...
+        yield Step.of("page_pool_unref_sub", page=page.pfn)
         ret = old - nr
     else:
+        yield Step.of("page_pool_unref_sub", page=page.pfn)
         ret = page.pp_ref_count - nr  # atomic_long_sub_return()
     page.pp_ref_count = ret  # ... (the mutant's plain store)
     if ret < 0:
@@ -300,6 +301,8 @@ def __page_pool_page_can_be_recycled(pool: PagePool, page: Page) -> bool:
     """``__page_pool_page_can_be_recycled()``: refcount 1 (no pfmemalloc pages here)."""
     if pool.sw.bug("no_refcnt_check"):
         return True
+    if pool.sw.recycle_test == "pp_ref":  # the pp002_netmem_pp_ref conversion slip
+        return page.pp_ref_count == 1
     return page._refcount == 1
 
 
@@ -332,7 +335,16 @@ def page_pool_napi_local(pool: PagePool) -> bool:
     (``READ_ONCE(napi->list_owner)``, seed 004).
     """
     k = pool.k
-    if k.preempt_rt or not k.in_softirq():
+    variant = pool.sw.napi_local
+    if variant == "first_merged":
+        # 8c48eea3: napi_pp_put_page(page, napi_safe): napi_safe only from the softirq
+        # skb free path; no PREEMPT_RT test, no pool->cpuid
+        if not k.current.serving_softirq:
+            return False
+        pool.touch()
+        napi = pool.napi
+        return napi is not None and napi.list_owner == k.smp_processor_id()
+    if (k.preempt_rt and variant != "no_rt_check") or not k.in_softirq():
         return False
     pool.touch()
     cpuid = k.smp_processor_id()
@@ -516,8 +528,17 @@ def page_pool_release(pool: PagePool) -> KernelFn:
 
 
 def page_pool_disable_direct_recycling(pool: PagePool) -> None:
-    """``page_pool_disable_direct_recycling()``: cpuid = -1, unlink p.napi."""
+    """``page_pool_disable_direct_recycling()``: cpuid = -1, unlink p.napi (56ef27e3abe6;
+    the ``cpuid_only`` design keeps p.napi, v6.5's destroy did neither)."""
+    if pool.sw.destroy_disables == "none":
+        return
     pool.cpuid = NO_CPU
+    if pool.sw.destroy_disables == "mainline":
+        pool.napi = None
+
+
+def page_pool_unlink_napi(pool: PagePool) -> None:
+    """``page_pool_unlink_napi()``: the driver hands its NAPI to a new pool."""
     pool.napi = None
 
 

@@ -48,16 +48,37 @@ MUTATIONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Switches:
-    """The implementation's configuration: design variant plus at most one mutation."""
+    """The implementation's configuration: design variant plus at most one mutation.
 
-    #: IS_ENABLED(CONFIG_PREEMPT_RT): page_pool_napi_local() always says no
-    preempt_rt: bool = False
+    Each design switch mirrors a model (see :data:`MODEL_SWITCHES`):
+
+    * ``napi_local``: ``"mainline"`` (page_pool_napi_local() of v6.8+), ``"first_merged"``
+      (8c48eea3, v6.5: ``napi_safe && napi && list_owner == this CPU``, no PREEMPT_RT
+      test, no cpuid test), ``"no_rt_check"`` (mainline without the PREEMPT_RT test);
+    * ``destroy_disables``: what page_pool_destroy() resets: ``"mainline"`` (cpuid and
+      p.napi, 56ef27e3abe6), ``"cpuid_only"`` (no unlink), ``"none"`` (v6.5);
+    * ``unlink_on_reuse``: page_pool_unlink_napi() when the driver gives its NAPI a new
+      pool (``napi_swap_pool`` of the seed 004 models);
+    * ``recycle_test``: ``"page_ref"`` (page_ref_count() == 1) or ``"pp_ref"`` (the
+      pp002_netmem_pp_ref conversion slip: pp_ref_count == 1).
+    """
+
+    napi_local: str = "mainline"
+    destroy_disables: str = "mainline"
+    unlink_on_reuse: bool = True
+    recycle_test: str = "page_ref"
     #: the seeded bug, one of :data:`MUTATIONS` (or None)
     mutation: str | None = None
 
     def __post_init__(self) -> None:
         if self.mutation is not None and self.mutation not in MUTATIONS:
             raise ValueError(f"unknown mutation {self.mutation!r} (known: {', '.join(MUTATIONS)})")
+        if self.napi_local not in ("mainline", "first_merged", "no_rt_check"):
+            raise ValueError(f"unknown napi_local {self.napi_local!r}")
+        if self.destroy_disables not in ("mainline", "cpuid_only", "none"):
+            raise ValueError(f"unknown destroy_disables {self.destroy_disables!r}")
+        if self.recycle_test not in ("page_ref", "pp_ref"):
+            raise ValueError(f"unknown recycle_test {self.recycle_test!r}")
 
     def bug(self, name: str) -> bool:
         """Is the mutation ``name`` switched on?"""
@@ -74,3 +95,17 @@ class Switches:
 
 
 MAINLINE = Switches()
+
+#: models whose design the implementation can run: model name -> switches.  Models with
+#: another state schema (seeds 000, 001, 003) have no implementation.
+MODEL_SWITCHES: dict[str, Switches] = {
+    "mainline": MAINLINE,
+    "pp002_page": MAINLINE,
+    "pp002_netmem": MAINLINE,
+    "pp002_netmem_pp_ref": Switches(recycle_test="pp_ref"),
+    "pp004_mainline": MAINLINE,
+    "pp004_first_merged": Switches(napi_local="first_merged", destroy_disables="none",
+                                   unlink_on_reuse=False),
+    "pp004_no_unlink": Switches(destroy_disables="cpuid_only", unlink_on_reuse=False),
+    "pp004_no_rt_check": Switches(napi_local="no_rt_check"),
+}

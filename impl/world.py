@@ -73,7 +73,7 @@ class World:
         self.params = dict(params)
         self.sw = sw
         P = self.params
-        self.k = Kernel(int(P["pages"]), preempt_rt=bool(P.get("preempt_rt")) or sw.preempt_rt)
+        self.k = Kernel(int(P["pages"]), preempt_rt=bool(P.get("preempt_rt")))
         self.napi = Napi()
         self.napi.list_owner = 0  # the first interrupt scheduled the NAPI on CPU 0
         self.bias = int(P["frags_per_page"]) + 1
@@ -83,8 +83,8 @@ class World:
                              napi=self.napi if P["napi_linked"] else None,
                              dma_sync=bool(P["dma_sync"]), sw=sw)
         self.specs = context_specs(type("C", (), {"contexts": P["contexts"]})())
-        self.ctx = [Context(f"{P['contexts'][sp.index]}#{sp.index}", sp.cpu, in_softirq(sp.kind))
-                    for sp in self.specs]
+        self.ctx = [Context(f"{P['contexts'][sp.index]}#{sp.index}", sp.cpu, in_softirq(sp.kind),
+                            sp.kind == Kind.SOFTIRQ) for sp in self.specs]
         self.tasks: list[Task | None] = [None] * len(self.specs)
         self.in_poll = [False] * len(self.specs)
         self.rx: list[int] = []  # pfns posted to the driver's RX ring
@@ -94,6 +94,7 @@ class World:
         self.shinfos = [skbuff.SkbSharedInfo(j) for j in range(int(P["skbs"]))]
         self.poll_stat = "NONE"  # the alloc_stats counter the last allocation bumped
         self.worker_scheduled = False  # the release worker was scheduled at least once
+        self.swapped = False  # the NAPI serves a new pool now (seed 004's reuse)
         self.k.referenced = lambda page: self.referenced(page.pfn)
         self._frozen: dict[int, tuple[int, int, bool] | None] | None = None
         if P.get("destroy"):
@@ -289,7 +290,8 @@ class World:
     def put_full_page(self, c: int, pfn: int) -> Generator:
         """A user drops its pp reference: page_pool_put_full_page(pool, page, false)."""
         yield Step.of("page_pool_put_full_page", page=pfn)
-        self._hold(self.pp_holders, pfn, -1)
+        if self.pp_holders.get(pfn, 0) > 0:  # else: a put without a reference (misuse)
+            self._hold(self.pp_holders, pfn, -1)
         yield from pp.page_pool_put_page(self.pool, self.k.memmap[pfn], allow_direct=False)
 
     def kfree_skb(self, c: int, k: int) -> Generator:
@@ -320,7 +322,8 @@ class World:
 
     def stack_put_page(self, pfn: int) -> Step:
         def fn() -> None:
-            self._hold(self.page_holders, pfn, -1)
+            if self.page_holders.get(pfn, 0) > 0:  # else: misuse
+                self._hold(self.page_holders, pfn, -1)
             self.k.put_page(self.k.memmap[pfn])
         return self.event(Step.of("stack_put_page", p=pfn), fn)
 
@@ -356,6 +359,17 @@ class World:
             self.napi.disabled = False
         return self.event(Step.of("napi_enable_new_pool", c=c), fn)
 
+    def napi_swap_pool(self, c: int) -> Step:
+        """Ring reconfiguration (seed 004): the disabled NAPI gets a new pool (after
+        page_pool_unlink_napi() of the old one, if the design does it) and is enabled
+        again; the old pool is destroyed next."""
+        def fn() -> None:
+            if self.sw.unlink_on_reuse:
+                pp.page_pool_unlink_napi(self.pool)
+            self.swapped = True
+            self.napi.disabled = False
+        return self.event(Step.of("napi_swap_pool", c=c), fn)
+
     def schedule_worker(self) -> None:
         for sp in self.specs:
             if sp.role == Role.WORKER:
@@ -380,8 +394,9 @@ class World:
             for complete in (False, True):
                 out.append(Op(c, f"napi_poll_end({complete})", "napi_poll_end",
                               {"complete": complete}))
-            out.append(Op(c, "alloc", "page_pool_alloc_pages", {}))
-            if self.params.get("frag"):
+            if not self.swapped:  # after a swap the NAPI allocates from its new pool
+                out.append(Op(c, "alloc", "page_pool_alloc_pages", {}))
+            if self.params.get("frag") and not self.swapped:
                 out.append(Op(c, "alloc_frag", "page_pool_alloc_frag", {}))
             for pfn in sorted(set(self.rx)):
                 out.append(Op(c, f"xdp_drop({pfn})", "napi_xdp_drop", {"p": pfn}))
@@ -419,7 +434,7 @@ class World:
         return (self.k.snapshot(), self.pool.snapshot(), self.napi.list_owner, self.napi.disabled,
                 tuple(self.rx), tuple(sorted(self.pp_holders.items())),
                 tuple(sorted(self.page_holders.items())), tuple(self.in_poll), self.poll_stat,
-                self.worker_scheduled,
+                self.worker_scheduled, self.swapped,
                 tuple((t.op, t.done, t.pending, frame_key(t.gen)) if t else None for t in self.tasks),
                 tuple((k, s.shinfo.id, s.cloned, s.pp_recycle, s.freed)
                       for k, s in sorted(self.skbs.items())),
