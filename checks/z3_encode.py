@@ -39,7 +39,7 @@ from typing import Any
 
 import z3
 
-from ppcheck.spec.expr import BOOL, Expr
+from ppcheck.spec.expr import BOOL, Expr, walk
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, Property, System
 
 from .compile import interval
@@ -79,25 +79,40 @@ class Obligation:
 class Encoding:
     """Z3 terms for one :class:`System`: state copies, domains, init, trans, predicates."""
 
-    def __init__(self, system: System, ctx: z3.Context | None = None):
+    def __init__(self, system: System, ctx: z3.Context | None = None, arith: str = "int"):
+        if arith not in ("int", "bv"):
+            raise ValueError(f"arith must be 'int' or 'bv', not {arith!r}")
         self.system = system
+        self.arith = arith
         self.layout = system.layout
         self.fields = system.layout.fields
         self.ctx = ctx or z3.main_ctx()
         self.nb = len(system.bindings)
         self.dom = {f.index: (f.lo, f.hi) for f in self.fields}
+        #: bit-vector width (``arith="bv"``): wide enough for every intermediate value
+        self.width = _bv_width(system) if arith == "bv" else 0
         # template variables: x (pre), xn (post), act
         self.x = self._vars(lambda f: f.name)
         self.xn = self._vars(lambda f: f.name + "'")
-        self.act = z3.Int("action", self.ctx)
+        self.act = self._act_var("action")
         self._copies: dict[str, list[z3.ExprRef]] = {}
         self._memo: dict[int, z3.ExprRef] = {}  # pre-state translations over self.x
         self._build()
 
     # -- variables -----------------------------------------------------------------------
     def _vars(self, name: Callable[[Any], str]) -> list[z3.ExprRef]:
-        return [z3.Bool(name(f), self.ctx) if f.sort == BOOL else z3.Int(name(f), self.ctx)
+        return [z3.Bool(name(f), self.ctx) if f.sort == BOOL else self._num_var(name(f))
                 for f in self.fields]
+
+    def _num_var(self, name: str) -> z3.ExprRef:
+        if self.arith == "bv":
+            return z3.BitVec(name, self.width, self.ctx)
+        return z3.Int(name, self.ctx)
+
+    def _num(self, v: int) -> z3.ExprRef:
+        if self.arith == "bv":
+            return z3.BitVecVal(v, self.width, self.ctx)
+        return z3.IntVal(v, self.ctx)
 
     def state(self, tag: int | str) -> list[z3.ExprRef]:
         """The state copy ``tag`` (``pages[1].refcnt@3``), created on first use."""
@@ -106,9 +121,14 @@ class Encoding:
             self._copies[key] = self._vars(lambda f: f"{f.name}@{key}")
         return self._copies[key]
 
-    def action(self, tag: int | str) -> z3.ArithRef:
+    def _act_var(self, name: str) -> z3.ExprRef:
+        if self.arith == "bv":
+            return z3.BitVec(name, max(1, self.nb.bit_length()) + 1, self.ctx)
+        return z3.Int(name, self.ctx)
+
+    def action(self, tag: int | str) -> z3.ExprRef:
         """The binding selector leaving state ``tag``."""
-        return z3.Int(f"action@{tag}", self.ctx)
+        return self._act_var(f"action@{tag}")
 
     # -- IR to Z3 ------------------------------------------------------------------------
     def term(self, e: Expr, pre: Sequence[z3.ExprRef] | None = None,
@@ -137,7 +157,7 @@ class Encoding:
               post: Sequence[z3.ExprRef] | None, ctx: z3.Context) -> z3.ExprRef:
         op = n.op
         if op == "const":
-            return z3.BoolVal(bool(n.value), ctx) if n.sort == BOOL else z3.IntVal(n.value, ctx)
+            return z3.BoolVal(bool(n.value), ctx) if n.sort == BOOL else self._num(n.value)
         if op == "var":
             return pre[n.value]
         if op == "next":
@@ -192,13 +212,15 @@ class Encoding:
                         r = z3.If(x < (q + 1) * m.value, x - q * m.value, r)
                     return r
                 return x % a[1]
+        if self.arith == "bv":  # z3py's % on bit-vectors is bvsmod: the divisor's sign, as Python
+            return x % a[1]
         # general case: SMT-LIB mod is non-negative; Python's takes the divisor's sign
         r = x % a[1]
         return z3.If(a[1] > 0, r, z3.If(r == 0, r, r + a[1]))
 
     # -- relations (templates over x, xn, act) -------------------------------------------
     def _build(self) -> None:
-        sysm, x, xn = self.system, self.x, self.xn
+        sysm, x = self.system, self.x
         ctx = self.ctx
         self.domain_t = z3.And([c for i, f in enumerate(self.fields) if f.sort != BOOL
                                 for c in (x[i] >= f.lo, x[i] <= f.hi)] or [z3.BoolVal(True, ctx)])
@@ -228,7 +250,11 @@ class Encoding:
             self.updates.append(ups)
             self.asserts_ok.append(z3.And(oks) if oks else z3.BoolVal(True, ctx))
             self.in_domain.append(z3.And(dom_ok) if dom_ok else z3.BoolVal(True, ctx))
-        act = self.act
+        self._build_trans()
+
+    def _build_trans(self) -> None:
+        """``trans_t`` from ``guards`` and ``updates``: per field, an ite over the bindings."""
+        sysm, x, xn, act = self.system, self.x, self.xn, self.act
         conj: list[z3.BoolRef] = [act >= 0, act < self.nb]
         for b in sysm.bindings:
             if not z3.is_true(self.guards[b.id]):
@@ -326,14 +352,43 @@ class Encoding:
         vals = []
         for f, v in zip(self.fields, s):
             r = model.eval(v, model_completion=True)
-            vals.append(int(z3.is_true(r)) if f.sort == BOOL else r.as_long())
+            if f.sort == BOOL:
+                vals.append(int(z3.is_true(r)))
+            else:
+                vals.append(r.as_signed_long() if self.arith == "bv" else r.as_long())
         return self.layout.pack(vals)
 
     def decode_action(self, model: z3.ModelRef, tag: int | str) -> int:
-        return model.eval(self.action(tag), model_completion=True).as_long()
+        r = model.eval(self.action(tag), model_completion=True)
+        return r.as_signed_long() if self.arith == "bv" else r.as_long()
 
     # -- solvers -----------------------------------------------------------------------------
     def solver(self) -> z3.Solver:
         """A solver for unrollings: Z3's finite-domain engine (bounded ints bit-blasted to
         SAT, incremental), since every state variable has a finite domain."""
         return z3.SolverFor("QF_FD", ctx=self.ctx)
+
+
+def _bv_width(system: System) -> int:
+    """The smallest two's-complement width holding every value any IR node can take."""
+    dom = {f.index: (f.lo, f.hi) for f in system.layout.fields}
+    roots: list[Expr] = []
+    for b in system.bindings:
+        roots += [b.ir.guard, *b.ir.updates.values(), *(c for c, _ in b.ir.assertions)]
+    for p in system.properties:
+        roots += [e for e in (p.expr, p.pre, p.post) if e is not None]
+    memo: dict[int, tuple[int, int]] = {}
+    big = 0
+    for f in system.layout.fields:
+        big = max(big, abs(f.lo), abs(f.hi))
+    for r in roots:
+        for n in walk(r):
+            if n.sort != BOOL and id(n) not in memo:
+                lo, hi = interval(n, dom)
+                memo[id(n)] = (lo, hi)
+                big = max(big, abs(lo), abs(hi))
+                if n.op == "mod" and n.args[1].op == "const":  # the ite chain's bounds
+                    big = max(big, abs(lo) + abs(n.args[1].value), abs(hi) + abs(n.args[1].value))
+    if big >= 1 << 60:
+        raise UnsupportedOp("an expression is unbounded: no bit-vector width holds it")
+    return big.bit_length() + 2  # sign bit, and room for ``x + 1`` comparisons
