@@ -363,6 +363,8 @@ class DiffResult:
     complete: bool
     verdict_changes: list[dict[str, Any]]
     new_violations: list[dict[str, Any]]
+    #: violated in both, but the shortest counterexample fails differently
+    failure_changes: list[dict[str, Any]]
     observables: list[str]
     observables_how: str
     observables_dropped: list[str]
@@ -430,9 +432,14 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
     va = {r.name: r for r in a.run.results}
     vb = {r.name: r for r in b.run.results}
     changes, new = [], []
+    failures: list[dict[str, Any]] = []
     for p in list(va) + [p for p in vb if p not in va]:
         sa = va[p].status if p in va else None
         sb = vb[p].status if p in vb else None
+        if sa == sb == VIOLATED and (va[p].detail, va[p].trace_length) != (
+                vb[p].detail, vb[p].trace_length):
+            failures.append({"property": p, "a": va[p].detail, "b": vb[p].detail,
+                             "length_a": va[p].trace_length, "length_b": vb[p].trace_length})
         if sa == sb:
             continue
         changes.append({"property": p, "a": sa, "b": sb})
@@ -521,7 +528,8 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
         model_a=a.system.name, model_b=b.system.name, config=name,
         params_a=dict(cfg_a.params), params_b=dict(cfg_b.params),
         runs={"a": _run_summary(a.run), "b": _run_summary(b.run)}, complete=complete,
-        verdict_changes=changes, new_violations=new, observables=keys, observables_how=how,
+        verdict_changes=changes, new_violations=new, failure_changes=failures,
+        observables=keys, observables_how=how,
         observables_dropped=dropped, states=states, transitions=transitions, equivalence=eq,
         coverage=cov, renamed=renamed, seconds=round(time.perf_counter() - t0, 3))
 
@@ -563,10 +571,14 @@ def render_text(d: DiffResult) -> str:
                  f"depth {r['depth']}, {r['seconds']:.2f}s, {st}")
     L.append("")
     L.append("verdicts")
-    if not d.verdict_changes:
+    if not d.verdict_changes and not d.failure_changes:
         L.append("  no property changes its verdict")
     for c in d.verdict_changes:
         L.append(f"  {c['property']:<40} {c['a'] or '(absent)':>9} -> {c['b'] or '(absent)'}")
+    for f in d.failure_changes:
+        L.append(f"  {f['property']}: violated in both; the shortest counterexamples differ")
+        L.append(f"    A ({f['length_a']} steps): {f['a']}")
+        L.append(f"    B ({f['length_b']} steps): {f['b']}")
     for n in d.new_violations:
         L.append(f"  NEW in B: {n['property']} {n['status']}: {n['detail']}")
         if "steps" in n:

@@ -109,6 +109,7 @@ def record_pair(seed: str, a: str, b: str, config: str) -> dict[str, Any]:
         "seed": seed, "a": a, "b": b, "config": config,
         "verdict_changes": {c["property"]: [c["a"], c["b"]] for c in d.verdict_changes},
         "new_violations": sorted(n["property"] for n in d.new_violations),
+        "failure_changes": {f["property"]: [f["a"], f["b"]] for f in d.failure_changes},
         "states": {k: d.states[k] for k in ("a", "b", "common", "only_a", "only_b")},
         "transitions": {k: d.transitions[k] for k in ("a", "b", "common", "only_a", "only_b")},
         "equivalent": eq, "behaviours_equal": d.behaviours_equal,
