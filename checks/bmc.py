@@ -107,7 +107,7 @@ class Unrolling:
     def extend(self) -> None:
         """Add state ``k + 1`` and the transition into it."""
         enc, k = self.enc, self.k
-        self.solver.add(enc.trans(enc.state(k), enc.state(k + 1), enc.action(k)))
+        self.solver.add(enc.trans(enc.state(k), enc.state(k + 1), k))
         self.k = k + 1
 
     def _check(self, deadline: Deadline, *assumptions: z3.BoolRef) -> z3.CheckSatResult:

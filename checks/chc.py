@@ -3,7 +3,7 @@
 The reachable states are the least relation ``Inv`` with::
 
     Inv(x)  <-  init(x) ∧ domain(x)
-    Inv(x') <-  Inv(x) ∧ trans(x, x', act) ∧ domain(x')
+    Inv(x') <-  Inv(x) ∧ trans(x, x', take) ∧ domain(x')
 
 and each obligation is the query ``Inv(x) ∧ ¬ok(x)``.  ``unsat`` means Spacer found an
 inductive invariant that excludes every bad state: *proved* (a witness: *vacuous*).
@@ -39,7 +39,7 @@ def _fixedpoint(enc: Encoding) -> tuple[z3.Fixedpoint, z3.FuncDeclRef]:
     fp.set("xform.inline_linear", False)
     inv = z3.Function("Inv", *[v.sort() for v in enc.x], z3.BoolSort(ctx))
     fp.register_relation(inv)
-    fp.declare_var(*enc.x, *enc.xn, enc.act)
+    fp.declare_var(*enc.x, *enc.xn, *enc.sel)
     fp.rule(inv(*enc.x), z3.And(enc.init_t, enc.domain_t))
     fp.rule(inv(*enc.xn), [inv(*enc.x), enc.trans_t, enc.at(enc.domain_t, enc.xn)])
     return fp, inv

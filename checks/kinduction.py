@@ -62,7 +62,7 @@ class _Step:
         ti = self.t(i)
         self.solver.add(enc.domain(ti))
         if i > 0:
-            self.solver.add(enc.trans(self.t(i - 1), ti, enc.action(f"i{i - 1}")))
+            self.solver.add(enc.trans(self.t(i - 1), ti, f"i{i - 1}"))
             for j in range(i):  # simple path: complete for finite state spaces
                 self.solver.add(enc.distinct(self.t(j), ti))
         for ob in self.obs:

@@ -23,12 +23,14 @@ in state 3, ``action@3`` the binding taken from state 3 to state 4.  Every relat
 built once as a *template* over template variables and instantiated per state copy
 with :func:`z3.substitute` (done inside Z3, not node by node in Python).
 
-The transition relation is ``0 <= act < N``, ``act = b -> guard_b(s)`` for every
-binding, and for every field ``s'_i = ite(act = b1, u_b1, ite(act = b2, u_b2, ..., s_i))``
-over the bindings that update it: the disjunction over bindings of guard, updates and
-the derived frame, with a selector that names the binding taken.  Together with the
-domain constraints of ``s'`` this admits exactly the explorer's successors (an update
-leaving its domain yields no successor there either).
+The transition relation selects exactly one binding per step with one Boolean per
+binding (``page_pool_put_page(c=0, p=1)@3``: that binding is taken from state 3; an
+at-least-one clause and an at-most-one cardinality constraint): ``take_b -> guard_b(s) ∧
+s'_i = u_b(s)`` for the fields ``b`` updates, and for every field ``i`` the derived frame
+``s'_i = s_i`` unless a binding that updates ``i`` is taken.  Together with the domain
+constraints of ``s'`` this admits exactly the explorer's successors (an update leaving its
+domain yields no successor there either).  This one-hot form measured about twice as fast
+under BMC as a binary selector with a per-field ite chain.
 """
 
 from __future__ import annotations
@@ -91,10 +93,11 @@ class Encoding:
         self.dom = {f.index: (f.lo, f.hi) for f in self.fields}
         #: bit-vector width (``arith="bv"``): wide enough for every intermediate value
         self.width = _bv_width(system) if arith == "bv" else 0
-        # template variables: x (pre), xn (post), act
+        # template variables: x (pre), xn (post); selectors in _build_trans
         self.x = self._vars(lambda f: f.name)
         self.xn = self._vars(lambda f: f.name + "'")
-        self.act = self._act_var("action")
+        #: template selectors: one Boolean per binding
+        self.sel = [z3.Bool(f"take:{b.label()}#{b.id}", self.ctx) for b in system.bindings]
         self._copies: dict[str, list[z3.ExprRef]] = {}
         self._memo: dict[int, z3.ExprRef] = {}  # pre-state translations over self.x
         self._build()
@@ -121,14 +124,17 @@ class Encoding:
             self._copies[key] = self._vars(lambda f: f"{f.name}@{key}")
         return self._copies[key]
 
-    def _act_var(self, name: str) -> z3.ExprRef:
-        if self.arith == "bv":
-            return z3.BitVec(name, max(1, self.nb.bit_length()) + 1, self.ctx)
-        return z3.Int(name, self.ctx)
+    def selectors(self, tag: int | str) -> list[z3.BoolRef]:
+        """The binding selectors leaving state ``tag``: ``label@tag`` is taken."""
+        key = f"take@{tag}"
+        if key not in self._copies:
+            self._copies[key] = [z3.Bool(f"{b.label()}#{b.id}@{tag}", self.ctx)
+                                 for b in self.system.bindings]
+        return self._copies[key]  # type: ignore[return-value]
 
-    def action(self, tag: int | str) -> z3.ExprRef:
-        """The binding selector leaving state ``tag``."""
-        return self._act_var(f"action@{tag}")
+    def taken(self, tag: int | str, b: int) -> z3.BoolRef:
+        """Binding ``b`` is the one taken from state ``tag``."""
+        return self.selectors(tag)[b]
 
     # -- IR to Z3 ------------------------------------------------------------------------
     def term(self, e: Expr, pre: Sequence[z3.ExprRef] | None = None,
@@ -218,7 +224,7 @@ class Encoding:
         r = x % a[1]
         return z3.If(a[1] > 0, r, z3.If(r == 0, r, r + a[1]))
 
-    # -- relations (templates over x, xn, act) -------------------------------------------
+    # -- relations (templates over x, xn, sel) -------------------------------------------
     def _build(self) -> None:
         sysm, x = self.system, self.x
         ctx = self.ctx
@@ -254,18 +260,18 @@ class Encoding:
 
     def _build_trans(self) -> None:
         """``trans_t`` from ``guards`` and ``updates``: per field, an ite over the bindings."""
-        sysm, x, xn, act = self.system, self.x, self.xn, self.act
-        conj: list[z3.BoolRef] = [act >= 0, act < self.nb]
+        sysm, x, xn, sel = self.system, self.x, self.xn, self.sel
+        conj: list[z3.BoolRef] = [z3.Or(sel) if sel else z3.BoolVal(False, self.ctx)]
+        if len(sel) > 1:
+            conj.append(z3.AtMost(*sel, 1))
         for b in sysm.bindings:
-            if not z3.is_true(self.guards[b.id]):
-                conj.append(z3.Implies(act == b.id, self.guards[b.id]))
+            ups = self.updates[b.id]
+            eqs = [self.guards[b.id]] + [xn[i] == u for i, u in ups.items()]
+            conj.append(z3.Implies(sel[b.id], z3.And(eqs)))
         for i in range(len(self.fields)):
-            rhs: z3.ExprRef = x[i]
-            for b in reversed(sysm.bindings):
-                if i in self.updates[b.id]:
-                    rhs = z3.If(act == b.id, self.updates[b.id][i], rhs)
-            conj.append(xn[i] == rhs)
-        #: trans(x, xn, act), without the domain constraint of xn (add ``domain(xn)``)
+            writers = [sel[b.id] for b in sysm.bindings if i in self.updates[b.id]]
+            conj.append(z3.Or(*writers, xn[i] == x[i]))
+        #: trans(x, xn, sel), without the domain constraint of xn (add ``domain(xn)``)
         self.trans_t = z3.And(conj)
 
     def _val(self, i: int, v: int) -> z3.BoolRef:
@@ -277,13 +283,13 @@ class Encoding:
 
     # -- instantiation ---------------------------------------------------------------------
     def at(self, template: z3.ExprRef, s: Sequence[z3.ExprRef], t: Sequence[z3.ExprRef] | None = None,
-           act: z3.ExprRef | None = None) -> z3.ExprRef:
-        """Instantiate a template on state copies ``s`` (and ``t``, ``act``)."""
+           tag: int | str | None = None) -> z3.ExprRef:
+        """Instantiate a template on state copies ``s`` (and ``t``, the selectors of ``tag``)."""
         pairs = list(zip(self.x, s))
         if t is not None:
             pairs += list(zip(self.xn, t))
-        if act is not None:
-            pairs.append((self.act, act))
+        if tag is not None:
+            pairs += list(zip(self.sel, self.selectors(tag)))
         return z3.substitute(template, *pairs)
 
     def domain(self, s: Sequence[z3.ExprRef]) -> z3.BoolRef:
@@ -292,9 +298,9 @@ class Encoding:
     def init(self, s: Sequence[z3.ExprRef]) -> z3.BoolRef:
         return self.at(self.init_t, s)
 
-    def trans(self, s: Sequence[z3.ExprRef], t: Sequence[z3.ExprRef], act: z3.ExprRef) -> z3.BoolRef:
-        """``trans(s, t)`` taking binding ``act``, including the domain of ``t``."""
-        return z3.And(self.at(self.trans_t, s, t, act), self.domain(t))
+    def trans(self, s: Sequence[z3.ExprRef], t: Sequence[z3.ExprRef], tag: int | str) -> z3.BoolRef:
+        """``trans(s, t)`` with the selectors of step ``tag``, including the domain of ``t``."""
+        return z3.And(self.at(self.trans_t, s, t, tag), self.domain(t))
 
     def fixed(self, s: Sequence[z3.ExprRef], packed: int) -> z3.BoolRef:
         """State copy ``s`` equals the concrete packed state."""
@@ -359,8 +365,11 @@ class Encoding:
         return self.layout.pack(vals)
 
     def decode_action(self, model: z3.ModelRef, tag: int | str) -> int:
-        r = model.eval(self.action(tag), model_completion=True)
-        return r.as_signed_long() if self.arith == "bv" else r.as_long()
+        """The binding taken from state ``tag`` (-1 if the model names none)."""
+        for i, v in enumerate(self.selectors(tag)):
+            if z3.is_true(model.eval(v, model_completion=True)):
+                return i
+        return -1
 
     # -- solvers -----------------------------------------------------------------------------
     def solver(self) -> z3.Solver:
