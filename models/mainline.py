@@ -32,6 +32,7 @@ from ppcheck.spec import (
     max_,
     min_,
     require,
+    sometimes,
     sum_,
     when,
 )
@@ -991,6 +992,12 @@ class Mainline(PagePoolInvariants, Model):
         _distance) equals the pages the pool owns outside the buddy allocator (pp_magic set):
         page_pool_release() frees the pool when it reads 0."""
         return inflight(s, self.bits) == count(p.magic for p in s.pages)
+
+    @sometimes
+    def counters_wrapped(self, s):
+        """``pages_state_hold_cnt`` wrapped around below ``pages_state_release_cnt``: inflight is
+        only right in serial arithmetic (the kernel's ``_distance()``, valid below 2^31)."""
+        return s.pool.hold < s.pool.release
 
     @always
     def no_leaked_page(self, s):
