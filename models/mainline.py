@@ -643,9 +643,10 @@ class Mainline(PagePoolInvariants, Model):
 
     @action(c="ctxs", p="pages", k="skbs", j="shinfos", who="c")
     def napi_build_skb(self, s, c, p, k, j):
-        """The poll builds an skb around an RX page (napi_build_skb) and marks it for recycling
-        (skb_mark_for_recycle: ``pp_recycle = 1``); the page's pp reference moves to the skb's
-        shared info (``dataref = 1``)."""
+        """The poll builds an skb for a received RX page: the page holds the payload as the skb's
+        page frag (napi_alloc_skb() + skb_add_rx_frag(), or napi_build_skb() with the payload in
+        a frag; the small head is slab memory and not modelled) and skb_mark_for_recycle() sets
+        ``pp_recycle``.  The page's pp reference moves to the shared info (``dataref = 1``)."""
         self.skb_ok()
         ctx = s.ctxs[c]
         require(const(self.is_role(c, Role.NAPI)))

@@ -260,9 +260,10 @@ class Ctx(Record):
 
 class Shinfo(Record):
     """``struct skb_shared_info`` with up to two page frags: ``dataref`` (the skbs sharing it),
-    ``page``/``page2`` (the frags' pages: the head frag of napi_build_skb() and one frag added
-    by skb_try_coalesce()) and ``pp_kind``/``pp_kind2`` (ghost: the frag holds a pp reference,
-    as opposed to a page reference taken by get_page()/skb_frag_ref())."""
+    ``page``/``page2`` (the frags' pages: the RX page the driver attached, and one frag added
+    by skb_try_coalesce(); the skb head is slab memory and not modelled) and
+    ``pp_kind``/``pp_kind2`` (ghost: the frag holds a pp reference, as opposed to a page
+    reference taken by get_page()/skb_frag_ref())."""
 
     dataref = Int(0, "skbs")
     page = Ref("pages")
