@@ -137,3 +137,12 @@ def test_symmetry_preserves_verdicts():
     assert a.complete and b.complete
     assert {x.name: x.status for x in a.results} == {x.name: x.status for x in b.results}
     assert a.states < b.states
+
+
+def test_docs_name_every_action_and_property():
+    """docs/mainline.md explains every action and property in kernel terms."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "mainline.md").read_text()
+    names = [d.name for d in Mainline.action_defs()] + [p.name for p in Mainline.property_defs()]
+    assert [n for n in names if f"`{n}`" not in text] == []
