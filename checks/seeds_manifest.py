@@ -28,7 +28,7 @@ MANIFEST = Path("seeds_manifest.json")
 CE_DIR = Path("counterexamples")
 VERSION = 1
 #: entries slower than this (seconds, as recorded) are re-run only with ``-m slow``
-SLOW = 20.0
+SLOW = 10.0
 
 #: (seed, model, configuration)
 PLAN: list[tuple[str, str, str]] = [

@@ -1,0 +1,92 @@
+"""The seed designs against their recorded manifest, and every stored seed counterexample.
+
+``seeds_manifest.json`` is written by ``python -m ppcheck.checks.seeds_manifest --update``
+from real runs.  Each entry is re-run here and must match exactly (verdicts, state and
+transition counts, depth, trace lengths, fingerprints, ratios, diff summaries); entries
+that took longer than :data:`SLOW` seconds when recorded run only with ``-m slow``.
+Every trace the manifest names must exist, replay, and have a markdown explanation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ppcheck.checks.replay import replay
+from ppcheck.checks.seeds_manifest import (
+    PAIRS,
+    PLAN,
+    SLOW,
+    comparable,
+    describe,
+    pair_key,
+    record_pair,
+    record_run,
+    run_key,
+)
+from ppcheck.checks.traces import load_trace
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "seeds_manifest.json"
+CE = ROOT / "counterexamples"
+
+
+def _data():
+    import json
+
+    return json.loads(MANIFEST.read_text())
+
+
+DATA = _data()
+
+
+def _mark(entry):
+    return [pytest.mark.slow] if entry.get("seconds", 0) > SLOW else []
+
+
+RUNS = [pytest.param(k, marks=_mark(v), id=k) for k, v in sorted(DATA["runs"].items())]
+PAIR_ENTRIES = [pytest.param(k, marks=_mark(v), id=k) for k, v in sorted(DATA["pairs"].items())]
+TRACES = sorted({t for v in DATA["runs"].values() for t in v["traces"]})
+
+
+def test_manifest_covers_the_plan():
+    assert {run_key(m, c) for _, m, c in PLAN} == set(DATA["runs"])
+    assert {pair_key(a, b, c) for _, a, b, c in PAIRS} == set(DATA["pairs"])
+
+
+@pytest.mark.parametrize("key", RUNS)
+def test_run_matches_manifest(key):
+    want = DATA["runs"][key]
+    got = record_run(want["seed"], want["model"], want["config"], out_dir=None)
+    got["traces"] = want["traces"]
+    assert comparable(got) == comparable(want), describe(comparable(want), comparable(got))
+
+
+@pytest.mark.parametrize("key", PAIR_ENTRIES)
+def test_diff_matches_manifest(key):
+    want = DATA["pairs"][key]
+    got = record_pair(want["seed"], want["a"], want["b"], want["config"])
+    assert comparable(got) == comparable(want), describe(comparable(want), comparable(got))
+
+
+@pytest.mark.parametrize("name", TRACES)
+def test_stored_counterexample_replays_and_is_explained(name):
+    path = CE / name
+    tr = load_trace(path)
+    res = replay(tr)
+    assert res.steps == len(tr.steps) - 1
+    md = path.with_suffix(".md")
+    assert md.exists(), f"{md.name}: every stored counterexample needs an explanation"
+    assert tr.property in md.read_text()
+
+
+def test_every_violation_has_a_trace_and_safe_designs_hold():
+    from ppcheck.models import get_model
+
+    for key, e in DATA["runs"].items():
+        violated = sorted(p for p, s in e["verdicts"].items() if s == "violated")
+        assert len(violated) == len(e["traces"]), key
+        if getattr(get_model(e["model"]), "default", False):
+            bad = {p: s for p, s in e["verdicts"].items() if s in ("violated", "unknown")}
+            assert not bad, f"{key} is a default (safe) design but {bad}"
