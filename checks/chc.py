@@ -9,7 +9,8 @@ and each obligation is the query ``Inv(x) ∧ ¬ok(x)``.  ``unsat`` means Spacer
 inductive invariant that excludes every bad state: *proved* (a witness: *vacuous*).
 ``sat`` means a bad state is reachable; the trace is then produced by BMC (shortest,
 decoded and replayed like every other trace), so nothing is reported as violated
-without a trace that replays.  ``unknown`` and timeouts are *unknown*.
+without a trace that replays.  ``unknown`` and timeouts are *unknown*.  Witnesses are
+first looked for by BMC (half the budget): Spacer is slow to find deep ones.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from __future__ import annotations
 import z3
 
 from .bmc import (
+    DEFAULT_DEPTH,
     Deadline,
     EngineRun,
     Outcome,
     Unrolling,
     complete_outcome,
     hit_outcome,
+    run_bmc,
     why_unknown,
 )
-from .verdict import UNKNOWN
+from .verdict import REACHED, UNKNOWN, VACUOUS
 from .z3_encode import Encoding, Obligation
 
 ENGINE = "z3-chc"
@@ -51,7 +54,19 @@ def run_chc(enc: Encoding, obs: list[Obligation], deadline: Deadline) -> EngineR
     out: dict[str, Outcome] = {}
     reachable: list[Obligation] = []
     reason = ""
+    witnesses = [ob for ob in obs if ob.witness]
+    if witnesses:
+        # Spacer is slow to find deep witnesses: BMC first, with half of the budget
+        left = deadline.left()
+        sub = Deadline(None if left is None else left / 2)
+        er = run_bmc(enc, witnesses, None if left is not None else DEFAULT_DEPTH, sub)
+        for ob in witnesses:
+            o = er.outcomes[ob.name]
+            if o.status in (REACHED, VACUOUS):
+                out[ob.name] = o
     for ob in obs:
+        if ob.name in out:
+            continue
         if deadline.expired():
             out[ob.name] = Outcome(UNKNOWN, "time budget reached before Spacer ran")
             reason = "time budget reached"
