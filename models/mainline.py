@@ -22,6 +22,7 @@ from ppcheck.spec import (
     Expr,
     Model,
     Ref,
+    SpecError,
     action,
     all_,
     always,
@@ -136,6 +137,13 @@ class Mainline(PagePoolInvariants, Model):
         self.specs: list[CtxSpec] = context_specs(cfg)
         self.bias = bias(cfg)
         self.bits = int(cfg.counter_bits)
+        if (1 << (self.bits - 1)) <= int(cfg.pages):
+            raise SpecError(f"{cfg.name}: counter_bits={self.bits} is too narrow for "
+                            f"{cfg.pages} pages (_distance() needs inflight < 2^(bits-1))")
+        for sp in self.specs:
+            if not 0 <= sp.cpu < int(cfg.cpus):
+                raise SpecError(f"{cfg.name}: context {cfg.contexts[sp.index]!r} names a CPU "
+                                f"outside 0..{int(cfg.cpus) - 1}")
 
     # -- initial state ------------------------------------------------------------------------
     def init(self, s):
