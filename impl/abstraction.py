@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ppcheck.spec.model import System
-from ppcheck.spec.pagepool import PC, After, Loc, Role, Stage
+from ppcheck.spec.pagepool import PC, After, AllocStat, Loc, Role, Stage
 
 from .kernel import PP_SIGNATURE
 from .world import World, frames
@@ -93,16 +93,17 @@ def ctx_locals(w: World, c: int) -> dict[str, Any]:
     return out
 
 
-def abstract_json(w: World) -> dict[str, Any]:
-    """The spec state (as the JSON :meth:`Layout.from_json` reads) of world ``w``."""
+def abstract_flat(w: World) -> dict[str, Any]:
+    """The spec state of world ``w`` as {field name: value} (enum members, bools, ints,
+    None for an empty Ref), the names of :meth:`Layout.names`."""
     k, pool = w.k, w.pool
     bits = int(w.params["counter_bits"])
     mask = (1 << bits) - 1
+    out: dict[str, Any] = {}
     ctxs = [ctx_locals(w, c) for c in range(len(w.specs))]
     cache = {p.pfn: i for i, p in enumerate(pool.alloc_cache[:pool.alloc_count]) if p is not None}
     ring = {p.pfn: i for i, p in enumerate(pool.ring.entries())}
     owned = {cl["page"]: c for c, cl in enumerate(ctxs) if cl["pc"] in OWNED}
-    pages = []
     for p in k.memmap:
         slot = 0
         if p.free:
@@ -120,91 +121,73 @@ def abstract_json(w: World) -> dict[str, Any]:
         else:
             loc = Loc.USERS
         magic = (p.pp_magic & ~0x3) == PP_SIGNATURE and not p.free
-        pages.append({
-            "loc": loc.name, "slot": slot, "refcnt": 0 if p.free else p._refcount,
-            "pp_ref": max(p.pp_ref_count, 0) if magic else 0, "magic": magic,
-            "mapped": p.pfn in k.device.mapped,
-            "pp_holders": w.pp_holders.get(p.pfn, 0), "page_holders": w.page_holders.get(p.pfn, 0),
-        })
+        pre = f"pages[{p.pfn}]."
+        out[pre + "loc"] = loc
+        out[pre + "slot"] = slot
+        out[pre + "refcnt"] = 0 if p.free else p._refcount
+        out[pre + "pp_ref"] = max(p.pp_ref_count, 0) if magic else 0
+        out[pre + "magic"] = magic
+        out[pre + "mapped"] = p.pfn in k.device.mapped
+        out[pre + "pp_holders"] = w.pp_holders.get(p.pfn, 0)
+        out[pre + "page_holders"] = w.page_holders.get(p.pfn, 0)
     owner = pool.ring.producer_lock.owner
     ring_lock = next((c for c in range(len(w.specs)) if w.ctx[c].name == owner), None)
-    pool_json = {
-        "alloc_count": pool.alloc_count, "ring_count": len(ring), "ring_lock": ring_lock,
-        "hold": pool.pages_state_hold_cnt & mask, "release": pool.pages_state_release_cnt & mask,
-        "cpuid": pool.cpuid, "napi_linked": pool.napi is not None, "user_cnt": pool.user_cnt,
-        "destroy_cnt": min(pool.destroy_cnt, 1), "freed": pool.freed, "dma_sync": pool.dma_sync,
-        "frag_page": pool.frag_page.pfn if pool.frag_page is not None else None,
-        "frag_users": pool.frag_users, "frag_offset": pool.frag_offset,
-        "deferred": pool.defer_start is not None, "alloc_stat": w.poll_stat,
-    }
-    ctx_json = []
+    out.update({
+        "pool.alloc_count": pool.alloc_count, "pool.ring_count": len(ring),
+        "pool.ring_lock": ring_lock,
+        "pool.hold": pool.pages_state_hold_cnt & mask,
+        "pool.release": pool.pages_state_release_cnt & mask,
+        "pool.cpuid": pool.cpuid, "pool.napi_linked": pool.napi is not None,
+        "pool.user_cnt": pool.user_cnt, "pool.destroy_cnt": min(pool.destroy_cnt, 1),
+        "pool.freed": pool.freed, "pool.dma_sync": pool.dma_sync,
+        "pool.frag_page": pool.frag_page.pfn if pool.frag_page is not None else None,
+        "pool.frag_users": pool.frag_users, "pool.frag_offset": pool.frag_offset,
+        "pool.deferred": pool.defer_start is not None, "pool.alloc_stat": AllocStat[w.poll_stat],
+        "napi.owner": w.napi.list_owner, "napi.enabled": not w.napi.disabled,
+        "dev.bound": k.device.bound,
+        "swapped": w.swapped,  # seed 004's SwapState (ignored by layouts without it)
+    })
     for c, sp in enumerate(w.specs):
         cl = ctxs[c]
-        ctx_json.append({
-            "cpu": sp.cpu, "kind": sp.kind.name, "role": sp.role.name, "pc": cl["pc"].name,
-            "page": cl["page"], "nr": cl["nr"], "direct": cl["direct"], "after": cl["after"].name,
-            "in_poll": w.in_poll[c], "stage": cl["stage"].name, "flag": cl["flag"],
-            "sh": cl["sh"], "recycle": cl["recycle"],
-        })
-    shinfos = []
+        pre = f"ctxs[{c}]."
+        out.update({pre + "cpu": sp.cpu, pre + "kind": sp.kind, pre + "role": sp.role,
+                    pre + "pc": cl["pc"], pre + "page": cl["page"], pre + "nr": cl["nr"],
+                    pre + "direct": cl["direct"], pre + "after": cl["after"],
+                    pre + "in_poll": w.in_poll[c], pre + "stage": cl["stage"],
+                    pre + "flag": cl["flag"], pre + "sh": cl["sh"], pre + "recycle": cl["recycle"]})
     for j in range(len(w.shinfos)):
         (p1, p2), (k1, k2) = w.shinfo_view(j)
-        shinfos.append({"dataref": w.shinfo_dataref(j), "page": p1, "pp_kind": k1,
-                        "page2": p2, "pp_kind2": k2})
-    skbs = []
-    for i in range(len(w.shinfos)):
-        skb = w.skbs.get(i)
+        pre = f"shinfos[{j}]."
+        out.update({pre + "dataref": w.shinfo_dataref(j), pre + "page": p1, pre + "pp_kind": k1,
+                    pre + "page2": p2, pre + "pp_kind2": k2})
+        skb = w.skbs.get(j)
         live = skb is not None and not skb.freed
-        skbs.append({"live": live, "sh": skb.shinfo.id if live else None,
-                     "pp_recycle": live and skb.pp_recycle, "cloned": live and skb.cloned})
+        pre = f"skbs[{j}]."
+        out.update({pre + "live": live, pre + "sh": skb.shinfo.id if live else None,
+                    pre + "pp_recycle": live and skb.pp_recycle, pre + "cloned": live and skb.cloned})
     flags = {f for f, _ in k.errors}
-    return {
-        "pages": pages, "pool": pool_json,
-        "napi": {"owner": w.napi.list_owner, "enabled": not w.napi.disabled},
-        "dev": {"bound": k.device.bound}, "ctxs": ctx_json, "shinfos": shinfos, "skbs": skbs,
-        "ghost": {g: g in flags for g in GHOSTS},
-        "swapped": w.swapped,  # seed 004's SwapState (ignored by layouts without it)
-    }
-
-
-def flatten(obj: Any, prefix: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
-    """Nested state JSON -> {field name: packed value} (enum names, bools, None as -1)."""
-    out = {} if out is None else out
-    for key, v in obj.items():
-        name = f"{prefix}.{key}" if prefix else key
-        if isinstance(v, dict):
-            flatten(v, name, out)
-        elif isinstance(v, list):
-            for i, e in enumerate(v):
-                flatten(e, f"{name}[{i}]", out)
-        else:
-            out[name] = v
+    for g in GHOSTS:
+        out["ghost." + g] = g in flags
     return out
 
 
-_CONVERTERS: dict[int, list[tuple[str, Any]]] = {}
+def abstract_json(w: World, system: System) -> dict[str, Any]:
+    """The spec state of ``w`` as the nested JSON traces use."""
+    return system.layout.to_json(abstract(w, system))
 
 
-def _converters(system: System) -> list[tuple[str, Any]]:
-    key = id(system.layout)
-    if key not in _CONVERTERS:
-        conv = []
-        for f in system.layout.fields:
-            cls = getattr(f.ftype, "cls", None)
-            conv.append((f.name, (lambda v, c=cls: int(c[v])) if cls is not None else None))
-        _CONVERTERS[key] = conv
-    return _CONVERTERS[key]
+_NAMES: dict[int, list[str]] = {}
 
 
 def abstract(w: World, system: System) -> int:
     """The packed spec state of ``w`` in ``system``'s layout (raises SpecError when a
     value leaves its spec domain)."""
-    flat = flatten(abstract_json(w))
-    vals = []
-    for name, conv in _converters(system):
-        v = flat[name]
-        vals.append(-1 if v is None else conv(v) if conv is not None else int(v))
-    return system.layout.pack(vals)
+    key = id(system.layout)
+    names = _NAMES.get(key)
+    if names is None:
+        names = _NAMES[key] = system.layout.names()
+    flat = abstract_flat(w)
+    return system.layout.pack([-1 if (v := flat[n]) is None else int(v) for n in names])
 
 
 def unmodelled_warnings(w: World) -> list[str]:

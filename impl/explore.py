@@ -211,27 +211,131 @@ class ExploreStats:
     failure: tuple[list[Choice], str] | None = None
 
 
+def setup_choices(system: System, calls: list[tuple[int, str]], sw: Switches = MAINLINE,
+                  checker: SpecChecker | None = None) -> list[Choice]:
+    """The choices that run ``calls`` (context, op name) one after the other, each to
+    completion: a scenario's sequential set-up."""
+    h = Conformance(system, sw, checker=checker)
+    out: list[Choice] = []
+    for c, name in calls:
+        if name.startswith("event:"):
+            ev, _, arg = name[6:].partition(":")
+            ch: Choice = ("event", ev, tuple(int(x) for x in arg.split(",") if x))
+        else:
+            ch = ("start", c, name)
+        apply(h, ch)
+        out.append(ch)
+        while h.world.busy(c) and ch[0] == "start":
+            step = ("step", c)
+            apply(h, step)
+            out.append(step)
+    return out
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An exhaustive small scope: a configuration, a sequential set-up, then every
+    interleaving of what ``budget`` allows up to ``depth`` more choices."""
+
+    name: str
+    config: str
+    setup: tuple[tuple[int, str], ...]
+    budget: Budget
+    depth: int
+    model: str = "mainline"
+    doc: str = ""
+
+
+def _only(calls: int, *names: str, **events: int) -> Budget:
+    return Budget(calls=calls, events=dict(events), alloc_fail=False, only=names)
+
+
+#: the scopes CI explores exhaustively (numbers in docs/impl.md)
+SCOPES: dict[str, Scope] = {s.name: s for s in (
+    Scope("remote_free_vs_destroy", "base",
+          ((0, "napi_poll_begin"), (0, "alloc"), (0, "alloc"), (0, "rx_pass(0)"), (0, "rx_pass(1)"),
+           (0, "napi_poll_end(True)")),
+          _only(1, "put("), depth=22,
+          doc="two CPUs each put a page (one NAPI-local, one remote) while the driver is "
+              "removed: unref, napi_local, cache/ring, producer lock against "
+              "page_pool_release()'s lock barrier, the release worker"),
+    Scope("frag_users_race", "frag",
+          ((0, "napi_poll_begin"), (0, "alloc_frag"), (0, "alloc_frag")),
+          _only(2, "put(", "alloc_frag", "napi_poll_end(True)"), depth=22,
+          doc="the NAPI drains the full frag page while the other frag user and the NAPI "
+              "itself drop their frags: read/sub of pp_ref_count interleaved three ways"),
+    Scope("skb_clones_on_two_cpus", "skb",
+          ((0, "napi_poll_begin"), (0, "alloc"), (0, "build_skb(0,0,0)"), (0, "event:skb_clone:0,1")),
+          _only(2, "kfree_skb(", "napi_poll_end(True)"), depth=22,
+          doc="an skb and its clone freed concurrently on two CPUs while the driver is "
+              "removed: the last dataref holder releases the frag (the clone rule)"),
+    Scope("process_context_free", "process",
+          ((0, "napi_poll_begin"), (0, "alloc"), (0, "alloc"), (0, "rx_pass(0)"), (0, "rx_pass(1)")),
+          _only(1, "put(", "napi_poll_end"), depth=22,
+          doc="process contexts (BH enabled and disabled) free pages next to the running "
+              "NAPI poll of their CPU: in_softirq(), spin_lock_bh exclusion"),
+)}
+
+
+def explore_scope(scope: Scope, sw: Switches = MAINLINE, max_states: int | None = None,
+                  system: System | None = None) -> ExploreStats:
+    """Run one of :data:`SCOPES` (on ``system`` or mainline's configuration)."""
+    if system is None:
+        from ppcheck.models import get_model
+        from ppcheck.spec.model import build
+
+        system = build(get_model(scope.model), scope.config)
+    checker = checker_for(system)
+    prefix = setup_choices(system, list(scope.setup), sw if sw.mutation is None else MAINLINE,
+                           checker)
+    return explore(system, len(prefix) + scope.depth, scope.budget, sw, max_states, checker,
+                   prefix=prefix)
+
+
 def explore(system: System, depth: int, budget: Budget, sw: Switches = MAINLINE,
-            max_states: int | None = None, checker: SpecChecker | None = None) -> ExploreStats:
-    """Every choice sequence up to ``depth``; stop at the first non-conformance."""
+            max_states: int | None = None, checker: SpecChecker | None = None,
+            prefix: list[Choice] | None = None) -> ExploreStats:
+    """Every choice sequence up to ``depth`` after ``prefix``; stop at the first
+    non-conformance (the prefix is checked too)."""
     t0 = time.perf_counter()
     checker = checker or checker_for(system)
     st = ExploreStats()
     seen: set[Any] = set()
 
     def rebuild(prefix: list[Choice]) -> tuple[Conformance, dict[Any, int]]:
-        h = Conformance(system, sw, invariants=False, checker=checker)
+        h = Conformance(system, sw, invariants=False, checker=checker, check_init=False)
         used: dict[Any, int] = {}
         for ch in prefix:
             _apply_unchecked(h, ch, used)
         h.state = h.abstract()
         h.invariants = True
+        for k in list(used):  # the set-up does not use up the scope's budget
+            if k in setup_used:
+                used[k] -= setup_used[k]
         return h, used
 
-    stack: list[list[Choice]] = [[]]
+    setup_used: dict[Any, int] = {}
+    for ch in prefix or []:
+        key = {"start": lambda: ("calls", ch[1]), "event": lambda: ch[1],
+               "inject_alloc_failure": lambda: "fail"}.get(ch[0])
+        if key is not None:
+            setup_used[key()] = setup_used.get(key(), 0) + 1
+
+    start = list(prefix or [])
+    if start:  # the set-up, checked step by step (a mutation may already fail here)
+        h = Conformance(system, sw, checker=checker)
+        used0: dict[Any, int] = {}
+        try:
+            for ch in start:
+                apply(h, ch, used0)
+        except NonConformance as e:
+            st.failure = (start, str(e))
+            st.seconds = time.perf_counter() - t0
+            return st
+    stack: list[list[Choice]] = [start]
     while stack:
         prefix = stack.pop()
-        if prefix:
+        if len(prefix) > len(start):
             h, used = rebuild(prefix[:-1])
             try:
                 apply(h, prefix[-1], used)
@@ -240,7 +344,7 @@ def explore(system: System, depth: int, budget: Budget, sw: Switches = MAINLINE,
                 break
             st.transitions += 1
         else:
-            h, used = rebuild([])
+            h, used = rebuild(prefix)
         key = (h.world.snapshot(), tuple(sorted(used.items(), key=repr)))
         if key in seen:
             continue

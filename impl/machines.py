@@ -242,15 +242,19 @@ class PagePoolMachine(RuleBasedStateMachine):
 
     # -- interleaving: one step of a running call --------------------------------------------
     @precondition(lambda self: bool(self.w.ready_contexts()))
-    @rule(i=st.integers(0, 7))
-    def step(self, i: int) -> None:
-        ready = self.w.ready_contexts()
-        c = ready[i % len(ready)]
-        self.nsteps += 1
-        if self.w.role(c) == Role.CONTROL and self.w.pending(c).action == "napi_disable" \
-                and (self.nsteps < 10 or i % 4):
-            return  # the driver is removed late in a run, so pages are in flight by then
-        self.h.step(c)
+    @rule(i=st.integers(0, 7), n=st.integers(1, 6))
+    def step(self, i: int, n: int) -> None:
+        """Run up to ``n`` steps of the running calls, round robin from ready[i]."""
+        for j in range(n):
+            ready = self.w.ready_contexts()
+            if not ready:
+                return
+            c = ready[(i + j) % len(ready)]
+            self.nsteps += 1
+            if self.w.role(c) == Role.CONTROL and self.w.pending(c).action == "napi_disable" \
+                    and (self.nsteps < 40 or i % 4):
+                continue  # the driver is removed late in a run, so pages are in flight by then
+            self.h.step(c)
 
     @invariant()
     def spec_invariants_hold_on_abstraction(self) -> None:

@@ -122,7 +122,8 @@ def replay_on_impl(trace: Trace, sw: Switches | None = None) -> tuple[bool, str]
                         w.k.next_pfn = int(a["p"])
                     if action == "page_pool_alloc_fail":
                         w.k.fail_alloc = True
-                    if not h.spec_enabled(action, **{k: v for k, v in a.items() if k != "dest"}):
+                    if not h.spec_enabled(st.action or "",
+                                          **{k: v for k, v in a.items() if k != "dest"}):
                         return False, _describe(h, i, action, a, "the spec does not allow it here")
                     w.start(op)
                     if not w.enabled(c):
