@@ -129,6 +129,9 @@ class Explorer:
         """Explore; if symmetry turns out unsound for this model, explore again without it."""
         t0 = time.perf_counter()
         note = ""
+        if self.symmetry and self._fairness_names_symmetric_records():
+            note = "weak fairness per context names records of a symmetric array"
+            self.symmetry = False
         if self.symmetry:
             probe = compile_system(self.system, True, self.only)
             note = asymmetry(self.system, probe, self.system.init_states
@@ -147,6 +150,12 @@ class Explorer:
             run.symmetry_note = f"symmetry reduction disabled: {note}"
         run.seconds = time.perf_counter() - t0
         return run
+
+    def _fairness_names_symmetric_records(self) -> bool:
+        """Per-context fairness labels (``threads[0]``) are not invariant under symmetry."""
+        if not any(p.kind == LEADS_TO and p.fairness == "who" for p in self.system.properties):
+            return False
+        return any(b.who.split("[")[0] in self.system.symmetric_arrays for b in self.system.bindings)
 
     def _run(self) -> RunResult:
         sysm = self.system

@@ -81,6 +81,8 @@ class PropertyDef:
     fn: Callable
     kind: str
     lemma: bool = False
+    applies: Callable[[Any], bool] | None = None  # configurations it is checked in
+    fairness: str | None = None  # leads_to only: None, "who" or "action"
 
     @property
     def name(self) -> str:
@@ -111,13 +113,29 @@ def action(_fn: Callable | None = None, *, who: str | None = None, **params: Any
     return deco(_fn) if _fn is not None else deco
 
 
-def _prop(kind: str) -> Callable[[Callable], PropertyDef]:
-    def deco(fn: Callable) -> PropertyDef:
-        return PropertyDef(fn, kind)
-
-    return deco
+FAIRNESS = (None, "who", "action")
 
 
+def _prop(kind: str) -> Callable[..., Any]:
+    def decorator(_fn: Callable | None = None, *, applies: Callable[[Any], bool] | None = None,
+                  fairness: str | None = None) -> Any:
+        if fairness not in FAIRNESS:
+            raise SpecError(f"fairness must be one of {FAIRNESS}, not {fairness!r}")
+        if fairness is not None and kind != LEADS_TO:
+            raise SpecError("fairness only applies to @leads_to properties")
+
+        def deco(fn: Callable) -> PropertyDef:
+            return PropertyDef(fn, kind, applies=applies, fairness=fairness)
+
+        return deco(_fn) if _fn is not None else deco
+
+    return decorator
+
+
+# Each decorator is used bare (@always) or with options:
+#   applies=lambda cfg: ...  the configurations the property is checked in (others skip it:
+#                            a witness of a mechanism a configuration turns off is not vacuous)
+#   fairness="who"|"action"  (leads_to) weak fairness per context or per action
 always = _prop(ALWAYS)
 always.__doc__ = "An invariant: the predicate holds in every reachable state."
 sometimes = _prop(SOMETIMES)
@@ -220,6 +238,7 @@ class Property:
     pre: Expr | None = None  # leads_to: p
     post: Expr | None = None  # leads_to: q
     lemma: bool = False  # an always property declared with @lemma
+    fairness: str | None = None  # leads_to: None (none assumed), "who" or "action" (weak)
 
 
 @dataclass
@@ -325,6 +344,8 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
 
     props: list[Property] = []
     for pd in model.property_defs():
+        if pd.applies is not None and not pd.applies(cfg):
+            continue
         try:
             props.append(_trace_property(pd, inst, lay))
         except SpecError as e:
@@ -355,7 +376,7 @@ def _trace_property(pd: PropertyDef, inst: Model, lay: Layout) -> Property:
         return True
 
     evaluate_view(lay, grab, {})
-    return Property(pd.name, pd.kind, doc, pre=pair[0], post=pair[1])
+    return Property(pd.name, pd.kind, doc, pre=pair[0], post=pair[1], fairness=pd.fairness)
 
 
 def fingerprint(system: System) -> str:
@@ -382,6 +403,8 @@ def fingerprint(system: System) -> str:
     for p in system.properties:
         for e in (p.expr, p.pre, p.post):
             h.update(f"{p.name}:{p.kind}:{eh(e) if e is not None else '-'}".encode())
+        if p.fairness:
+            h.update(f"fair:{p.fairness}".encode())
     return h.hexdigest()[:16]
 
 

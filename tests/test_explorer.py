@@ -7,7 +7,7 @@ import pytest
 from ppcheck.checks.explorer import Explorer
 from ppcheck.checks.symmetry import all_permutations, permute
 from ppcheck.models.toys import MODELS, Counters, Increment, IncrementLock, Slots, Unreachable
-from ppcheck.spec import action, build, leads_to, require
+from ppcheck.spec import Bool, Model, Record, action, build, leads_to, require
 
 
 def _verdicts(run):
@@ -212,3 +212,61 @@ def test_domain_error_in_a_symmetric_record_rebuilds_a_trace():
     assert run.symmetry and _verdicts(run)["action_assertions"] == "violated"
     tr = ex.traces["action_assertions"]
     assert tr.length == 2 and "domain of threads[" in tr.steps[-1].error
+
+
+class _SpinState(Record):
+    toggle = Bool()
+    done = Bool()
+
+
+def _spin_model(fairness, gated):
+    class Spin(Model):
+        """A spins forever; B must run `finish` once (only while A's toggle is on if gated)."""
+
+        name = "spin"
+        State = _SpinState
+
+        @action(who="A")
+        def spin(self, s):
+            s.toggle = ~s.toggle
+
+        @action(who="B")
+        def finish(self, s):
+            require(~s.done & (s.toggle if gated else True))
+            s.done = True
+
+        @leads_to(fairness=fairness)
+        def b_finishes(self, s):
+            return ~s.done, s.done
+
+    return Spin
+
+
+@pytest.mark.parametrize("fairness, gated, verdict", [
+    (None, False, "violated"),     # A may starve B forever
+    ("who", False, "holds"),       # B is continuously enabled: weak fairness makes it run
+    ("action", False, "holds"),
+    ("who", True, "violated"),     # B enabled only every other step: weak fairness is not enough
+])
+def test_leads_to_weak_fairness(fairness, gated, verdict):
+    ex = Explorer(build(_spin_model(fairness, gated)), symmetry=False)
+    run = ex.run()
+    assert _verdicts(run)["b_finishes"] == verdict
+    if verdict == "violated":
+        tr = ex.traces["b_finishes"]
+        assert tr.loop_start is not None and all(st.action == "spin" for st in tr.steps[tr.loop_start + 1:])
+
+
+def test_properties_can_apply_to_some_configurations():
+    from ppcheck.spec import sometimes
+
+    class Sized(Counters):
+        name = "sized"
+
+        @sometimes(applies=lambda cfg: cfg.n >= 3)
+        def third_counter_moves(self, s):
+            return s.c[2].v > 0
+
+    assert "third_counter_moves" in {p.name for p in build(Sized).properties}
+    small = build(Sized, Sized.config("default", n=2))
+    assert "third_counter_moves" not in {p.name for p in small.properties}
