@@ -221,6 +221,7 @@ class Outcome:
     status: str
     detail: str = ""
     trace: Trace | None = None
+    created: float = field(default_factory=time.perf_counter)  #: when decided (perf_counter)
 
 
 @dataclass
