@@ -244,6 +244,7 @@ class Scope:
     depth: int
     model: str = "mainline"
     doc: str = ""
+    overrides: tuple[tuple[str, Any], ...] = ()  # configuration parameters changed
 
 
 def _only(calls: int, *names: str, **events: int) -> Budget:
@@ -255,25 +256,26 @@ SCOPES: dict[str, Scope] = {s.name: s for s in (
     Scope("remote_free_vs_destroy", "base",
           ((0, "napi_poll_begin"), (0, "alloc"), (0, "alloc"), (0, "rx_pass(0)"), (0, "rx_pass(1)"),
            (0, "napi_poll_end(True)")),
-          _only(1, "put("), depth=22,
+          _only(1, "put("), depth=16,
           doc="two CPUs each put a page (one NAPI-local, one remote) while the driver is "
               "removed: unref, napi_local, cache/ring, producer lock against "
               "page_pool_release()'s lock barrier, the release worker"),
     Scope("frag_users_race", "frag",
           ((0, "napi_poll_begin"), (0, "alloc_frag"), (0, "alloc_frag")),
-          _only(2, "put(", "alloc_frag", "napi_poll_end(True)"), depth=22,
+          _only(3, "put(", "alloc_frag"), depth=40, overrides=(("destroy", False),),
           doc="the NAPI drains the full frag page while the other frag user and the NAPI "
-              "itself drop their frags: read/sub of pp_ref_count interleaved three ways"),
+              "itself drop their frags: read/sub of pp_ref_count interleaved three ways "
+              "(no destroy)"),
     Scope("skb_clones_on_two_cpus", "skb",
           ((0, "napi_poll_begin"), (0, "alloc"), (0, "build_skb(0,0,0)"), (0, "event:skb_clone:0,1")),
-          _only(2, "kfree_skb(", "napi_poll_end(True)"), depth=22,
+          _only(2, "kfree_skb(", "napi_poll_end(True)"), depth=16,
           doc="an skb and its clone freed concurrently on two CPUs while the driver is "
               "removed: the last dataref holder releases the frag (the clone rule)"),
     Scope("process_context_free", "process",
           ((0, "napi_poll_begin"), (0, "alloc"), (0, "alloc"), (0, "rx_pass(0)"), (0, "rx_pass(1)")),
-          _only(1, "put(", "napi_poll_end"), depth=22,
+          _only(2, "put(", "napi_poll_end"), depth=40, overrides=(("destroy", False),),
           doc="process contexts (BH enabled and disabled) free pages next to the running "
-              "NAPI poll of their CPU: in_softirq(), spin_lock_bh exclusion"),
+              "NAPI poll of their CPU: in_softirq(), spin_lock_bh exclusion (no destroy)"),
 )}
 
 
@@ -284,7 +286,8 @@ def explore_scope(scope: Scope, sw: Switches = MAINLINE, max_states: int | None 
         from ppcheck.models import get_model
         from ppcheck.spec.model import build
 
-        system = build(get_model(scope.model), scope.config)
+        m = get_model(scope.model)
+        system = build(m, m.config(scope.config, **dict(scope.overrides)))
     checker = checker_for(system)
     prefix = setup_choices(system, list(scope.setup), sw if sw.mutation is None else MAINLINE,
                            checker)

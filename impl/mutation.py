@@ -84,8 +84,7 @@ def hypothesis_detector(config: str, examples: int = 100) -> Callable[[Switches]
 
 def detectors(ci: bool = True) -> list[Callable[[Switches], str | None]]:
     """Cheapest first.  ``ci``: the bounds the test suite uses."""
-    d = 22 if ci else None
-    return ([scope_detector(n, d) for n in SCOPES]
+    return ([scope_detector(n, None if ci else max(SCOPES[n].depth, 40)) for n in SCOPES]
             + [random_detector(c, 6 if ci else 20) for c in ("base", "frag", "skb", "process", "rt")]
             + [hypothesis_detector(c, 60 if ci else 200) for c in ("base", "frag", "skb")])
 
