@@ -109,3 +109,30 @@ def report(ci: bool = False, stop_at_first: bool = False) -> list[Kill]:
     for m in MUTATIONS:
         out += run_mutation(m, dets, stop_at_first)
     return out
+
+
+#: the cheapest detector that kills each mutation (tests/test_impl_mutations.py runs it;
+#: benchmarks/mutation_report.py runs them all)
+DESIGNATED: dict[str, str] = {
+    "no_refcnt_check": "random:basex6",
+    "no_clone_rule": "exhaustive:skb_clones_on_two_cpus",
+    "unref_sub_before_read": "exhaustive:remote_free_vs_destroy",
+    "unref_nonatomic": "exhaustive:frag_users_race",
+    "no_producer_lock": "exhaustive:remote_free_vs_destroy",
+    "release_skips_producer_lock": "exhaustive:remote_free_vs_destroy",
+    "cache_ignores_full": "random:basex6",
+    "napi_local_ignores_owner": "exhaustive:remote_free_vs_destroy",
+    "no_direct_recycle_disable": "exhaustive:remote_free_vs_destroy",
+    "return_skips_clear_pp_info": "exhaustive:remote_free_vs_destroy",
+    "skip_release_cnt": "exhaustive:remote_free_vs_destroy",
+    "unmap_untracked": "exhaustive:remote_free_vs_destroy",
+}
+
+
+def detector(name: str) -> Callable[[Switches], str | None]:
+    """A CI detector by its report name (``exhaustive:<scope>``, ``random:<config>x<n>``,
+    ``hypothesis:<config>x<n>``)."""
+    for d in detectors(ci=True):
+        if d.__name__ == name:
+            return d
+    raise KeyError(name)
