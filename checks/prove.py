@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ppcheck.spec.expr import SpecError
 from ppcheck.spec.model import LEADS_TO, System
 
 from .bmc import Deadline, EngineBug, EngineRun, Outcome, run_bmc
@@ -25,6 +26,7 @@ from .explorer import peak_rss
 from .kinduction import run_kinduction
 from .traces import default_name, write_trace
 from .verdict import (
+    ACTION_ASSERTIONS,
     PROVED,
     REACHED,
     UNKNOWN,
@@ -36,6 +38,8 @@ from .verdict import (
 from .z3_encode import Encoding
 
 ENGINES = ("bmc", "kind", "chc")
+#: the time budget (s) when neither a depth nor a timeout is given
+DEFAULT_TIMEOUT = 300.0
 _DEFINITE = (PROVED, VIOLATED, REACHED, VACUOUS)
 
 
@@ -43,14 +47,21 @@ def prove(system: System, engine: str = "kind", depth: int | None = None, timeou
           out_dir: str | Path | None = None, properties: list[str] | None = None) -> RunResult:
     """Check ``system``'s safety properties with one Z3 engine.
 
-    ``depth`` bounds BMC's depth or k-induction's k (default 30 when there is no
-    ``timeout`` either); ``timeout`` is the wall-clock budget for the whole run.
+    ``depth`` bounds BMC's depth or k-induction's k; ``timeout`` is the wall-clock
+    budget for the whole run (:data:`DEFAULT_TIMEOUT` when neither is given).
     ``properties`` limits the check to those names (``action_assertions`` included).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown Z3 engine {engine!r} (expected one of {', '.join(ENGINES)})")
+    if depth is None and timeout is None:
+        timeout = DEFAULT_TIMEOUT
     deadline = Deadline(timeout)
     only = set(properties) if properties is not None else None
+    if only is not None:
+        known = {p.name for p in system.properties} | {ACTION_ASSERTIONS}
+        unknown = sorted(only - known)
+        if unknown:
+            raise SpecError(f"model {system.name} has no property {', '.join(unknown)}")
     enc = Encoding(system)
     obs = enc.obligations(only)
     name = f"z3-{engine}"
