@@ -374,6 +374,7 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
 
     step_funcs: list[str] = []
     trie = _Trie()
+    succ_trie = _Trie()  # the same bindings, collecting every successor of one state
     for b in system.bindings:
         ir = b.ir
         conj = list(ir.guard.args) if ir.guard.op == "and" else [ir.guard]
@@ -431,6 +432,14 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
         bid = b.id
         trie.add(conj_src, inner(tail, lambda kind, msg, bid=bid:
                                  f"violation({kind!r}, -1, idx, {bid}, {msg!r})"))
+        def collect(kind: str, msg: str, bid: int = bid) -> str:
+            if kind == "assert":  # the step still happens: remember the warning
+                return f"err = err or ({kind!r}, {msg!r})"
+            return f"out.append(({bid}, None, err or ({kind!r}, {msg!r}))); err = None"
+
+        succ_trie.add(conj_src, inner(
+            ["t = s + " + delta if upd else "t = s", f"out.append(({bid}, t, err)); err = None"],
+            collect))
         # standalone step function for replay: returns (successor or None, error or None)
         sf = [f"def step_{b.id}(s):", "    err = None"]
         sf += ["    " + _unpack_line(f) for f in fields]
@@ -446,6 +455,13 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
     loop.append("    for i in range(NB): cov[i] += c[i]")
     loop.append("    return dead")
     out += loop + [""] + step_funcs
+    # succ_all(s): [(binding id, successor or None, error or None)] for one state, in one pass
+    out.append("def succ_all(s):")
+    out.append("    out = []")
+    out.append("    err = None")
+    out += ["    " + _unpack_line(fields[i]) for i in used]
+    out += ["    " + ln for ln in succ_trie.render()]
+    out.append("    return out")
     source = "\n".join(out) + "\n"
     ns: dict[str, Any] = {"NB": len(system.bindings)}
     exec(compile(source, f"<ppcheck:{system.name}/{system.config.name}>", "exec"), ns)

@@ -51,18 +51,16 @@ class Concrete:
         self.c = compiled or compile_system(system, symmetry=False)
         self.steps: list[Callable[[int], tuple[int | None, Any]]] = [
             self.c.namespace[f"step_{b.id}"] for b in system.bindings]
+        self._succ_all = self.c.namespace["succ_all"]
 
     def step(self, s: int, b: Binding | int) -> tuple[int | None, Any]:
         bid = b if isinstance(b, int) else b.id
         return self.steps[bid](s)
 
     def successors(self, s: int) -> list[tuple[Binding, int | None, Any]]:
-        out = []
-        for b in self.system.bindings:
-            t, err = self.steps[b.id](s)
-            if t is not None or err is not None:
-                out.append((b, t, err))
-        return out
+        """Every enabled binding with its successor (None if it fails) and error, in one pass."""
+        bs = self.system.bindings
+        return [(bs[i], t, err) for i, t, err in self._succ_all(s)]
 
     def holds(self, prop_index: int, s: int, t: int | None = None) -> bool:
         f = self.c.namespace[f"prop_{prop_index}"]
@@ -153,7 +151,8 @@ class Explorer:
 
     def _fairness_names_symmetric_records(self) -> bool:
         """Per-context fairness labels (``threads[0]``) are not invariant under symmetry."""
-        if not any(p.kind == LEADS_TO and p.fairness == "who" for p in self.system.properties):
+        if not any(p.kind == LEADS_TO and (p.fairness or "").endswith("who")
+                   for p in self.system.properties):
             return False
         return any(b.who.split("[")[0] in self.system.symmetric_arrays for b in self.system.bindings)
 

@@ -7,7 +7,10 @@ schedule that starves an enabled context forever is a counterexample.  With weak
 fairness (``@leads_to(fairness="who")`` per context, ``"action"`` per action) a cycle
 counts only if every group that is enabled in all its states is also taken in it:
 within a strongly connected component, a fair run exists exactly when each group
-that is enabled everywhere in the component labels one of its edges.
+that is enabled everywhere in the component labels one of its edges.  With strong
+fairness (``"strong who"``, ``"strong action"``: a group enabled infinitely often runs
+infinitely often, as a waiter on a queued spinlock does) the Emerson-Lei refinement
+removes the states that enable a group the component never takes, and looks again.
 
 The counterexample is a lasso whose loop starts at ``loop_start`` (and closes up to
 symmetry when symmetry is on).  Needs the complete state graph in memory; an
@@ -46,27 +49,66 @@ def _pred_for(system: System, expr: Expr) -> Callable[[int], bool]:
 
 def group_of(b: Binding, fairness: str | None) -> str:
     """The fairness group of a binding: its context, or its action."""
-    return b.action if fairness == "action" else (b.who or b.action)
+    return b.action if fairness and fairness.endswith("action") else (b.who or b.action)
 
 
-def _fair(scc: set[int], g: nx.DiGraph, enabled: dict[int, frozenset], fairness: str | None) -> bool:
-    if len(scc) == 1:
-        (n,) = scc
-        if not g.has_edge(n, n):
-            return False
-    if fairness is None:
+def _cyclic(scc: set[int], g: nx.DiGraph) -> bool:
+    if len(scc) > 1:
         return True
-    always_on = frozenset.intersection(*(enabled[n] for n in scc))
+    (n,) = scc
+    return g.has_edge(n, n)
+
+
+def _taken(scc: set[int], g: nx.DiGraph) -> set[str]:
+    """The groups labelling edges inside ``scc``."""
     taken: set[str] = set()
-    for _a, _b, data in g.subgraph(scc).edges(data=True):
-        taken |= data["groups"]
-    return always_on <= taken
+    adj = g.adj
+    for n in scc:
+        for m, data in adj[n].items():
+            if m in scc:
+                taken |= data["groups"]
+    return taken
+
+
+def fair_components(g: nx.DiGraph, nodes: set[int], enabled: dict[int, frozenset],
+                    fairness: str | None) -> list[set[int]]:
+    """The strongly connected sets of ``nodes`` in which a fair run can stay forever.
+
+    Weak fairness: every group enabled in *all* states of the set labels an edge in it.
+    Strong fairness (Emerson-Lei): a group enabled *somewhere* but never taken in the
+    set forbids the states enabling it; what remains is split again.
+    """
+    out: list[set[int]] = []
+    view = g if len(nodes) == g.number_of_nodes() else g.subgraph(nodes)
+    for scc in nx.strongly_connected_components(view):
+        if not _cyclic(scc, g):
+            continue
+        if fairness is None:
+            out.append(scc)
+            continue
+        taken = _taken(scc, g)
+        if not fairness.startswith("strong"):
+            if frozenset.intersection(*(enabled[n] for n in scc)) <= taken:
+                out.append(scc)
+            continue
+        unfair = frozenset.union(*(enabled[n] for n in scc)) - taken
+        if not unfair:
+            out.append(scc)
+            continue
+        rest = {n for n in scc if not enabled[n] & unfair}
+        if rest:
+            out += fair_components(g, rest, enabled, fairness)
+    return out
 
 
 def check_leads_to(explorer: Explorer, prop: int, complete: bool, reason: str) -> PropertyResult:
     sysm = explorer.system
     p = sysm.properties[prop]
-    fair_note = "no fairness assumed" if p.fairness is None else f"weak fairness per {p.fairness}"
+    if p.fairness is None:
+        fair_note = "no fairness assumed"
+    else:
+        strength = "strong" if p.fairness.startswith("strong") else "weak"
+        fair_note = f"{strength} fairness per {p.fairness.split()[-1]}"
     if not complete:
         return PropertyResult(p.name, LEADS_TO, UNKNOWN, f"needs the complete graph: {reason}",
                               engine="explorer")
@@ -94,13 +136,22 @@ def check_leads_to(explorer: Explorer, prop: int, complete: bool, reason: str) -
                     g[i][j]["groups"].add(group_of(b, p.fairness))
                 else:
                     g.add_edge(i, j, groups={group_of(b, p.fairness)})
-    fair_sccs = [c for c in nx.strongly_connected_components(g) if _fair(c, g, enabled, p.fairness)]
+    fair_sccs = fair_components(g, set(g.nodes), enabled, p.fairness)
     sinks: set[int] = set(deadlocks)
     for c in fair_sccs:
         sinks.update(c)
-    rev = g.reverse(copy=True)
-    rev.add_edges_from((-1, s) for s in sinks)
-    bad = nx.descendants(rev, -1) if sinks else set()
+    # the not-q states that can reach a sink: backwards breadth-first search
+    pred: dict[int, list[int]] = {}
+    for a, b in g.edges():
+        pred.setdefault(b, []).append(a)
+    bad = set(sinks)
+    frontier = list(sinks)
+    while frontier:
+        n = frontier.pop()
+        for m in pred.get(n, ()):
+            if m not in bad:
+                bad.add(m)
+                frontier.append(m)
     starts = sorted(i for i in bad if pre(states[i]))
     if not starts:
         return PropertyResult(p.name, LEADS_TO, HOLDS, fair_note, engine="explorer")
@@ -140,6 +191,17 @@ def _fair_loop(g: nx.DiGraph, scc: set[int], entry: int, enabled: dict[int, froz
     loop) taking one edge of each group enabled everywhere.
     """
     sub = g.subgraph(scc)
+    shortest: list[int] | None = None
+    for n in sub.successors(entry):
+        back = nx.shortest_path(sub, n, entry)
+        if shortest is None or len(back) < len(shortest):
+            shortest = back
+    if shortest and _loop_is_fair([entry, *shortest], g, enabled, fairness):
+        return shortest
+    if fairness is not None and fairness.startswith("strong"):
+        # every state and every edge group of the set: each group enabled on the loop is taken
+        always_on = frozenset(_taken(scc, g))
+        return _covering_walk(sub, scc, entry, always_on)
     if fairness is None:
         best: list[int] | None = None
         for n in sub.successors(entry):
@@ -147,7 +209,26 @@ def _fair_loop(g: nx.DiGraph, scc: set[int], entry: int, enabled: dict[int, froz
             if best is None or len(back) < len(best):
                 best = back
         return best or []
-    always_on = frozenset.intersection(*(enabled[n] for n in scc))
+    return _covering_walk(sub, scc, entry, frozenset.intersection(*(enabled[n] for n in scc)))
+
+
+def _loop_is_fair(cycle: list[int], g: nx.DiGraph, enabled: dict[int, frozenset],
+                  fairness: str | None) -> bool:
+    """Does running ``cycle`` (first state repeated at the end) forever satisfy the fairness?"""
+    if fairness is None:
+        return True
+    states = cycle[:-1]
+    taken: set[str] = set()
+    for a, b in zip(cycle, cycle[1:]):
+        taken |= g[a][b]["groups"]
+    if fairness.startswith("strong"):
+        return frozenset.union(*(enabled[n] for n in states)) <= taken
+    return frozenset.intersection(*(enabled[n] for n in states)) <= taken
+
+
+def _covering_walk(sub: nx.DiGraph, scc: set[int], entry: int, groups: frozenset) -> list[int]:
+    """A closed walk from ``entry`` through every state of ``scc`` and an edge of each group."""
+    always_on = groups
     targets: list[tuple[int, int | None]] = [(n, None) for n in sorted(scc) if n != entry]
     for grp in sorted(always_on):
         a, b = next((a, b) for a, b, d in sub.edges(data=True) if grp in d["groups"])

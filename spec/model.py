@@ -82,7 +82,7 @@ class PropertyDef:
     kind: str
     lemma: bool = False
     applies: Callable[[Any], bool] | None = None  # configurations it is checked in
-    fairness: str | None = None  # leads_to only: None, "who" or "action"
+    fairness: str | None = None  # leads_to only: one of FAIRNESS
 
     @property
     def name(self) -> str:
@@ -113,7 +113,7 @@ def action(_fn: Callable | None = None, *, who: str | None = None, **params: Any
     return deco(_fn) if _fn is not None else deco
 
 
-FAIRNESS = (None, "who", "action")
+FAIRNESS = (None, "who", "action", "strong who", "strong action")
 
 
 def _prop(kind: str) -> Callable[..., Any]:
@@ -135,7 +135,8 @@ def _prop(kind: str) -> Callable[..., Any]:
 # Each decorator is used bare (@always) or with options:
 #   applies=lambda cfg: ...  the configurations the property is checked in (others skip it:
 #                            a witness of a mechanism a configuration turns off is not vacuous)
-#   fairness="who"|"action"  (leads_to) weak fairness per context or per action
+#   fairness="who"|"action"  (leads_to) weak fairness per context or per action; "strong who"
+#                            or "strong action": strong fairness (a queued spinlock's waiter)
 always = _prop(ALWAYS)
 always.__doc__ = "An invariant: the predicate holds in every reachable state."
 sometimes = _prop(SOMETIMES)

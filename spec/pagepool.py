@@ -525,14 +525,14 @@ class PagePoolInvariants:
         not the NAPI poll itself: NAPI-local direct recycling (seed 004)."""
         return any_((c.pc == PC.CACHE_PUSH) & ~c.in_poll for c in s.ctxs)
 
-    @sometimes
+    @sometimes(applies=lambda c: getattr(c, "max_page_refs", 1) > 0 or getattr(c, "skbs", 0) > 0)
     def release_for_extra_page_ref(self, s):
         """__page_pool_put_page() finds page_ref_count() != 1 and releases the page from the pool
         (recycle_stats.released_refcnt)."""
         return any_(any_((c.pc == PC.RETURN) & (c.page == i) & (p.refcnt > 1)
                          for i, p in enumerate(s.pages)) for c in s.ctxs)
 
-    @sometimes
+    @sometimes(applies=lambda c: getattr(c, "destroy", True))
     def destroy_deferred_then_freed(self, s):
         """page_pool_destroy() finds pages in flight, defers to the release worker, and the pool
         is freed once they come back."""

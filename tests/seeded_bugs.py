@@ -312,6 +312,26 @@ class ScrubSkipsCache(Mainline):
         s.ctxs[c].stage = Stage.EMPTY_RING
 
 
+class FragBiasLeak(Mainline):
+    """page_pool_free_frag() at destroy takes ``frag_page`` but never drops its unused bias
+    (BIAS_MAX - frag_users): the page's pp_ref_count never reaches 0, inflight never does,
+    and page_pool_release_retry() re-arms itself forever (the "page_pool_release_retry()
+    stalled" warning). A leak, so it breaks the progress property destroy_completes."""
+
+    name = "bug_frag_bias_leak"
+    default = False
+
+    @action(c="ctxs", p=lambda cfg: range(-1, int(cfg.pages)), who="c")
+    def page_pool_free_frag(self, s, c, p):
+        self.ctl_ok(s, c, Stage.FREE_FRAG)
+        require(s.pool.frag_page == p)
+        self.touch(s)
+        s.ctxs[c].stage = Stage.SCRUB_CACHE
+        if p >= 0:
+            s.pool.frag_page = Ref.NONE
+            s.pages[p].loc = Loc.USERS
+
+
 @dataclass(frozen=True)
 class Bug:
     model: type[Mainline]
@@ -343,5 +363,10 @@ BUGS: list[Bug] = [
     Bug(ScrubSkipsCache, "no_leaked_page", "base", 14, "page_pool_scrub"),
 ]
 
+#: the progress property, broken by a leak: (bug, property, config, lasso length, loop length)
+LIVENESS_BUGS: list[Bug] = [
+    Bug(FragBiasLeak, "destroy_completes", "frag", 21, "page_pool_release_unlock"),
+]
+
 #: the seeded-bug models, for the registry (checked by name, never by default)
-MODELS = [b.model for b in BUGS]
+MODELS = [b.model for b in BUGS + LIVENESS_BUGS]

@@ -247,6 +247,7 @@ def _spin_model(fairness, gated):
     ("who", False, "holds"),       # B is continuously enabled: weak fairness makes it run
     ("action", False, "holds"),
     ("who", True, "violated"),     # B enabled only every other step: weak fairness is not enough
+    ("strong who", True, "holds"),  # ... strong fairness is (a queued spinlock's waiter gets in)
 ])
 def test_leads_to_weak_fairness(fairness, gated, verdict):
     ex = Explorer(build(_spin_model(fairness, gated)), symmetry=False)
@@ -270,3 +271,21 @@ def test_properties_can_apply_to_some_configurations():
     assert "third_counter_moves" in {p.name for p in build(Sized).properties}
     small = build(Sized, Sized.config("default", n=2))
     assert "third_counter_moves" not in {p.name for p in small.properties}
+
+
+@pytest.mark.parametrize("name", ["increment", "slots", "mainline"])
+def test_fused_successors_agree_with_step_functions(name):
+    """succ_all (one pass over all bindings) == the per-binding step functions."""
+    from ppcheck.checks.explorer import Concrete
+    from ppcheck.checks.symmetry import random_states
+    from ppcheck.models import get_model
+
+    m = get_model(name)
+    sysm = build(m, m.default_configs[0])
+    conc = Concrete(sysm)
+    ex = Explorer(sysm, max_states=2000)
+    ex.run()
+    for s in random_states(sysm, 100) + ex.states[::10]:
+        fused = sorted(((b.id, t, e) for b, t, e in conc.successors(s)), key=lambda x: x[0])
+        one_by_one = [(b.id, *conc.step(s, b)) for b in sysm.bindings if conc.step(s, b) != (None, None)]
+        assert fused == one_by_one

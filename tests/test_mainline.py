@@ -5,7 +5,7 @@ counterexample is pinned."""
 from __future__ import annotations
 
 import pytest
-from seeded_bugs import BUGS, Bug, NoProducerBarrier
+from seeded_bugs import BUGS, LIVENESS_BUGS, Bug, NoProducerBarrier
 
 from ppcheck.checks.explorer import Explorer
 from ppcheck.models import get_model
@@ -146,3 +146,19 @@ def test_docs_name_every_action_and_property():
     text = (Path(__file__).resolve().parent.parent / "docs" / "mainline.md").read_text()
     names = [d.name for d in Mainline.action_defs()] + [p.name for p in Mainline.property_defs()]
     assert [n for n in names if f"`{n}`" not in text] == []
+
+
+@pytest.mark.parametrize("bug", LIVENESS_BUGS, ids=lambda b: b.model.__name__)
+def test_seeded_leak_breaks_progress(bug):
+    """A page that never comes back is a lasso: the release worker retries forever."""
+    ex = Explorer(build(bug.model, bug.config), properties=[bug.prop])
+    r = ex.run()
+    assert {x.name: x.status for x in r.results}[bug.prop] == "violated"
+    tr = ex.traces[bug.prop]
+    assert tr.length == bug.length and tr.steps[-1].action == bug.last
+    loop = [st.action for st in tr.steps[tr.loop_start + 1:]]
+    assert loop == ["page_pool_release_retry", "page_pool_scrub", "page_pool_inflight",
+                    "page_pool_release_lock", "page_pool_release_unlock"]
+    # the correct model keeps the property in the same configuration
+    ok = Explorer(build(Mainline, bug.config), properties=[bug.prop]).run()
+    assert {x.name: x.status for x in ok.results}[bug.prop] == "holds"
