@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/z3_bench.py [MODEL[:CONFIG] ...] [--budget 60] [--chc-budget 60]
 
-Default: the mainline model's default configuration (``base``) and its larger ``bench4``
+Default: the mainline model's default configuration (``base``) and its larger ``bench``
 configuration.  For each it prints
 
 * the BMC depth fully checked (every safety property, all at once) within ``--budget`` s;
@@ -31,7 +31,7 @@ from ppcheck.checks.z3_encode import Encoding
 from ppcheck.models import get_model
 from ppcheck.spec.model import build
 
-DEFAULT = ["mainline:base", "mainline:bench4"]
+DEFAULT = ["mainline:base", "mainline:bench"]
 
 
 def bench(target: str, budget: float, chc_budget: float) -> None:
