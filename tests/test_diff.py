@@ -101,3 +101,12 @@ def test_netmem_split_is_equivalent_and_the_check_fails_on_a_real_change():
     assert not slip.behaviours_equal
     assert slip.equivalence["equivalent"] is False and slip.states["only_a"] > 0
     assert any(c["change"] == "never fires in B" for c in slip.coverage)
+
+
+def test_same_verdict_different_failure_is_reported():
+    d = diff(get_model("pp001_v5"), get_model("pp001_keep_page_pp"))
+    [f] = d.failure_changes
+    assert f["property"] == "action_assertions"
+    assert "NULL" in f["a"] and "double unmap" in f["b"]
+    # over the page observables the two designs behave the same
+    assert d.behaviours_equal and d.new_violations == []

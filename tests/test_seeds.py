@@ -96,3 +96,21 @@ def test_every_violation_has_a_trace_and_safe_designs_hold():
         if getattr(get_model(e["model"]), "default", False):
             bad = {p: s for p, s in e["verdicts"].items() if s in ("violated", "unknown")}
             assert not bad, f"{key} is a default (safe) design but {bad}"
+
+
+def test_truesize_ratios_tell_the_reviewers_story():
+    """Seed 003: under the 32-bit DMA overlap the posted unification reports ``size`` for a
+    whole page (ratio 4) where the old design reported the page (1); mainline's
+    page_pool_alloc() charges a whole page to requests above half a page."""
+    from fractions import Fraction
+
+    from ppcheck.checks.quantity import max_ratios
+    from ppcheck.models import get_model
+
+    before = max_ratios(get_model("pp003_before"), "overlap")
+    v2 = max_ratios(get_model("pp003_unified_v2"), "overlap")
+    assert before["whole_page_ratio"].max == 1 and v2["whole_page_ratio"].max == 4
+    assert v2["whole_page_ratio"].complete and v2["whole_page_ratio"].path
+    main = max_ratios(get_model("pp003_mainline"), "mixed")
+    assert main["large_request_ratio"].max == 1
+    assert max_ratios(get_model("pp003_unified_v2"), "mixed")["large_request_ratio"].max == Fraction(4, 3)
