@@ -24,7 +24,7 @@ from typing import Any
 
 from ppcheck.checks.traces import Trace, TraceError
 from ppcheck.spec.expr import SpecError
-from ppcheck.spec.model import ALWAYS, TRANSITION
+from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION
 from ppcheck.spec.pagepool import Loc
 
 from .conformance import Conformance, NonConformance
@@ -166,5 +166,15 @@ def replay_on_impl(trace: Trace, sw: Switches | None = None) -> tuple[bool, str]
         if h.checker.conc.holds(k, h.log[-2][2], h.state):
             return False, f"{trace.property} holds on the implementation's last step"
         return True, f"happens on the implementation: {n} steps; {trace.property} fails"
-    return False, f"{trace.property} is a {prop.kind} property: replay on the implementation " \
-                  "checks always/transition properties only"
+    if prop.kind == SOMETIMES:
+        if not h.checker.conc.holds(k, h.state):
+            return False, f"{trace.property} is not reached on the implementation"
+        return True, f"the witness {trace.property} is reached on the implementation: {n} steps"
+    if prop.kind == LEADS_TO and trace.loop_start is not None:
+        start = lay.from_json(trace.steps[trace.loop_start].state)
+        if start != h.state:
+            return False, "the lasso does not close on the implementation"
+        return True, (f"the lasso of {trace.property} runs on the implementation: {n} steps, "
+                      f"looping back to step {trace.loop_start}")
+    return False, f"{trace.property} ({prop.kind}): a lasso ending in a deadlock is not " \
+                  "replayed on the implementation"
