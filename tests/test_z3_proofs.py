@@ -172,3 +172,9 @@ def test_unreplayable_trace_is_an_engine_bug(monkeypatch) -> None:
 def test_unknown_engine_rejected() -> None:
     with pytest.raises(ValueError):
         prove(build(get_model("increment")), "bdd", None, None)
+
+
+def test_docs_z3_examples_run() -> None:
+    from test_docs_examples import run_doc
+
+    run_doc("z3.md")
