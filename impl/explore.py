@@ -344,7 +344,7 @@ def explore(system: System, depth: int, budget: Budget, sw: Switches = MAINLINE,
             try:
                 apply(h, prefix[-1], used)
             except NonConformance as e:
-                st.failure = (prefix, str(e))
+                st.failure = (prefix, f"after the schedule {describe_schedule(prefix)}: {e}")
                 break
             st.transitions += 1
         else:
@@ -365,6 +365,21 @@ def explore(system: System, depth: int, budget: Budget, sw: Switches = MAINLINE,
             stack.append(prefix + [ch])
     st.seconds = time.perf_counter() - t0
     return st
+
+
+def describe_schedule(prefix: list[Choice]) -> str:
+    """A schedule in words: ``c0:start alloc, c1:step, irq:napi_schedule(1), ...``."""
+    out = []
+    for ch in prefix:
+        if ch[0] == "step":
+            out.append(f"c{ch[1]}:step")
+        elif ch[0] == "start":
+            out.append(f"c{ch[1]}:{ch[2]}")
+        elif ch[0] == "event":
+            out.append(f"{ch[1]}{tuple(ch[2])}")
+        else:
+            out.append("inject-alloc-failure")
+    return "[" + ", ".join(out) + "]"
 
 
 def _apply_unchecked(h: Conformance, ch: Choice, used: dict[Any, int]) -> None:

@@ -148,3 +148,16 @@ def test_abstraction_reads_locations_off_the_data_structures():
     js = system_for("base").layout.to_json(h.state)
     assert js["pages"][0]["loc"] == Loc.RX.name and js["pages"][1]["loc"] == Loc.BUDDY.name
     assert js["pool"]["hold"] == 1 and js["pages"][0]["mapped"] and js["pages"][0]["magic"]
+
+
+def test_docs_impl_examples_run():
+    """The python blocks of docs/impl.md run, in order, in one namespace."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "impl.md").read_text()
+    blocks = re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)
+    assert blocks
+    ns: dict = {}
+    for src in blocks:
+        exec(compile(src, "docs/impl.md", "exec"), ns)
