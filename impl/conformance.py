@@ -187,6 +187,7 @@ class Conformance:
         #: misuse mode: steps the spec does not allow are recorded here, not raised
         self.lenient = lenient
         self.outside: list[str] = []
+        self.offset = 0  # steps taken before the log started (an unchecked prefix)
 
     def abstract(self) -> int:
         from ppcheck.spec.expr import SpecError
@@ -206,10 +207,10 @@ class Conformance:
             self.checker.step(self.state, label, action, args, after, impl_warned=False)
         except NonConformance as e:
             if not self.lenient:
-                raise NonConformance(f"step {len(self.log) + 1} ({who}): {e}") from None
-            self.outside.append(f"step {len(self.log) + 1} ({who}) {label}")
+                raise NonConformance(f"step {self._n()} ({who}): {e}") from None
+            self.outside.append(f"step {self._n()} ({who}) {label}")
         if extra and not self.lenient:
-            raise NonConformance(f"step {len(self.log) + 1} ({who}) {label}: the implementation "
+            raise NonConformance(f"step {self._n()} ({who}) {label}: the implementation "
                                  f"WARNs where the spec has no counterpart: {extra}")
         self.state = after
         self.log.append((who, label, after))
@@ -217,9 +218,12 @@ class Conformance:
             bad = self.checker.invariants_violated(after)
             if bad:
                 self.violated = bad
-                raise NonConformance(f"step {len(self.log)} ({who}) {label}: invariant(s) "
+                raise NonConformance(f"step {self._n() - 1} ({who}) {label}: invariant(s) "
                                      f"{', '.join(bad)} violated on the abstract state")
         return label
+
+    def _n(self) -> int:
+        return self.offset + len(self.log) + 1
 
     def _nwarn(self) -> int:
         from .abstraction import unmodelled_warnings

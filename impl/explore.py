@@ -313,6 +313,7 @@ def explore(system: System, depth: int, budget: Budget, sw: Switches = MAINLINE,
             _apply_unchecked(h, ch, used)
         h.state = h.abstract()
         h.invariants = True
+        h.offset = len(prefix)
         for k in list(used):  # the set-up does not use up the scope's budget
             if k in setup_used:
                 used[k] -= setup_used[k]
