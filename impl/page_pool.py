@@ -515,13 +515,15 @@ def page_pool_release(pool: PagePool) -> KernelFn:
     inflight = page_pool_inflight(pool)
     # "Acquire producer lock to make sure producers have exited."
     lock = pool.ring.producer_lock
-    if not pool.sw.bug("release_skips_producer_lock"):
-        yield Step.of("page_pool_release_lock", guard=lock.free)
+    barrier = not pool.sw.bug("release_skips_producer_lock")
+    yield Step.of("page_pool_release_lock", guard=lock.free if barrier else None)
+    if barrier:
         pool.touch()
         lock.acquire()
     yield Step.of("page_pool_release_unlock")
     pool.touch()
-    lock.release()
+    if barrier:
+        lock.release()
     if not inflight:
         __page_pool_destroy(pool)
     return inflight

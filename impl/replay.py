@@ -24,7 +24,7 @@ from typing import Any
 
 from ppcheck.checks.traces import Trace, TraceError
 from ppcheck.spec.expr import SpecError
-from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION
+from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, System
 from ppcheck.spec.pagepool import Loc
 
 from .conformance import Conformance, NonConformance
@@ -77,22 +77,26 @@ def _describe(h: Conformance, i: int, action: str, a: dict[str, Any], why: str) 
     return f"cannot take step {i} {action}({a}) on the implementation: {why}"
 
 
-def replay_on_impl(trace: Trace, sw: Switches | None = None) -> tuple[bool, str]:
+def replay_on_impl(trace: Trace, sw: Switches | None = None,
+                   system: System | None = None) -> tuple[bool, str]:
     """Run ``trace`` on the implementation; (it really happens there, the report).
 
     ``sw`` overrides the switches the trace's model selects (e.g. run a seed 004
-    counterexample on the mainline design to see the step where mainline refuses it).
+    counterexample on the mainline design to see the step where mainline refuses it, or
+    a seeded-bug model's counterexample on the matching mutation); ``system`` gives the
+    model when it is not in the registry (the seeded-bug models of the tests).
     """
     from ppcheck.checks.replay import system_for
 
-    if trace.model not in MODEL_SWITCHES:
+    if trace.model not in MODEL_SWITCHES and (sw is None or system is None):
         return False, (f"no implementation of {trace.model}: the implementation runs mainline's "
                        f"state and its variants ({', '.join(sorted(MODEL_SWITCHES))})")
     sw = sw if sw is not None else MODEL_SWITCHES[trace.model]
-    try:
-        system = system_for(trace)
-    except TraceError as e:
-        return False, str(e)
+    if system is None:
+        try:
+            system = system_for(trace)
+        except TraceError as e:
+            return False, str(e)
     if trace.fingerprint != system.fingerprint:
         return False, (f"stale trace: recorded on {trace.model} fingerprint {trace.fingerprint}, "
                        f"the model is now {system.fingerprint}")

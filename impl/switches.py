@@ -26,8 +26,9 @@ MUTATIONS: dict[str, str] = {
     "no_producer_lock":
         "page_pool_recycle_in_ring() produces into the ptr_ring without producer_lock",
     "release_skips_producer_lock":
-        "page_pool_release() does not take the producer lock \"to make sure producers have "
-        "exited\" before freeing the pool",
+        "page_pool_release() neither takes nor drops the producer lock \"to make sure "
+        "producers have exited\" before freeing the pool (tests/seeded_bugs.py's "
+        "NoProducerBarrier)",
     "cache_ignores_full":
         "page_pool_recycle_in_cache() does not check alloc.count == PP_ALLOC_CACHE_SIZE",
     "napi_local_ignores_owner":
