@@ -1,22 +1,18 @@
-"""Schedulers: who runs next.  The same kernel code runs under each of them.
+"""Tasks: one kernel call in progress per context, and how a scheduler resumes it.
 
-A :class:`Task` is one kernel call (a generator from :mod:`ppcheck.impl.page_pool` or
-:mod:`ppcheck.impl.skbuff`) running in a :class:`~ppcheck.impl.kernel.Context`,
-suspended at a label; :func:`resume` runs the labelled step.  Drivers pick the task:
-
-* :class:`RandomScheduler`: a seeded random pick among enabled tasks;
-* :func:`explore`: every interleaving up to a bound, by stateless depth-first search
-  (re-executing the schedule prefix from a fresh world, since generators cannot be
-  copied) with a visited set over the *whole* state: shared memory plus every
-  suspended generator's frame (its position and locals), so two schedules that lead
-  to the same state are expanded once.
+A :class:`Task` is one call (a generator from :mod:`ppcheck.impl.page_pool`,
+:mod:`ppcheck.impl.skbuff` or the driver code of :mod:`ppcheck.impl.world`) running in a
+:class:`~ppcheck.impl.kernel.Context`, suspended at a label; :func:`resume` runs the
+labelled step.  Who is resumed next is the driver's choice (:mod:`ppcheck.impl.explore`:
+random schedules, exhaustive enumeration; :mod:`ppcheck.impl.machines`: Hypothesis).
+:func:`frame_key` snapshots a suspended call (position and locals of every frame on its
+stack) so exhaustive enumeration can recognise a state it has seen.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .kernel import Context, Kernel, Page, Step
@@ -69,17 +65,6 @@ def resume(k: Kernel, task: Task) -> Step:
     return claimed if claimed is not None else label
 
 
-class RandomScheduler:
-    """Pick uniformly among enabled tasks, reproducibly from ``seed``."""
-
-    def __init__(self, seed: int = 0):
-        self.rng = random.Random(seed)
-
-    def pick(self, tasks: list[Task]) -> Task | None:
-        ready = [t for t in tasks if t.enabled()]
-        return self.rng.choice(ready) if ready else None
-
-
 # ---------------------------------------------------------------------------------------
 # frame snapshots: the state of a suspended generator, for the visited set
 # ---------------------------------------------------------------------------------------
@@ -113,78 +98,3 @@ def frame_key(gen: Generator | None) -> tuple:
         out.append((gen.gi_code.co_name, fr.f_lasti, locs))
         gen = gen.gi_yieldfrom if isinstance(gen.gi_yieldfrom, Generator) else None
     return tuple(out)
-
-
-# ---------------------------------------------------------------------------------------
-# exhaustive enumeration
-# ---------------------------------------------------------------------------------------
-
-@dataclass
-class ExploreStats:
-    schedules: int = 0  # maximal schedules (leaves) explored
-    states: int = 0  # distinct states visited
-    steps: int = 0  # steps executed, re-execution included
-    max_depth: int = 0
-    truncated: int = 0  # leaves cut by the depth bound
-    failures: list[tuple[list[int], str]] = field(default_factory=list)
-
-
-class Harness:
-    """What :func:`explore` drives: a fresh world, its tasks, a per-step check."""
-
-    def reset(self) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def tasks(self) -> list[Task]:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def run(self, task: Task) -> str | None:
-        """Run one step of ``task`` and check it; a message when the check fails."""
-        raise NotImplementedError  # pragma: no cover
-
-    def key(self) -> Any:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-def explore(h: Harness, max_depth: int, max_failures: int = 1,
-            max_states: int | None = None) -> ExploreStats:
-    """Every schedule of ``h``'s tasks up to ``max_depth`` steps, each step checked."""
-    st = ExploreStats()
-    seen: set[Any] = set()
-
-    def replay(prefix: list[int]) -> str | None:
-        h.reset()
-        for i in prefix:
-            msg = h.run(h.tasks()[i])
-            st.steps += 1
-            if msg:
-                return msg
-        return None
-
-    stack: list[list[int]] = [[]]
-    while stack:
-        prefix = stack.pop()
-        msg = replay(prefix)
-        if msg:
-            st.failures.append((prefix, msg))
-            if len(st.failures) >= max_failures:
-                break
-            continue
-        key = h.key()
-        if key in seen:
-            continue
-        seen.add(key)
-        st.states += 1
-        st.max_depth = max(st.max_depth, len(prefix))
-        if max_states is not None and st.states >= max_states:
-            break
-        ready = [i for i, t in enumerate(h.tasks()) if t.enabled()]
-        if not ready:
-            st.schedules += 1
-            continue
-        if len(prefix) >= max_depth:
-            st.truncated += 1
-            continue
-        for i in reversed(ready):
-            stack.append(prefix + [i])
-    return st
