@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ppcheck.spec.model import SOMETIMES, TRANSITION
+from ppcheck.spec.model import LEADS_TO, SOMETIMES, TRANSITION, Property
 
 from .explorer import Concrete
 from .replay import replay
@@ -163,6 +163,87 @@ class Unrolling:
     def _why(deadline: Deadline, solver: z3.Solver) -> str:
         return why_unknown(deadline, solver)
 
+    # -- progress properties: lassos -------------------------------------------------------
+    def check_lasso(self, props: list[tuple[int, Property]], deadline: Deadline) -> DepthResult:
+        """Is there, at depth ``k``, a lasso violating ``p ~> q``: a p-state from which q never
+        holds, up to a deadlock at ``s_k`` or a loop ``s_l = s_k`` with ``l`` at or after it?"""
+        enc, k = self.enc, self.k
+        sk = enc.state(k)
+        out = DepthResult()
+        if not hasattr(self, "_started"):
+            self._started: dict[str, list[z3.BoolRef]] = {}
+            self._notq: dict[str, list[z3.BoolRef]] = {}
+            self._dead = enc.deadlock()
+        for _idx, p in props:
+            st, nq = self._started.setdefault(p.name, []), self._notq.setdefault(p.name, [])
+            pk, qk = enc.at(enc.predicate(p.pre), sk), enc.at(enc.predicate(p.post), sk)
+            nq.append(z3.Not(qk))
+            prev = st[-1] if st else z3.BoolVal(False, enc.ctx)
+            cur = z3.Bool(f"started:{p.name}@{k}", enc.ctx)
+            self.solver.add(cur == z3.And(z3.Not(qk), z3.Or(pk, prev)))
+            st.append(cur)
+        for idx, p in props:
+            st, nq = self._started[p.name], self._notq[p.name]
+            loops = []
+            for j in range(k):
+                loops.append(z3.And(st[j], *nq[j + 1:k + 1], self._fair(p, j, k),
+                                    z3.And([a == b for a, b in zip(enc.state(j), sk)])))
+            dead = z3.And(st[k], enc.at(self._dead, sk))
+            lit = z3.Bool(f"lasso:{p.name}@{k}", enc.ctx)
+            self.solver.add(lit == z3.Or(dead, *loops))
+            r = self._check(deadline, lit)
+            if r == z3.sat:
+                out.hits.append(Hit(Obligation(p.name, LEADS_TO, z3.BoolVal(True, enc.ctx),
+                                               prop_index=idx),
+                                    self.lasso_trace(self.solver.model(), p, idx, loops), k))
+            elif r == z3.unknown:
+                out.unknown = self._why(deadline, self.solver)
+        return out
+
+    def _fair(self, p: Property, j: int, k: int) -> z3.BoolRef:
+        """The loop ``s_j .. s_k`` is a fair run for ``p.fairness`` (as ``checks.liveness``):
+        weak: a group enabled in every loop state is taken in the loop; strong: a group
+        enabled in some loop state is taken in it.  Groups are contexts or actions."""
+        if p.fairness is None:
+            return z3.BoolVal(True, self.enc.ctx)
+        from .liveness import group_of
+
+        enc = self.enc
+        groups: dict[str, list[int]] = {}
+        for b in self.system.bindings:
+            groups.setdefault(group_of(b, p.fairness), []).append(b.id)
+        strong = p.fairness.startswith("strong")
+        conj = []
+        for ids in groups.values():
+            en_t = z3.Or([enc.guards[b] for b in ids])
+            en = [enc.at(en_t, enc.state(m)) for m in range(j, k)]
+            taken = z3.Or([enc.taken(m, b) for m in range(j, k) for b in ids])
+            conj.append(z3.Implies(z3.Or(en) if strong else z3.And(en), taken))
+        return z3.And(conj)
+
+    def lasso_trace(self, model: z3.ModelRef, p: Property, idx: int, loops: list[z3.BoolRef]) -> Trace:
+        """Decode a lasso (``loop_start`` at the repeated state, None for a deadlock); replay it."""
+        enc, sysm, conc, k = self.enc, self.system, self.concrete, self.k
+        states = [enc.decode_state(model, enc.state(i)) for i in range(k + 1)]
+        steps: list[Step] = [conc.step_record(None, states[0])]
+        for i in range(k):
+            a = enc.decode_action(model, i)
+            if not 0 <= a < len(sysm.bindings):
+                raise EngineBug(f"step {i + 1}: the Z3 model names no binding")
+            steps.append(conc.step_record(sysm.bindings[a], states[i + 1]))
+        loop = next((j for j, c in enumerate(loops) if z3.is_true(model.eval(c, model_completion=True))),
+                    None)
+        start = next(i for i in range(k + 1)
+                     if z3.is_true(model.eval(self._started[p.name][i], model_completion=True)))
+        kind = "a cycle" if loop is not None else "a deadlock"
+        tr = Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), self.engine, p.name, LEADS_TO,
+                   steps, loop_start=loop, message=f"{p.name}: from step {start} q never holds ({kind})")
+        try:
+            replay(tr, sysm)
+        except TraceError as e:
+            raise EngineBug(f"the Z3 lasso for {p.name} does not replay: {e}") from None
+        return tr
+
     # -- traces ----------------------------------------------------------------------------
     def trace(self, model: z3.ModelRef, ob: Obligation) -> Trace:
         """Decode the path to state ``k`` (plus the failing step), then replay it."""
@@ -253,12 +334,18 @@ def complete_outcome(ob: Obligation, depth: int, how: str) -> Outcome:
     return Outcome(PROVED, how)
 
 
-def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: Deadline) -> EngineRun:
-    """BMC at depths 0, 1, ... up to ``depth`` (or until the deadline)."""
+def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: Deadline,
+            lassos: list[tuple[int, Property]] | None = None) -> EngineRun:
+    """BMC at depths 0, 1, ... up to ``depth`` (or until the deadline).
+
+    ``lassos`` are progress properties ``(index, property)``: BMC looks for lasso-shaped
+    violations of them (a deadlock or a loop after a p-state, q never holding).
+    """
     if depth is None and deadline.end is None:
         depth = DEFAULT_DEPTH
     u = Unrolling(enc, ENGINE)
     open_ = list(obs)
+    open_l = list(lassos or [])
     out: dict[str, Outcome] = {}
     done = -1
     reason = ""
@@ -269,19 +356,27 @@ def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: D
             how = f"no run is longer than {k - 1} steps: every reachable state was checked"
             for ob in open_:
                 out[ob.name] = complete_outcome(ob, k - 1, how)
-            open_ = []
+            for _, p in open_l:
+                out[p.name] = Outcome(PROVED, f"every run ends in a deadlock within {k - 1} steps, "
+                                              "and no deadlock or loop violates it")
+            open_, open_l = [], []
             done = k
             break
+        if open_l and not r.unknown:
+            r2 = u.check_lasso(open_l, deadline)
+            r.hits += r2.hits
+            r.unknown = r2.unknown
         for h in r.hits:
             out[h.ob.name] = hit_outcome(h)
         hit = {h.ob.name for h in r.hits}
         open_ = [ob for ob in open_ if ob.name not in hit]
+        open_l = [(i, p) for i, p in open_l if p.name not in hit]
         if r.unknown:
             reason = f"depth {k}: {r.unknown}"
             break
         done = k
-        if not open_ or (depth is not None and k >= depth):
-            if open_:
+        if not (open_ or open_l) or (depth is not None and k >= depth):
+            if open_ or open_l:
                 reason = f"bounded: checked to depth {k}"
             break
         if deadline.expired():
@@ -290,4 +385,7 @@ def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: D
         u.extend()
     for ob in open_:
         out[ob.name] = bounded_outcome(ob, done, reason)
+    for _, p in open_l:
+        out[p.name] = (Outcome(HOLDS_TO_DEPTH, f"no lasso within {done} steps (not a proof); {reason}")
+                       if done >= 0 else Outcome(UNKNOWN, reason))
     return EngineRun(out, done, reason)

@@ -9,8 +9,10 @@ proved.  Every violation's trace has been replayed by the explorer's step functi
 one that does not replay is reported as an engine bug (status unknown, exit 3), never
 as a counterexample.
 
-Progress properties (``leads_to``) are not state predicates and are left to the
-explorer; they are listed in ``RunResult.bound`` as unchecked.
+Progress properties (``leads_to``) are not state predicates.  BMC looks for lasso-shaped
+violations of them (*violated* with a replayed lasso, *holds-to-depth* otherwise, *proved*
+only when every run ends within the bound); k-induction and CHC leave them to the explorer
+and list them in ``RunResult.bound`` as unchecked.
 """
 
 from __future__ import annotations
@@ -64,42 +66,51 @@ def prove(system: System, engine: str = "kind", depth: int | None = None, timeou
             raise SpecError(f"model {system.name} has no property {', '.join(unknown)}")
     enc = Encoding(system)
     obs = enc.obligations(only)
+    lassos = [(i, p) for i, p in enumerate(system.properties)
+              if p.kind == LEADS_TO and (only is None or p.name in only)]
     name = f"z3-{engine}"
     try:
         if engine == "bmc":
-            er = run_bmc(enc, obs, depth, deadline)
+            er = run_bmc(enc, obs, depth, deadline, lassos)
         elif engine == "kind":
             er = run_kinduction(enc, obs, depth, deadline)
         else:
             er = run_chc(enc, obs, deadline)
     except EngineBug as e:
-        er = EngineRun({ob.name: Outcome(UNKNOWN, f"ENGINE BUG: {e}") for ob in obs}, -1,
+        er = EngineRun({n: Outcome(UNKNOWN, f"ENGINE BUG: {e}")
+                        for n in [ob.name for ob in obs] + [p.name for _, p in lassos]}, -1,
                        f"engine bug: {e}")
+    kinds = {ob.name: ob.kind for ob in obs} | {p.name: p.kind for _, p in lassos}
+    order = [ACTION_ASSERTIONS] + [p.name for p in system.properties]
     results: list[PropertyResult] = []
-    for ob in obs:
-        o = er.outcomes[ob.name]
-        pr = PropertyResult(ob.name, ob.kind, o.status, o.detail, engine=name)
+    skipped: list[str] = []
+    for n in order:
+        if n not in kinds:
+            continue
+        o = er.outcomes.get(n)
+        if o is None:  # a progress property under k-induction or CHC
+            if only is not None:
+                results.append(PropertyResult(n, kinds[n], UNKNOWN, "progress properties are checked "
+                                              "by the explorer (and for violations by --engine bmc)",
+                                              engine=name))
+            else:
+                skipped.append(n)
+            continue
+        pr = PropertyResult(n, kinds[n], o.status, o.detail, engine=name)
         if o.trace is not None:
             pr.trace_length = o.trace.length
             if o.status == VIOLATED and out_dir is not None:
                 p = write_trace(o.trace, Path(out_dir) / default_name(
-                    system.name, system.config.name, ob.name))
+                    system.name, system.config.name, n))
                 pr.trace_file = str(p)
         results.append(pr)
-    skipped = [p.name for p in system.properties if p.kind == LEADS_TO
-               and (only is None or p.name in only)]
-    for p in system.properties:  # named explicitly but not a safety property
-        if only is not None and p.kind == LEADS_TO and p.name in only:
-            results.append(PropertyResult(p.name, p.kind, UNKNOWN,
-                                          "progress properties are checked by the explorer only",
-                                          engine=name))
     complete = all(r.status in _DEFINITE for r in results)
     bound = []
     if depth is not None:
         bound.append(f"depth={depth}")
     if timeout is not None:
         bound.append(f"timeout={timeout:g}s")
-    if skipped and only is None:
+    if skipped:
         bound.append("leads_to not checked: " + ", ".join(skipped))
     reason = "" if complete else (er.reason or "some properties are only bounded or unknown")
     return RunResult(

@@ -352,6 +352,11 @@ class Encoding:
             return Obligation(p.name, p.kind, ok, step=True, prop_index=k)
         return None  # leads_to: not a state predicate
 
+    def deadlock(self) -> z3.BoolRef:
+        """No binding has a successor from the template state (the explorer's deadlock)."""
+        return z3.And([z3.Not(z3.And(g, d)) for g, d in zip(self.guards, self.in_domain)]
+                      or [z3.BoolVal(True, self.ctx)])
+
     # -- reading models back ---------------------------------------------------------------
     def decode_state(self, model: z3.ModelRef, s: Sequence[z3.ExprRef]) -> int:
         """A Z3 model's values of state copy ``s`` as a packed state."""
