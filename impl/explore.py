@@ -257,7 +257,7 @@ SCOPES: dict[str, Scope] = {s.name: s for s in (
     Scope("remote_free_vs_destroy", "base",
           ((0, "napi_poll_begin"), (0, "alloc"), (0, "alloc"), (0, "rx_pass(0)"), (0, "rx_pass(1)"),
            (0, "napi_poll_end(True)")),
-          _only(1, "put("), depth=16,
+          _only(1, "put("), depth=40,
           doc="two CPUs each put a page (one NAPI-local, one remote) while the driver is "
               "removed: unref, napi_local, cache/ring, producer lock against "
               "page_pool_release()'s lock barrier, the release worker"),
@@ -269,7 +269,7 @@ SCOPES: dict[str, Scope] = {s.name: s for s in (
               "(no destroy)"),
     Scope("skb_clones_on_two_cpus", "skb",
           ((0, "napi_poll_begin"), (0, "alloc"), (0, "build_skb(0,0,0)"), (0, "event:skb_clone:0,1")),
-          _only(2, "kfree_skb(", "napi_poll_end(True)"), depth=16,
+          _only(2, "kfree_skb(", "napi_poll_end(True)"), depth=40,
           doc="an skb and its clone freed concurrently on two CPUs while the driver is "
               "removed: the last dataref holder releases the frag (the clone rule)"),
     Scope("process_context_free", "process",

@@ -73,10 +73,13 @@ class PagePool:
             self.k.warn("pool_uaf", "use-after-free: the pool is touched after __page_pool_destroy()")
 
     def snapshot(self) -> tuple:
+        """The pool's state for the explorer's visited set.  ``destroy_cnt`` is only ever
+        tested against zero, so counts above 1 behave alike and are folded together
+        (otherwise every retry of the release worker would look like a new state)."""
         return (tuple(p.pfn if p else -1 for p in self.alloc_cache), self.alloc_count,
                 self.ring.snapshot(), self.pages_state_hold_cnt, self.pages_state_release_cnt,
                 self.cpuid, self.napi is not None, tuple(sorted(self.dma_mapped)), self.dma_sync,
-                self.destroy_cnt, self.user_cnt, self.frag_page.pfn if self.frag_page else -1,
+                min(self.destroy_cnt, 1), self.user_cnt, self.frag_page.pfn if self.frag_page else -1,
                 self.frag_offset, self.frag_users, self.defer_start, self.freed)
 
 
