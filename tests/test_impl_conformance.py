@@ -81,11 +81,12 @@ def test_variants_conform_to_their_models(model):
     are checked only where the design keeps them."""
     m = get_model(model)
     system = build(m, m.default_configs[0])
+    sound = model in ("pp002_page", "pp002_netmem", "pp004_mainline")  # keep every invariant
     for seed in range(3):
         try:
             random_run(system, seed, 200, sw=MODEL_SWITCHES[model])
         except NonConformance as e:
-            assert "invariant" in str(e), str(e)
+            assert not sound and "invariant" in str(e), str(e)
 
 
 @pytest.mark.parametrize("scope", sorted(SCOPES))
