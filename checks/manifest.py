@@ -19,6 +19,13 @@ from .explorer import Explorer
 
 MANIFEST_VERSION = 1
 DEFAULT_PATH = Path("manifest.json")
+#: the modules whose models this manifest records; the seed designs keep their own
+#: (seeds_manifest.json, with their diffs: see checks/seeds_manifest.py)
+SCOPE = ("ppcheck.models.toys", "ppcheck.models.mainline")
+
+
+def in_scope(model: type[Model]) -> bool:
+    return model.__module__ in SCOPE
 
 
 @dataclass(frozen=True)

@@ -343,7 +343,7 @@ def manifest_cmd(models: tuple[str, ...], update: bool, path: str, max_seconds: 
 
     p = Path(path)
     reg = registry()
-    ms = [get_model(n) for n in models] if models else list(reg.values())
+    ms = [get_model(n) for n in models] if models else [m for m in reg.values() if manifest.in_scope(m)]
     try:
         recorded = manifest.load(p)
     except (ValueError, KeyError, json.JSONDecodeError) as e:
