@@ -72,7 +72,7 @@ def asymmetry(system: System, compiled: object, states: list[int]) -> str | None
 
     ns = compiled.namespace  # type: ignore[attr-defined]
     canon = ns["canon"]
-    steps = [ns[f"step_{b.id}"] for b in system.bindings]
+    succ_all = ns["succ_all"]
     props: list = []  # (name, state predicate)
     pairs: list = []  # (name, two-state predicate)
     for k, p in enumerate(system.properties):
@@ -86,8 +86,7 @@ def asymmetry(system: System, compiled: object, states: list[int]) -> str | None
 
     def succ(s: int) -> tuple[set, list]:
         canonical, concrete = set(), []
-        for f in steps:
-            t, err = f(s)
+        for _, t, err in succ_all(s):
             if t is not None:
                 canonical.add(canon(t))
                 concrete.append(t)
