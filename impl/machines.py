@@ -92,37 +92,56 @@ class PagePoolMachine(RuleBasedStateMachine):
         return self.lenient or self.h.spec_enabled(action, **args)
 
     # -- the NAPI poll ---------------------------------------------------------------------
+    # preconditions are the spec's guards of the first step, evaluated on the abstraction
+    def can_start(self, action: str, **args: Any) -> list[int]:
+        return [c for c in self.napi if not self.w.busy(c) and self.entry_ok(action, c=c, **args)]
+
+    @precondition(lambda self: bool(self.can_start("napi_poll_begin")))
     @rule(i=st.integers(0, 3))
     def napi_poll_begin(self, i: int) -> None:
-        c = self.napi[i % len(self.napi)]
-        if not self.w.busy(c) and self.entry_ok("napi_poll_begin", c=c):
-            self.start(c, "napi_poll_begin", "napi_poll_begin")
+        cs = self.can_start("napi_poll_begin")
+        self.start(cs[i % len(cs)], "napi_poll_begin", "napi_poll_begin")
 
+    @precondition(lambda self: bool(self.can_start("napi_poll_end")))
     @rule(i=st.integers(0, 3), complete=st.booleans())
     def napi_poll_end(self, i: int, complete: bool) -> None:
-        c = self.napi[i % len(self.napi)]
-        if not self.w.busy(c) and self.entry_ok("napi_poll_end", c=c, complete=complete):
+        cs = self.can_start("napi_poll_end", complete=complete)
+        if cs:
+            c = cs[i % len(cs)]
             self.start(c, "napi_poll_end", f"napi_poll_end({complete})", complete=complete)
 
+    def alloc_ctx(self) -> int | None:
+        """The NAPI context that may allocate now (with a page to get: failures come from
+        injection, not from draining the buddy allocator over and over)."""
+        c = self.idle_napi_in_poll()
+        if c is None or self.w.pool.user_cnt == 0 or self.w.swapped:
+            return None
+        pool = self.w.pool
+        if not (pool.alloc_count or not pool.ring.empty() or any(p.free for p in self.w.k.memmap)):
+            return None
+        return c if any(self.entry_ok(a, c=c) for a in ALLOC) else None
+
+    @precondition(lambda self: self.alloc_ctx() is not None)
     @rule(f=st.integers(0, 7))
     def page_pool_alloc_pages(self, f: int) -> None:
         """The driver refills its RX ring (``f == 0``: ALLOW_ERROR_INJECTION fails it)."""
-        fail = f == 0
-        c = self.idle_napi_in_poll()
-        if c is None or self.w.pool.user_cnt == 0:
-            return
-        if not any(self.entry_ok(a, c=c) for a in ALLOC):
-            return
-        self.w.k.fail_alloc = fail
+        c = self.alloc_ctx()
+        self.w.k.fail_alloc = f == 0
         self.start(c, "page_pool_alloc_pages", "alloc")
         self.w.k.fail_alloc = False
 
+    def frag_ctx(self) -> int | None:
+        if not self.w.params.get("frag"):
+            return None
+        if self.w.pool.frag_page is None:
+            return self.alloc_ctx()
+        c = self.idle_napi_in_poll()
+        return c if c is not None and self.w.pool.user_cnt and not self.w.swapped else None
+
+    @precondition(lambda self: self.frag_ctx() is not None)
     @rule()
     def page_pool_alloc_frag(self) -> None:
-        c = self.idle_napi_in_poll()
-        if c is None or not self.w.params.get("frag") or self.w.pool.user_cnt == 0:
-            return
-        self.start(c, "page_pool_alloc_frag", "alloc_frag")
+        self.start(self.frag_ctx(), "page_pool_alloc_frag", "alloc_frag")
 
     # -- handles: the bundles mirror what the world hands out ------------------------------
     def _collect(self, known: dict[int, int], actual: dict[int, int]) -> list[int]:
