@@ -135,7 +135,7 @@ def test_misuse_is_refused_by_the_spec_and_caught_by_its_invariants():
 def test_misuse_machine_finds_a_contract_breach():
     """The misuse machine (lenient: steps outside the spec are allowed) ends up with a
     spec invariant violated on the abstraction."""
-    s = settings(max_examples=300, stateful_step_count=60, deadline=None,
+    s = settings(max_examples=300, stateful_step_count=60, deadline=None, derandomize=True,
                  suppress_health_check=list(HealthCheck), database=None,
                  phases=[p for p in settings.default.phases if p.name != "shrink"])
     with pytest.raises((NonConformance, AssertionError), match="invariant|counterpart"):
