@@ -187,6 +187,12 @@ def abstract(w: World, system: System) -> int:
     if names is None:
         names = _NAMES[key] = system.layout.names()
     flat = abstract_flat(w)
+    missing = [n for n in names if n not in flat]
+    if missing:
+        from ppcheck.spec.expr import SpecError
+
+        raise SpecError(f"the abstraction does not map the spec field(s) {', '.join(missing[:5])} "
+                        f"of {system.name} (the state schema changed: extend impl/abstraction.py)")
     return system.layout.pack([-1 if (v := flat[n]) is None else int(v) for n in names])
 
 
