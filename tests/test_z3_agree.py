@@ -106,3 +106,58 @@ def test_proof_engines_agree_with_explorer(model: str, cfg: str, engine: str) ->
             assert e.status == VACUOUS, r.name
     # on the toys, every verdict is definite
     assert z.complete, [(r.name, r.status, r.detail) for r in z.results]
+
+
+# -- every recorded explorer verdict (manifest.json, seeds_manifest.json) --------------------------
+
+def _recorded() -> list:
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = []
+    for fname, section in (("manifest.json", "entries"), ("seeds_manifest.json", "runs")):
+        path = root / fname
+        if not path.exists():
+            continue
+        for key, v in sorted(json.loads(path.read_text())[section].items()):
+            if v.get("symmetry") or "verdicts" not in v or not v.get("complete", True):
+                continue
+            model, cfg = key.split("/")[:2]
+            big = v.get("states", 0) > 20_000
+            k = 4 if big else 6
+            marks = [pytest.mark.slow] if big else []
+            out.append(pytest.param(model, cfg, k, v, id=f"{model}/{cfg}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("model,cfg,k,rec", _recorded())
+def test_bmc_agrees_with_recorded_explorer_verdicts(model: str, cfg: str, k: int, rec: dict,
+                                                    request) -> None:
+    """BMC at bound k against every recorded (complete) explorer run of the manifests (the
+    large ones with ``-m slow``)."""
+    if k == 4 and "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("a large configuration: run with -m slow")
+    try:
+        system = build(get_model(model), cfg)
+    except Exception as e:  # pragma: no cover - a model renamed since it was recorded
+        pytest.skip(f"{model}/{cfg} no longer builds: {e}")
+    if system.fingerprint != rec.get("fingerprint", system.fingerprint):
+        pytest.skip(f"{model}/{cfg} changed since it was recorded (manifest needs re-recording)")
+    z = _by_name(prove(system, "bmc", depth=k, timeout=20))
+    lengths = rec.get("trace_lengths", {})
+    for name, status in rec["verdicts"].items():
+        if name not in z:
+            continue
+        r = z[name]
+        if r.kind == LEADS_TO:
+            assert r.status != VIOLATED or status == VIOLATED, name
+            continue
+        if status in (VIOLATED, REACHED) and name not in lengths:  # length not recorded
+            assert r.status in (status, HOLDS_TO_DEPTH, "unknown"), name
+        elif status in (VIOLATED, REACHED) and lengths[name] <= k:
+            assert (r.status, r.trace_length) == (status, lengths[name]), name
+        else:
+            assert r.status not in (VIOLATED, REACHED), f"{name}: BMC {r.status} in {r.trace_length}"
+            assert r.status != PROVED or status == HOLDS, name
+            assert r.status != VACUOUS or status == VACUOUS, name
