@@ -17,9 +17,11 @@ negative) needs no sign/zero extension and where Spacer is strongest.  ``mod`` b
 constant is further encoded without division: interval analysis bounds the dividend,
 and when it spans few multiples of the modulus the remainder is an ``ite`` chain
 ``x - k*m`` (exact); otherwise Z3's ``%`` (adjusted to Python's sign rule) is used.
+``arith="bv"`` instead encodes every integer as a two's-complement bit-vector whose width
+interval analysis shows holds every intermediate value (exact too; no faster under BMC).
 
 State copies are named readably: ``pages[1].refcnt@3`` is field ``pages[1].refcnt``
-in state 3, ``action@3`` the binding taken from state 3 to state 4.  Every relation is
+in state 3.  Every relation is
 built once as a *template* over template variables and instantiated per state copy
 with :func:`z3.substitute` (done inside Z3, not node by node in Python).
 
