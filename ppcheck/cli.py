@@ -177,6 +177,11 @@ def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
         runs.append(run)
         if not as_json:
             _print_run(run, con)
+    _finish(runs, as_json)
+
+
+def _finish(runs: list[RunResult], as_json: bool) -> None:
+    """Print the JSON verdicts if asked (tables were printed as runs ended), and exit."""
     if as_json:
         click.echo(json.dumps([r.to_json() for r in runs], indent=1))
     sys.exit(combine_exit(runs))
@@ -207,9 +212,7 @@ def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
             runs.append(run)
             if not as_json:
                 _print_run(run, con)
-    if as_json:
-        click.echo(json.dumps([r.to_json() for r in runs], indent=1))
-    sys.exit(combine_exit(runs))
+    _finish(runs, as_json)
 
 
 @cli.command("show")
@@ -307,11 +310,9 @@ def simulate_cmd(model: str, config: str | None, sets: tuple[str, ...], walks: i
     m = get_model(model)
     cfg = m.config(config or m.default_configs[0], **_parse_sets(sets))
     run = simulate(build(m, cfg), walks=walks, steps=steps, seed=seed, timeout=timeout, out_dir=out_dir)
-    if as_json:
-        click.echo(json.dumps([run.to_json()], indent=1))
-    else:
+    if not as_json:
         _print_run(run, _console())
-    sys.exit(combine_exit([run]))
+    _finish([run], as_json)
 
 
 @cli.command("export")
