@@ -31,6 +31,7 @@ from ppcheck.spec import (
     implies,
     ite,
     leads_to,
+    lemma,
     max_,
     min_,
     require,
@@ -53,6 +54,7 @@ from ppcheck.spec.pagepool import (
     bias,
     context_specs,
     destroy_started,
+    in_unref,
     in_softirq,
     inflight,
     referenced,
@@ -1068,6 +1070,112 @@ class Mainline(PagePoolInvariants, Model):
             conds.append(implies(p.magic & ((p.loc == Loc.USERS) | (p.loc == Loc.FRAG)),
                                  p.pp_ref == held))
         return all_(conds)
+
+
+    # -- lemmas for the Z3 proofs ---------------------------------------------------------------
+    # Strengthening invariants (``@lemma``): facts about every reachable state that k-induction
+    # needs to rule out unreachable starting states of its induction step.  The explorer checks
+    # each one like any invariant (docs/z3.md, "Lemmas").
+
+    @lemma
+    def lemma_buddy_page_is_free(self, s):
+        """A page in the buddy allocator is an ordinary free page: _refcount 0, pp_ref_count 0,
+        no pp_magic, not DMA mapped, slot 0, nobody holds it (no user, no context's local, no
+        skb frag); and a page with _refcount 0 is in the buddy allocator."""
+        conds = []
+        for i, p in enumerate(s.pages):
+            free = ((p.refcnt == 0) & (p.pp_ref == 0) & ~p.magic & ~p.mapped & (p.slot == 0)
+                    & (p.pp_holders == 0) & (p.page_holders == 0) & (skb_refs(s, i) == 0)
+                    & all_(c.page != i for c in s.ctxs))
+            conds.append(implies(p.loc == Loc.BUDDY, free))
+            conds.append((p.refcnt == 0) == (p.loc == Loc.BUDDY))
+        return all_(conds)
+
+    @lemma
+    def lemma_unmagic_page(self, s):
+        """A page without pp_magic (returned by page_pool_return_netmem(), or free) has
+        pp_ref_count 0, is not DMA mapped, is in no pool structure (cache, ring, RX ring, frag
+        page) and carries no pp reference; a page with pp_magic has pp_ref_count >= 1."""
+        conds = []
+        for i, p in enumerate(s.pages):
+            conds.append(implies(~p.magic, (p.pp_ref == 0) & ~p.mapped & (p.pp_holders == 0)
+                                 & (in_unref(s, i) == 0) & (skb_pp_refs(s, i) == 0)
+                                 & (p.loc != Loc.CACHE) & (p.loc != Loc.RING)
+                                 & (p.loc != Loc.RX) & (p.loc != Loc.FRAG)))
+            conds.append(implies(p.magic, p.pp_ref >= 1))
+        return all_(conds)
+
+    @lemma
+    def lemma_ctx_page_matches_pc(self, s):
+        """A context's free-path locals match its program counter: between kernel functions it
+        holds no page (page, nr, after, direct cleared); inside page_pool_unref_netmem() it holds
+        nr >= 1 pp references to a pool page (pp_magic set); from page_pool_put_unrefed_netmem()
+        up to page_pool_return_netmem()'s release_cnt++ it owns a pool page (Loc.CTX, pp_magic
+        set); in page_pool_return_netmem()'s put_page() the page is no longer the pool's; after
+        a successful __ptr_ring_produce() it holds nothing."""
+        conds = []
+        for c in s.ctxs:
+            conds.append(implies(c.pc == PC.READY, (c.page == Ref.NONE) & (c.nr == 0)
+                                 & (c.after == After.NONE) & ~c.direct))
+            conds.append(implies(c.pc == PC.RING_UNLOCK, c.page == Ref.NONE))
+            unref = (c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)
+            conds.append(implies(unref, (c.page != Ref.NONE) & (c.nr >= 1) & (c.after != After.NONE)))
+            owns = ((c.pc == PC.NAPI_LOCAL) | (c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)
+                    | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
+                    | (c.pc == PC.RING_UNLOCK_FULL) | (c.pc == PC.RETURN) | (c.pc == PC.RETURN_PUT))
+            conds.append(implies(owns, c.page != Ref.NONE))
+            for i, p in enumerate(s.pages):
+                here = c.page == i
+                conds.append(implies(here & unref, p.magic))
+                conds.append(implies(here & owns, p.loc == Loc.CTX))
+                conds.append(implies(here & owns & (c.pc != PC.RETURN_PUT), p.magic))
+                conds.append(implies(here & (c.pc == PC.RETURN_PUT), ~p.magic & ~p.mapped & (p.pp_ref == 0)))
+        return all_(conds)
+
+    @lemma
+    def lemma_producer_lock_holder(self, s):
+        """``ring.producer_lock`` is held by exactly the context between
+        page_pool_producer_lock() and page_pool_producer_unlock(), or by the control/worker
+        context inside page_pool_release()'s lock/unlock."""
+        conds = []
+        for i, c in enumerate(s.ctxs):
+            holds = ((c.pc == PC.RING_PRODUCE) | (c.pc == PC.RING_UNLOCK)
+                     | (c.pc == PC.RING_UNLOCK_FULL) | (c.stage == Stage.UNLOCK))
+            conds.append((s.pool.ring_lock == i) == holds)
+        return all_(conds)
+
+    @lemma
+    def lemma_pool_freed(self, s):
+        """Once __page_pool_destroy() freed the pool, nothing of it is left: user_cnt 0,
+        destroy_cnt 1, alloc.cache, ring and frag page empty, the producer lock free, no page
+        with pp_magic or in a pool structure, and no context inside the free path except
+        page_pool_return_netmem()'s final put_page() (which does not touch the pool)."""
+        pool = s.pool
+        conds = [(pool.user_cnt == 0), (pool.destroy_cnt == 1), (pool.alloc_count == 0),
+                 (pool.ring_count == 0), (pool.frag_page == Ref.NONE), (pool.ring_lock == Ref.NONE)]
+        for p in s.pages:
+            conds.append(~p.magic & (p.loc != Loc.RX) & (p.loc != Loc.FRAG))
+        for c in s.ctxs:
+            conds.append((c.pc == PC.READY) | (c.pc == PC.RETURN_PUT))
+        return implies(pool.freed, all_(conds))
+
+    @lemma
+    def lemma_destroyed_pool(self, s):
+        """After page_pool_destroy() (user_cnt 0): direct recycling is disabled (cpuid -1, no
+        linked NAPI), the RX ring was emptied and nothing allocates, so no page is posted to
+        the RX ring; once page_pool_scrub() ran (destroy_cnt 1) alloc.cache is empty."""
+        pool = s.pool
+        gone = pool.user_cnt == 0
+        conds = [implies(gone, (pool.cpuid == -1) & ~pool.napi_linked
+                         & all_(p.loc != Loc.RX for p in s.pages)),
+                 implies(pool.destroy_cnt == 1, gone & (pool.alloc_count == 0))]
+        return all_(conds)
+
+    @lemma
+    def lemma_napi_poll_owner(self, s):
+        """A context inside a NAPI poll is the NAPI's ``list_owner`` (NAPI_STATE_SCHED is set
+        on its CPU until napi_complete_done())."""
+        return all_(implies(c.in_poll, s.napi.owner == c.cpu) for c in s.ctxs)
 
 
 MODELS = [Mainline]
