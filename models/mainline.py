@@ -1124,12 +1124,26 @@ class Mainline(PagePoolInvariants, Model):
                     | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
                     | (c.pc == PC.RING_UNLOCK_FULL) | (c.pc == PC.RETURN) | (c.pc == PC.RETURN_PUT))
             conds.append(implies(owns, c.page != Ref.NONE))
+            put_path = ((c.pc == PC.NAPI_LOCAL) | (c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)
+                        | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
+                        | (c.pc == PC.RING_UNLOCK) | (c.pc == PC.RING_UNLOCK_FULL))
+            conds.append(implies(put_path, c.after == After.PUT))
+            recycling = ((c.pc == PC.CACHE_PUSH) | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
+                         | (c.pc == PC.RING_UNLOCK_FULL))
             for i, p in enumerate(s.pages):
                 here = c.page == i
                 conds.append(implies(here & unref, p.magic))
                 conds.append(implies(here & owns, p.loc == Loc.CTX))
                 conds.append(implies(here & owns & (c.pc != PC.RETURN_PUT), p.magic))
                 conds.append(implies(here & (c.pc == PC.RETURN_PUT), ~p.magic & ~p.mapped & (p.pp_ref == 0)))
+                conds.append(implies(here & unref, (p.loc == Loc.USERS) | (p.loc == Loc.FRAG)))
+                conds.append(implies(here & unref & (c.after == After.DRAIN),
+                                     (p.loc == Loc.FRAG) & (s.pool.frag_page == i)))
+                conds.append(implies(here & owns & (c.pc != PC.RETURN_PUT),
+                                     (p.pp_holders == 0) & (skb_pp_refs(s, i) == 0)
+                                     & (in_unref(s, i) == 0) & (p.pp_ref == 1)))
+                conds.append(implies(here & recycling, (p.refcnt == 1) & (p.page_holders == 0)
+                                     & (skb_refs(s, i) == 0)))
         return all_(conds)
 
     @lemma
@@ -1155,9 +1169,109 @@ class Mainline(PagePoolInvariants, Model):
                  (pool.ring_count == 0), (pool.frag_page == Ref.NONE), (pool.ring_lock == Ref.NONE)]
         for p in s.pages:
             conds.append(~p.magic & (p.loc != Loc.RX) & (p.loc != Loc.FRAG))
-        for c in s.ctxs:
+        for i, c in enumerate(s.ctxs):
             conds.append((c.pc == PC.READY) | (c.pc == PC.RETURN_PUT))
+            if self.is_role(i, Role.CONTROL):
+                conds.append((c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+            if self.is_role(i, Role.WORKER):
+                conds.append((c.stage == Stage.IDLE) | (c.stage == Stage.DONE))
         return implies(pool.freed, all_(conds))
+
+    @lemma
+    def lemma_ctx_identity(self, s):
+        """The fixed facts of each context (its CPU, kind and role, as configured), and what
+        each role can be doing: only the NAPI's contexts poll; only the control path and the
+        release worker have a destroy stage; the release worker never enters the free path
+        (it returns pages with page_pool_return_netmem() in one step).  ``pool->cpuid`` and
+        ``p.napi``/PP_FLAG_DMA_SYNC_DEV are as created, or cleared by destroy/scrub."""
+        conds = []
+        for sp in self.specs:
+            c = s.ctxs[sp.index]
+            conds += [c.cpu == sp.cpu, c.kind == int(sp.kind), c.role == int(sp.role)]
+            if sp.role != Role.NAPI:
+                conds.append(~c.in_poll)
+            if sp.role in (Role.NAPI, Role.USER):
+                conds.append(c.stage == Stage.IDLE)
+            if sp.role == Role.WORKER:
+                conds.append(c.pc == PC.READY)
+                conds.append(c.stage != Stage.NAPI_DISABLE)
+                conds.append(c.stage != Stage.RX_CLEAN)
+                conds.append(c.stage != Stage.DESTROY)
+                conds.append(c.stage != Stage.FREE_FRAG)
+                conds.append(c.stage != Stage.UNBIND)
+            if sp.role == Role.CONTROL:
+                conds.append(c.stage != Stage.PENDING)
+                conds.append(implies(c.pc != PC.READY, (c.stage == Stage.RX_CLEAN) | (c.stage == Stage.SCRUB_CACHE)))
+        conds.append((s.pool.cpuid == -1) | (s.pool.cpuid == int(self.cfg.pool_cpuid)))
+        if not self.cfg.napi_linked:
+            conds.append(~s.pool.napi_linked)
+        if not self.cfg.dma_sync:
+            conds.append(~s.pool.dma_sync)
+        return all_(conds)
+
+    @lemma
+    def lemma_release_stages(self, s):
+        """The control path and the release worker inside page_pool_release(): from the scrub
+        on, page_pool_destroy() has run (user_cnt 0); from page_pool_empty_ring() on, the
+        scrub has run (destroy_cnt 1, alloc.cache empty, no frag page).  When
+        page_pool_inflight() read 0 (``flag``), no page carries pp_magic, the cache and ring
+        are empty, and no context is in the free path except a producer about to drop the
+        producer lock (the reason for the barrier) or page_pool_return_netmem()'s put_page()."""
+        conds = []
+        pool = s.pool
+        for i, c in enumerate(s.ctxs):
+            if not self.is_role(i, Role.CONTROL, Role.WORKER):
+                conds.append(~c.flag)
+                continue
+            rel = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.EMPTY_RING)
+                   | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK))
+            conds.append(implies(rel, pool.user_cnt == 0))
+            late = (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
+            conds.append(implies(late, (pool.destroy_cnt == 1) & (pool.alloc_count == 0)
+                                 & (pool.frag_page == Ref.NONE)))
+            conds.append(implies(c.flag, (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)))
+            conds.append(implies(c.flag, (pool.ring_count == 0) & ~pool.freed
+                                 & all_(~p.magic for p in s.pages)
+                                 & all_((d.pc == PC.READY) | (d.pc == PC.RETURN_PUT)
+                                        | (d.pc == PC.RING_UNLOCK) for d in s.ctxs)))
+        return all_(conds)
+
+    @lemma
+    def lemma_cpu_exclusion(self, s):
+        """Without PREEMPT_RT, two contexts of one CPU that run with BH disabled (softirqs,
+        local_bh_disable'd process contexts) are never both inside a kernel function or a poll:
+        a softirq runs to completion on its CPU."""
+        if self.cfg.preempt_rt:
+            return TRUE
+        conds = []
+        bh = [sp for sp in self.specs if sp.kind in (Kind.SOFTIRQ, Kind.PROCESS_BH)]
+        for a in bh:
+            for b in bh:
+                if a.index < b.index and a.cpu == b.cpu:
+                    conds.append(~(self.active(s, a.index) & self.active(s, b.index)))
+        return all_(conds)
+
+    @lemma
+    def lemma_direct_recycler_exclusive(self, s):
+        """A context that decided to recycle directly (allow_direct, or page_pool_napi_local()
+        said yes) is the only consumer-side user of alloc.cache: no other context polls the
+        NAPI (before destroy) or is about to push into the cache."""
+        return count((c.in_poll & ~destroy_started(s))
+                     | (c.direct & ((c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)))
+                     for c in s.ctxs) <= 1
+
+    @lemma
+    def lemma_refcnt_accounting(self, s):
+        """_refcount counts the pool's own reference (pp_magic set, or page_pool_return_netmem()
+        not yet past its put_page()), the stack users' get_page() references and the skb frags
+        holding page (not pp) references."""
+        conds = []
+        for i, p in enumerate(s.pages):
+            pool_ref = p.magic | any_((c.page == i) & (c.pc == PC.RETURN_PUT) for c in s.ctxs)
+            page_frags = sum_([count((sh.dataref > 0) & (sh.page == i) & ~sh.pp_kind for sh in s.shinfos),
+                               count((sh.dataref > 0) & (sh.page2 == i) & ~sh.pp_kind2 for sh in s.shinfos)])
+            conds.append(p.refcnt == sum_([ite(pool_ref, 1, 0), p.page_holders, page_frags]))
+        return all_(conds)
 
     @lemma
     def lemma_destroyed_pool(self, s):
