@@ -1207,6 +1207,31 @@ class Mainline(PagePoolInvariants, Model):
             conds.append(~s.pool.napi_linked)
         if not self.cfg.dma_sync:
             conds.append(~s.pool.dma_sync)
+        if not self.cfg.frag:  # no frag allocator: no frag page, no drain, nothing to free
+            conds.append(s.pool.frag_page == Ref.NONE)
+            conds += [(c.after == After.NONE) | (c.after == After.PUT) for c in s.ctxs]
+        return all_(conds)
+
+    @lemma
+    def lemma_direct_is_napi_local(self, s):
+        """A context inside the free path with allow_direct set runs where the NAPI is
+        scheduled (``list_owner`` is its CPU: it is the poll, or page_pool_napi_local() said
+        so) or on the pool's ``cpuid``, or is the driver freeing its RX ring with the NAPI off;
+        page_pool_destroy() has not run yet.  Once napi_disable() has waited for the poll and
+        until the NAPI is re-enabled, the NAPI is not scheduled."""
+        conds = []
+        for i, c in enumerate(s.ctxs):
+            busy = c.pc != PC.READY
+            if self.is_role(i, Role.CONTROL):
+                conds.append(implies(c.direct & busy, (c.stage == Stage.RX_CLEAN) & (s.pool.user_cnt == 1)))
+                off = ((c.stage != Stage.IDLE) & (c.stage != Stage.NAPI_DISABLE)
+                       & (c.stage != Stage.UNBIND) & (c.stage != Stage.DONE))
+                conds.append(implies(off, (s.napi.owner == -1) & ~s.napi.enabled))
+                conds.append(implies(c.stage != Stage.IDLE, ~s.napi.enabled | (c.stage == Stage.UNBIND)
+                                     | (c.stage == Stage.DONE)))
+            else:
+                conds.append(implies(c.direct & busy, (s.pool.user_cnt == 1)
+                                     & ((s.napi.owner == c.cpu) | (s.pool.cpuid == c.cpu))))
         return all_(conds)
 
     @lemma
@@ -1230,6 +1255,11 @@ class Mainline(PagePoolInvariants, Model):
             conds.append(implies(late, (pool.destroy_cnt == 1) & (pool.alloc_count == 0)
                                  & (pool.frag_page == Ref.NONE)))
             conds.append(implies(c.flag, (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)))
+            if self.is_role(i, Role.CONTROL):
+                before = ~((c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+                conds.append(implies(before, ~pool.deferred & ~pool.freed))
+            else:
+                conds.append(implies(c.stage != Stage.IDLE, pool.deferred))
             conds.append(implies(c.flag, (pool.ring_count == 0) & ~pool.freed
                                  & all_(~p.magic for p in s.pages)
                                  & all_((d.pc == PC.READY) | (d.pc == PC.RETURN_PUT)
