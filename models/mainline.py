@@ -1128,6 +1128,7 @@ class Mainline(PagePoolInvariants, Model):
                         | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
                         | (c.pc == PC.RING_UNLOCK) | (c.pc == PC.RING_UNLOCK_FULL))
             conds.append(implies(put_path, c.after == After.PUT))
+            conds.append(implies(c.pc == PC.CACHE_PUSH, c.direct))
             recycling = ((c.pc == PC.CACHE_PUSH) | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
                          | (c.pc == PC.RING_UNLOCK_FULL))
             for i, p in enumerate(s.pages):
@@ -1314,6 +1315,37 @@ class Mainline(PagePoolInvariants, Model):
                          & all_(p.loc != Loc.RX for p in s.pages)),
                  implies(pool.destroy_cnt == 1, gone & (pool.alloc_count == 0))]
         return all_(conds)
+
+    @lemma
+    def lemma_destroy_stage(self, s):
+        """page_pool_destroy()'s page_pool_put() has run (user_cnt 0) exactly when the control
+        path is past its DESTROY stage; by then the driver emptied its RX ring.  Once the first
+        page_pool_scrub() ran (destroy_cnt 1), PP_FLAG_DMA_SYNC_DEV is clear and no page is
+        DMA mapped; the driver unbinds the device only after that."""
+        conds = []
+        pool = s.pool
+        for i, c in enumerate(s.ctxs):
+            if not self.is_role(i, Role.CONTROL):
+                continue
+            early = ((c.stage == Stage.IDLE) | (c.stage == Stage.NAPI_DISABLE)
+                     | (c.stage == Stage.RX_CLEAN) | (c.stage == Stage.DESTROY))
+            conds.append((pool.user_cnt == 1) == early)
+            conds.append(implies(~early | (c.stage == Stage.DESTROY),
+                                 all_(p.loc != Loc.RX for p in s.pages)))
+            conds.append(implies(~s.dev.bound, c.stage == Stage.DONE))
+        conds.append(implies(pool.destroy_cnt == 1, ~pool.dma_sync & all_(~p.mapped for p in s.pages)))
+        conds.append(implies(~s.dev.bound, (pool.destroy_cnt == 1) & (pool.user_cnt == 0)))
+        return all_(conds)
+
+    @lemma
+    def lemma_rx_page_exclusive(self, s):
+        """A page posted to the driver's RX ring belongs to the pool alone: _refcount 1,
+        pp_ref_count 1, pp_magic set, no holder, no context, no skb frag."""
+        return all_(implies(p.loc == Loc.RX,
+                            (p.refcnt == 1) & (p.pp_ref == 1) & p.magic & (p.pp_holders == 0)
+                            & (p.page_holders == 0) & (in_unref(s, i) == 0) & (skb_refs(s, i) == 0)
+                            & (p.slot == 0) & all_(c.page != i for c in s.ctxs))
+                    for i, p in enumerate(s.pages))
 
     @lemma
     def lemma_napi_poll_owner(self, s):
