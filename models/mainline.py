@@ -1333,6 +1333,9 @@ class Mainline(PagePoolInvariants, Model):
             conds.append(implies(~early | (c.stage == Stage.DESTROY),
                                  all_(p.loc != Loc.RX for p in s.pages)))
             conds.append(implies(~s.dev.bound, c.stage == Stage.DONE))
+            scrubbed = ((c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
+                        | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+            conds.append(implies(scrubbed, pool.destroy_cnt == 1))
         conds.append(implies(pool.destroy_cnt == 1, ~pool.dma_sync & all_(~p.mapped for p in s.pages)))
         conds.append(implies(~s.dev.bound, (pool.destroy_cnt == 1) & (pool.user_cnt == 0)))
         return all_(conds)
