@@ -1218,8 +1218,10 @@ class Mainline(PagePoolInvariants, Model):
         """A context inside the free path with allow_direct set runs where the NAPI is
         scheduled (``list_owner`` is its CPU: it is the poll, or page_pool_napi_local() said
         so) or on the pool's ``cpuid``, or is the driver freeing its RX ring with the NAPI off;
-        page_pool_destroy() has not run yet.  Once napi_disable() has waited for the poll and
-        until the NAPI is re-enabled, the NAPI is not scheduled."""
+        page_pool_destroy() has not run yet.  Where page_pool_napi_local() is always false
+        (PREEMPT_RT, process context) only the NAPI's own XDP_DROP recycles directly.
+        Once napi_disable() has waited for the poll and until the NAPI is re-enabled, the
+        NAPI is not scheduled."""
         conds = []
         for i, c in enumerate(s.ctxs):
             busy = c.pc != PC.READY
@@ -1233,6 +1235,12 @@ class Mainline(PagePoolInvariants, Model):
             else:
                 conds.append(implies(c.direct & busy, (s.pool.user_cnt == 1)
                                      & ((s.napi.owner == c.cpu) | (s.pool.cpuid == c.cpu))))
+                sp = self.spec(i)
+                no_napi_local = bool(self.cfg.preempt_rt) or not in_softirq(sp.kind)
+                if no_napi_local and sp.role == Role.USER:  # nobody hands it allow_direct
+                    conds.append(~c.direct)
+                if no_napi_local and sp.role == Role.NAPI:  # only XDP_DROP in its own poll
+                    conds.append(implies(c.direct & busy, c.in_poll))
         return all_(conds)
 
     @lemma
