@@ -1359,6 +1359,35 @@ class Mainline(PagePoolInvariants, Model):
                     for i, p in enumerate(s.pages))
 
     @lemma
+    def lemma_frag_page(self, s):
+        """The frag allocator's bookkeeping: while there is a frag page, ``frag_users`` equals
+        the frags handed out (``frag_offset``, at least 1) and bounds the frag users' pp
+        references; page_pool_drain_frag() runs on a full frag page and drops exactly the
+        unused bias; page_pool_free_frag() has already cleared ``frag_page``; after the control
+        path's page_pool_free_frag() there is no frag page."""
+        conds = []
+        pool = s.pool
+        conds.append(implies(pool.frag_page != Ref.NONE,
+                             (pool.frag_users == pool.frag_offset) & (pool.frag_users >= 1)))
+        for i, p in enumerate(s.pages):
+            conds.append(implies(p.loc == Loc.FRAG, p.pp_holders <= pool.frag_users))
+        for i, c in enumerate(s.ctxs):
+            unref = (c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)
+            conds.append(implies(unref & (c.after == After.DRAIN),
+                                 (c.nr == self.bias - pool.frag_users)
+                                 & (pool.frag_offset == int(self.cfg.frags_per_page))))
+            conds.append(implies(unref & (c.after == After.FREE_FRAG),
+                                 (pool.frag_page == Ref.NONE)
+                                 & all_(implies(c.page == j, q.loc == Loc.USERS)
+                                        for j, q in enumerate(s.pages))))
+            if self.is_role(i, Role.CONTROL):
+                past = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.EMPTY_RING)
+                        | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
+                        | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+                conds.append(implies(past, pool.frag_page == Ref.NONE))
+        return all_(conds)
+
+    @lemma
     def lemma_napi_poll_owner(self, s):
         """A context inside a NAPI poll is the NAPI's ``list_owner`` (NAPI_STATE_SCHED is set
         on its CPU until napi_complete_done())."""
