@@ -1362,8 +1362,8 @@ class Mainline(PagePoolInvariants, Model):
     def lemma_frag_page(self, s):
         """The frag allocator's bookkeeping: while there is a frag page, ``frag_users`` equals
         the frags handed out (``frag_offset``, at least 1) and bounds the frag users' pp
-        references; page_pool_drain_frag() runs on a full frag page and drops exactly the
-        unused bias; page_pool_free_frag() has already cleared ``frag_page``; after the control
+        references; page_pool_drain_frag() runs in the NAPI poll on a full frag page and drops
+        exactly the unused bias; page_pool_free_frag() has already cleared ``frag_page``; after the control
         path's page_pool_free_frag() there is no frag page."""
         conds = []
         pool = s.pool
@@ -1374,7 +1374,7 @@ class Mainline(PagePoolInvariants, Model):
         for i, c in enumerate(s.ctxs):
             unref = (c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)
             conds.append(implies(unref & (c.after == After.DRAIN),
-                                 (c.nr == self.bias - pool.frag_users)
+                                 (c.nr == self.bias - pool.frag_users) & c.in_poll
                                  & (pool.frag_offset == int(self.cfg.frags_per_page))))
             conds.append(implies(unref & (c.after == After.FREE_FRAG),
                                  (pool.frag_page == Ref.NONE)
