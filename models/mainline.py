@@ -1388,6 +1388,45 @@ class Mainline(PagePoolInvariants, Model):
         return all_(conds)
 
     @lemma
+    def lemma_skb_records(self, s):
+        """The skb records agree: a live skb points to a shared info with ``dataref`` >= 1, a
+        freed one to none; ``dataref`` counts the live skbs sharing it plus the context inside
+        its skb_release_data() (one at most, and only once no live skb uses it); an skb that
+        is not cloned is its shared info's only user; a free shared info has no frags; a frag holds a pp reference
+        exactly when the skbs using it are marked for recycling and the page carries pp_magic
+        (what napi_pp_put_page() will test)."""
+        conds = []
+        for i, c in enumerate(s.ctxs):
+            conds.append(implies(c.sh == Ref.NONE, ~c.recycle))
+            if self.is_role(i, Role.CONTROL, Role.WORKER):
+                conds.append(c.sh == Ref.NONE)
+            for j in range(len(s.shinfos)):
+                conds.append(implies(c.sh == j, all_(~(k.live & (k.sh == j)) for k in s.skbs)))
+        for k in s.skbs:
+            for j, sh in enumerate(s.shinfos):
+                conds.append(implies(k.live & (k.sh == j) & ~k.cloned, sh.dataref == 1))
+        for k in s.skbs:
+            conds.append(implies(~k.live, (k.sh == Ref.NONE) & ~k.cloned & ~k.pp_recycle))
+            conds.append(implies(k.live, k.sh != Ref.NONE))
+        for j, sh in enumerate(s.shinfos):
+            users = sum_([count(k.live & (k.sh == j) for k in s.skbs),
+                          count(c.sh == j for c in s.ctxs)])
+            conds.append(sh.dataref == users)
+            conds.append(count(c.sh == j for c in s.ctxs) <= 1)
+            conds.append(implies(sh.page == Ref.NONE, ~sh.pp_kind))
+            conds.append(implies(sh.page2 == Ref.NONE, ~sh.pp_kind2))
+            conds.append(implies(sh.dataref == 0, (sh.page == Ref.NONE) & (sh.page2 == Ref.NONE)))
+            for i, p in enumerate(s.pages):
+                for slot, kind in ((sh.page, sh.pp_kind), (sh.page2, sh.pp_kind2)):
+                    conds.append(implies(kind & (slot == i), p.magic))
+                    for k in s.skbs:
+                        conds.append(implies(k.live & (k.sh == j) & (slot == i),
+                                             kind == (k.pp_recycle & p.magic)))
+                    for c in s.ctxs:
+                        conds.append(implies((c.sh == j) & (slot == i), kind == (c.recycle & p.magic)))
+        return all_(conds)
+
+    @lemma
     def lemma_napi_poll_owner(self, s):
         """A context inside a NAPI poll is the NAPI's ``list_owner`` (NAPI_STATE_SCHED is set
         on its CPU until napi_complete_done())."""
