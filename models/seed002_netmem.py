@@ -91,6 +91,16 @@ class PP002Page(Mainline):
         return out
 
 
+def _drop_lemmas(model: type) -> None:
+    """Mainline's ``@lemma`` properties are proof aids for its own k-induction, not safety
+    properties; the conversion slips below need not keep them (every safety property is kept)."""
+    for d in Mainline.property_defs():
+        if d.lemma:
+            setattr(model, d.name, None)
+
+
+_drop_lemmas(PP002Page)
+
 #: mainline action -> the function the netmem series converts it to
 NETMEM_NAMES = {
     "page_pool_alloc_fast": "page_pool_alloc_netmem_fast",

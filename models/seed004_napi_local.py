@@ -171,4 +171,15 @@ class PP004NoRtCheck(PP004Mainline):
         return (s.pool.cpuid == me.cpu) | (s.pool.napi_linked & (s.napi.owner == me.cpu))
 
 
+def drop_lemmas(model: type) -> None:
+    """Remove the parent's ``@lemma`` properties: they are proof aids for mainline's own
+    k-induction, stated over mainline's exact reachable states (a variant, or the NAPI swap
+    step added here, reaches others); every safety property is kept."""
+    for d in Mainline.property_defs():
+        if d.lemma:
+            setattr(model, d.name, None)
+
+
+drop_lemmas(PP004Mainline)
+
 MODELS = [PP004Mainline, PP004FirstMerged, PP004NoUnlink, PP004NoRtCheck]
