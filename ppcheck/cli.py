@@ -196,19 +196,34 @@ def _finish(runs: list[RunResult], as_json: bool) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Time budget (s) per run.")
 @click.option("--out", "out_dir", default="counterexamples", show_default=True,
               type=click.Path(file_okay=False), help="Where counterexample traces are written.")
+@click.option("--property", "props", multiple=True, help="Prove only this property (repeatable).")
+@click.option("--witnesses", is_flag=True,
+              help="With kind/chc, also search the witnesses (sometimes) and progress properties.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable verdicts on stdout.")
 def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], engine: str,
-              depth: int | None, timeout: float | None, out_dir: str, as_json: bool) -> None:
-    """Prove MODELS' invariants with Z3 (BMC, k-induction or CHC/Spacer)."""
+              depth: int | None, timeout: float | None, out_dir: str, props: tuple[str, ...],
+              witnesses: bool, as_json: bool) -> None:
+    """Prove MODELS' invariants with Z3 (BMC, k-induction or CHC/Spacer).
+
+    k-induction and CHC prove safety (always and transition properties and the action
+    assertions); witnesses are reachability questions that `ppcheck check` (or --engine
+    bmc) answers, so they are left out unless --witnesses is given.
+    """
     from ppcheck.checks.prove import prove
-    from ppcheck.spec.model import build
+    from ppcheck.checks.verdict import ACTION_ASSERTIONS
+    from ppcheck.spec.model import ALWAYS, TRANSITION, build
 
     overrides = _parse_sets(sets)
     runs = []
     con = _console()
     for m in _models(models):
         for cfg in _configs(m, config, overrides):
-            run = prove(build(m, cfg), engine, depth, timeout, out_dir=out_dir)
+            system = build(m, cfg)
+            only = list(props) or None
+            if only is None and engine != "bmc" and not witnesses:
+                only = [ACTION_ASSERTIONS] + [p.name for p in system.properties
+                                              if p.kind in (ALWAYS, TRANSITION)]
+            run = prove(system, engine, depth, timeout, out_dir=out_dir, properties=only)
             runs.append(run)
             if not as_json:
                 _print_run(run, con)

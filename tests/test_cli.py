@@ -112,3 +112,13 @@ def test_installed_entry_point_runs():
     """The console script that pip installs (what the README tells people to run)."""
     r = subprocess.run([sys.executable, "-m", "ppcheck.cli", "list"], capture_output=True, text=True)
     assert r.returncode == 0 and "increment" in r.stdout
+
+
+def test_prove_exit_codes(capsys, tmp_path):
+    code, out, _ = run(["prove", "increment_lock", "--engine", "kind", "--timeout", "60"], capsys)
+    assert code == 0 and "proved" in out and "all_done" not in out  # witnesses: `check`'s job
+    code, out, _ = run(["prove", "increment", "--engine", "bmc", "--depth", "6", "--out", str(tmp_path)],
+                       capsys)
+    assert code == 1 and "violated" in out
+    code, _, err = run(["prove", "increment", "--property", "nope"], capsys)
+    assert code == 2 and "no property nope" in err
