@@ -54,8 +54,8 @@ from ppcheck.spec.pagepool import (
     bias,
     context_specs,
     destroy_started,
-    in_unref,
     in_softirq,
+    in_unref,
     inflight,
     referenced,
     skb_pp_refs,
@@ -1202,7 +1202,8 @@ class Mainline(PagePoolInvariants, Model):
                 conds.append(c.stage != Stage.UNBIND)
             if sp.role == Role.CONTROL:
                 conds.append(c.stage != Stage.PENDING)
-                conds.append(implies(c.pc != PC.READY, (c.stage == Stage.RX_CLEAN) | (c.stage == Stage.SCRUB_CACHE)))
+                conds.append(implies(c.pc != PC.READY,
+                                     (c.stage == Stage.RX_CLEAN) | (c.stage == Stage.SCRUB_CACHE)))
         conds.append((s.pool.cpuid == -1) | (s.pool.cpuid == int(self.cfg.pool_cpuid)))
         if not self.cfg.napi_linked:
             conds.append(~s.pool.napi_linked)
@@ -1369,7 +1370,7 @@ class Mainline(PagePoolInvariants, Model):
         pool = s.pool
         conds.append(implies(pool.frag_page != Ref.NONE,
                              (pool.frag_users == pool.frag_offset) & (pool.frag_users >= 1)))
-        for i, p in enumerate(s.pages):
+        for p in s.pages:
             conds.append(implies(p.loc == Loc.FRAG, p.pp_holders <= pool.frag_users))
         for i, c in enumerate(s.ctxs):
             unref = (c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)
@@ -1392,9 +1393,9 @@ class Mainline(PagePoolInvariants, Model):
         """The skb records agree: a live skb points to a shared info with ``dataref`` >= 1, a
         freed one to none; ``dataref`` counts the live skbs sharing it plus the context inside
         its skb_release_data() (one at most, and only once no live skb uses it); an skb that
-        is not cloned is its shared info's only user; a free shared info has no frags; a frag holds a pp reference
-        exactly when the skbs using it are marked for recycling and the page carries pp_magic
-        (what napi_pp_put_page() will test)."""
+        is not cloned is its shared info's only user; a free shared info has no frags; a frag
+        holds a pp reference exactly when the skbs using it are marked for recycling and the
+        page carries pp_magic (what napi_pp_put_page() will test)."""
         conds = []
         for i, c in enumerate(s.ctxs):
             conds.append(implies(c.sh == Ref.NONE, ~c.recycle))
