@@ -75,6 +75,15 @@ CASES: list[Case] = [
     Case("mainline", "rt", 5),
 ]
 
+#: deeper bounds and the slower seed designs (``-m slow``)
+SLOW_CASES: list[Case] = [
+    Case("mainline", "base", 10, 3, 120),
+    Case("mainline", "frag", 10, 3, 120),
+    Case("mainline", "skb", 10, 3, 120),
+    Case("mainline", "process", 9, 3, 120),
+    Case("mainline", "rt", 9, 3, 120),
+]
+
 
 @dataclass
 class Cell:
@@ -189,8 +198,9 @@ def _engine(fn, *args) -> EngineRun | str:  # noqa: ANN001 - run_bmc / run_kindu
         return f"ENGINE BUG: {e}"
 
 
-def agree(case: Case, system: System | None = None) -> Agreement:
-    """Run the explorer, BMC and k-induction on ``case`` and compare them."""
+def agree(case: Case, system: System | None = None, enc: Encoding | None = None) -> Agreement:
+    """Run the explorer, BMC and k-induction on ``case`` and compare them (``system`` and
+    ``enc`` default to the case's model built afresh and its Z3 encoding)."""
     from ppcheck.models import get_model
 
     sysm = system or build(get_model(case.model), case.config)
@@ -207,7 +217,7 @@ def agree(case: Case, system: System | None = None) -> Agreement:
     if not er_x.complete:
         bad("*", f"the explorer did not finish ({er_x.reason}): no reference verdicts")
 
-    enc = Encoding(sysm)
+    enc = enc or Encoding(sysm)
     obs = enc.obligations()
     by_name = {o.name: o for o in obs}
     lassos = [(i, p) for i, p in enumerate(sysm.properties) if p.kind == LEADS_TO]
