@@ -424,6 +424,15 @@ def _run_summary(r: RunResult) -> dict[str, Any]:
             "symmetry": r.symmetry, "fingerprint": r.fingerprint}
 
 
+class BaseFails(Exception):
+    """The base model A already fails in the configuration: the diff stops (see ``diff``)."""
+
+    def __init__(self, run: RunResult, failures: list[dict[str, Any]]):
+        super().__init__(f"the base {run.model} already fails in configuration {run.config}")
+        self.run = run
+        self.failures = failures
+
+
 def base_failures(run: RunResult) -> list[dict[str, Any]]:
     """The properties the base model violates (or whose witness is vacuous) in its run."""
     return [{"property": r.name, "status": r.status, "detail": r.detail,
@@ -439,12 +448,14 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
          overrides: dict[str, Any] | None = None, max_states: int | None = None,
          out_dir: str | Path | None = None, examples: int = EXAMPLES,
          equiv_budget: int = EQUIV_BUDGET, progress: Any = None,
-         on_base: Callable[[RunResult], None] | None = None) -> DiffResult:
+         on_base: Callable[[RunResult], None] | None = None,
+         stop_if_base_fails: bool = False) -> DiffResult:
     """Explore A and B on one configuration and compare them (see the module docstring).
 
     ``progress`` (a :class:`checks.progress.ProgressLine`) is told each phase and the
     explorer's figures; ``on_base(run)`` is called as soon as A is explored, so a caller can
-    say at once that the base already fails.
+    say at once that the base already fails; with ``stop_if_base_fails`` the diff then
+    raises :class:`BaseFails` instead of exploring B (what ``ppcheck diff`` does by default).
     """
     phase = progress.phase if progress is not None else (lambda label: None)
     tick = progress.update if progress is not None else None
@@ -467,6 +478,8 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
                         r.trace_file = str(path)
     if on_base is not None:
         on_base(a.run)
+    if stop_if_base_fails and base_failures(a.run):
+        raise BaseFails(a.run, base_failures(a.run))
     phase(f"diff: exploring B = {model_b.name}/{name}")
     b = _explore(model_b, cfg_b, max_states, tick)
     complete = a.run.complete and b.run.complete

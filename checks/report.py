@@ -53,13 +53,15 @@ def is_bad(r: PropertyResult) -> bool:
     return r.status in (VIOLATED, VACUOUS)
 
 
-def shortest_violation(run: RunResult) -> PropertyResult | None:
-    """The violation to read first: the shortest trace (a vacuous witness if none)."""
+def shortest_violation(run: RunResult, lemmas: frozenset[str] | set[str] = frozenset()
+                       ) -> PropertyResult | None:
+    """The violation to read first: a kernel property before a proof lemma, a violation
+    before a vacuous witness, then the shortest trace."""
     bad = [r for r in run.results if is_bad(r)]
     if not bad:
         return None
-    return min(bad, key=lambda r: (r.status != VIOLATED, r.trace_length if r.trace_length is not None
-                                   else 1 << 30, r.name))
+    return min(bad, key=lambda r: (r.name in lemmas, r.status != VIOLATED,
+                                   r.trace_length if r.trace_length is not None else 1 << 30))
 
 
 def run_json(e: RunEntry) -> dict[str, Any]:
@@ -68,7 +70,7 @@ def run_json(e: RunEntry) -> dict[str, Any]:
     timing = {"seconds": round(d.pop("seconds"), 3), "peak_memory": d.pop("peak_memory")}
     for r in d["results"]:
         r["lemma"] = r["name"] in e.lemmas
-    first = shortest_violation(e.run)
+    first = shortest_violation(e.run, e.lemmas)
     d["first_violation"] = None if first is None else first.name
     d["exit_code"] = e.run.exit_code
     d["source"] = e.source
@@ -86,7 +88,7 @@ def summarize(entries: list[RunEntry], planned: int | None = None, interrupted: 
     inc = [e for e in entries if e.run.exit_code == EXIT_INCOMPLETE]
     first: dict[str, Any] | None = None
     for e in bad:
-        v = shortest_violation(e.run)
+        v = shortest_violation(e.run, e.lemmas)
         if v is None:
             continue
         cand = {"model": e.run.model, "config": e.run.config, "property": v.name, "status": v.status,
@@ -140,3 +142,11 @@ def strip_timing(obj: Any) -> Any:
     if isinstance(obj, list):
         return [strip_timing(v) for v in obj]
     return obj
+
+
+
+def schema_text() -> str:
+    """The JSON Schema of the ``--json`` output (``ppcheck/schema/result-v1.json``)."""
+    from importlib import resources
+
+    return resources.files("ppcheck").joinpath("schema/result-v1.json").read_text(encoding="utf-8")

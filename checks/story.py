@@ -395,6 +395,29 @@ def _failure(trace: Trace, system: Any, st: Story) -> Failure | None:
     top, premises, atom = _false_path(prop.expr, ev)
     f.conjunct = _short(render_expr(top, lay))
     f.atom = _short(render_expr(atom, lay))
+    counted = _counted(atom, ev)
+    if counted is not None:  # a count bound: name the records that are counted
+        n, terms = counted
+        other = atom.args[1] if atom.args[1].op == "const" else atom.args[0]
+        need = {"le": "<=", "lt": "<", "eq": "==", "ne": "!="}[atom.op]
+        bound = f" {need} {other.value}" if other.op == "const" else ""
+        f.atom = (f"count{bound} is false: the count is {n}, counting "
+                  + " and ".join(_short(render_expr(t, lay), 100) for t in terms[:3]))
+        f.conjunct = f.atom
+        atom_fields = set()
+        for t in terms:
+            atom_fields |= fields_read(t)
+        read = sorted(atom_fields)
+        f.values = {names[i]: lay.fields[i].show(pre[i]) for i in read}
+        f.failing_fields = [names[i] for i in read]
+        keys = {}
+        for i in read:
+            m = _REC.match(names[i])
+            if m:
+                keys.setdefault(m.group(0), {})[names[i][len(m.group(0)) + 1:]] = lay.fields[i].show(pre[i])
+        _made_false(f, st, keys)
+        f.records = [{"key": k, "label": st.lane_label(k), "fields": v} for k, v in keys.items()][:4]
+        return f
     f.because = [_short(render_expr(p, lay), 160) for p in premises if ev(p)]
     read = sorted(fields_read(atom) | {n.value for n in _walk_next(atom)})
     f.values = {names[i]: lay.fields[i].show((post or pre)[i]) for i in read}
@@ -409,22 +432,52 @@ def _failure(trace: Trace, system: Any, st: Story) -> Failure | None:
         if m:
             keys.setdefault(m.group(0), {})[names[i][len(m.group(0)) + 1:]] = lay.fields[i].show(
                 (post or pre)[i])
-    # the step that made it false: the last one that changed a field the false part reads
-    for s in reversed(st.steps):
-        if any(c.field in f.values for c in s.changes):
-            f.step, f.step_text = s.index, f"{s.lane} {s.call}".strip()
-            if not any(_REC.match(n) for n in f.values):  # a ghost flag: name what the step touched
-                for k in s.by_lane:
-                    if k and k != s.who:
-                        keys.setdefault(k, {})
-                if s.who in {ln.key for ln in st.lanes}:
-                    keys.setdefault(s.who, {})
-            break
+    _made_false(f, st, keys)
     # the records the atom itself reads come first
     atom_keys = [k for k in keys if keys[k]]
     chosen = atom_keys or list(keys)
     f.records = [{"key": k, "label": st.lane_label(k), "fields": keys[k]} for k in chosen][:4]
     return f
+
+
+def _made_false(f: Failure, st: Story, keys: dict[str, dict[str, Any]]) -> None:
+    """The step that made it false: the last one that changed a field the false part reads
+    (for a ghost flag, the records that step touched are the ones to look at)."""
+    for s in reversed(st.steps):
+        if any(c.field in f.values for c in s.changes):
+            f.step, f.step_text = s.index, f"{s.lane} {s.call}".strip()
+            if not any(_REC.match(n) for n in f.values):
+                for k in s.by_lane:
+                    if k and k != s.who:
+                        keys.setdefault(k, {})
+                if s.who in {ln.key for ln in st.lanes}:
+                    keys.setdefault(s.who, {})
+            return
+
+
+def _counted(atom: Expr, ev: Any) -> tuple[int, list[Expr]] | None:
+    """For ``count(...) <= k`` style atoms: (the count, the conditions that are true)."""
+    if atom.op not in ("le", "lt", "eq", "ne") or len(atom.args) != 2:
+        return None
+    for side in atom.args:
+        terms: list[Expr] = []
+        stack = [side]
+        ok = True
+        while stack:
+            n = stack.pop()
+            if n.op == "add":
+                stack.extend(n.args)
+            elif n.op == "ite" and n.args[1].op == "const" and n.args[2].op == "const":
+                terms.append(n.args[0])
+            elif n.op == "const":
+                continue
+            else:
+                ok = False
+                break
+        if ok and len(terms) >= 2:
+            true = [t for t in reversed(terms) if ev(t)]
+            return ev(side), true
+    return None
 
 
 def _walk_next(e: Expr) -> list[Expr]:

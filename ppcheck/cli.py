@@ -312,7 +312,7 @@ def _print_run(entry: RunEntry, console: Any) -> None:
         console.print(f"  proof lemmas ({len(lemmas)}: strengthening invariants for the Z3 proofs, "
                       "not kernel properties)")
         console.print(_table(lemmas))
-    first = shortest_violation(run)
+    first = shortest_violation(run, entry.lemmas)
     bad = [r for r in run.results if r.status in ("violated", "vacuous")]
     if first is not None and len(bad) > 1:
         what = f"{first.trace_length} steps" if first.trace_length is not None else first.status
@@ -580,15 +580,19 @@ def simulate_cmd(model: str, config: str | None, sets: tuple[str, ...], out_dir:
 @click.argument("model_b", metavar="NEW")
 @options("config", "traces", "output", "ci")
 @click.option("--max-states", type=click.IntRange(min=1), help="State budget per model.")
+@click.option("--even-if-base-fails", "anyway", is_flag=True,
+              help="Go on comparing when BASE already fails in the configuration (exit 1 all the same).")
 def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ...], out_dir: str,
              as_json: bool, quiet: bool, junit_file: str | None, sarif_file: str | None,
-             max_states: int | None) -> None:
+             max_states: int | None, anyway: bool) -> None:
     """Compare two models on one configuration: verdicts, behaviours, coverage.
 
     Exit 1 when NEW has a violation BASE lacks, or when BASE already fails in the chosen
-    configuration (said first: a diff against a failing base cannot tell you much).
+    configuration: that is said first, and the diff stops there (a comparison with a
+    failing base cannot say whether NEW fixes, keeps or hides the failure) unless
+    --even-if-base-fails.
     """
-    from ppcheck.checks.diff import diff, render_text
+    from ppcheck.checks.diff import BaseFails, diff, render_text
     from ppcheck.checks.progress import ProgressLine
 
     _begin("diff", as_json, quiet)
@@ -600,15 +604,17 @@ def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ..
         from ppcheck.checks.diff import base_failures
 
         bad = base_failures(run)
-        if bad:
-            names = ", ".join(f["property"] for f in bad)
-            click.echo(f"ppcheck: note: the base {run.model} already fails in configuration "
-                       f"{run.config}: {names}; the diff goes on, but exits 1", err=True)
+        if bad and anyway:
+            _note(f"the base {run.model} already fails in configuration {run.config} "
+                  f"({_names(bad)}); going on (--even-if-base-fails), exit 1")
 
     try:
         with ProgressLine(1, enabled=not quiet) as prog:
             d = diff(a, b, config, overrides, max_states, sink.engine_dir, progress=prog,
-                     on_base=on_base)
+                     on_base=on_base, stop_if_base_fails=not anyway)
+    except BaseFails as e:
+        sink.close()
+        _base_fails(e, a, b, as_json)
     except KeyboardInterrupt:
         sink.close()
         summary = {"text": "diff interrupted (Ctrl-C) before it finished", "interrupted": True}
@@ -643,8 +649,36 @@ def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ..
     sys.exit(code)
 
 
+def _names(failures: list[dict[str, Any]], keep: int = 2) -> str:
+    names = [f["property"] for f in failures]
+    return ", ".join(names[:keep]) + (f" +{len(names) - keep} more" if len(names) > keep else "")
+
+
+def _base_fails(e: Any, a: Any, b: Any, as_json: bool) -> None:
+    """The diff's own answer when the base already fails: what, where, and what to do."""
+    run = e.run
+    params = ", ".join(f"{k}={v}" for k, v in sorted(run.params.items()) if k != "contexts")
+    text = (f"diff {a.name} -> {b.name} / {run.config}: the base {a.name} already fails here "
+            f"({_names(e.failures)}): not compared")
+    if as_json:
+        click.echo(dumps(envelope("diff", EXIT_VIOLATION,
+                                  summary={"text": text, "base_fails": True, "complete": False},
+                                  diff=None, base_failures=e.failures)))
+        click.echo(text, err=True)
+        sys.exit(EXIT_VIOLATION)
+    click.echo(f"BASE ALREADY FAILS: {a.name} violates, in configuration {run.config} ({params}):")
+    for f in e.failures:
+        what = f"{f['length']} steps" if f.get("length") is not None else f["status"]
+        click.echo(f"  {f['property']} ({what})" + (f": {f['trace_file']}" if f.get("trace_file") else ""))
+    click.echo(f"A diff against a failing base cannot say whether {b.name} fixes, keeps or hides these.")
+    click.echo(f"Choose a configuration where {a.name} holds (`ppcheck check {a.name}`), or pass "
+               "--even-if-base-fails.")
+    click.echo(text)
+    sys.exit(EXIT_VIOLATION)
+
+
 def _diff_summary(d: Any) -> str:
-    base = (f"base {d.model_a} already fails ({', '.join(f['property'] for f in d.base_failures)})"
+    base = (f"base {d.model_a} already fails ({_names(d.base_failures)})"
             if d.base_fails else f"base {d.model_a} holds")
     new = (f"{len(d.new_violations)} new violation{'s' if len(d.new_violations) != 1 else ''} in "
            f"{d.model_b}" + (f" ({d.new_violations[0]['property']}, {d.new_violations[0].get('length')} "
