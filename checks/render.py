@@ -44,7 +44,7 @@ def _failure_lines(st: Story, indent: str = "    ") -> list[str]:
         return []
     out = []
     if f.doc:
-        out.append(f"{indent}why the kernel needs it: " + " ".join(f.doc.split()))
+        out.append(f"{indent}why it matters: " + " ".join(f.doc.split()))
     for b in f.because:
         out.append(f"{indent}given: {b}")
     if f.conjunct and f.conjunct != f.atom and not f.because:

@@ -367,9 +367,9 @@ def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, s
                 if INTERRUPTED.is_set():
                     interrupted = True
                     break
-                prog.start(label(m, cfg))
                 try:
                     system = build_system(m, cfg)
+                    prog.start(label(m, cfg))
                     run = runner(system, sink.engine_dir, prog)
                 except KeyboardInterrupt:
                     interrupted = True
