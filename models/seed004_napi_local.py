@@ -38,9 +38,9 @@ from __future__ import annotations
 from typing import Any
 
 from ppcheck.models.mainline import BASE, Mainline
+from ppcheck.models.pagepool import PC, Kind, PagePoolState, Role, Stage
 from ppcheck.spec import Bool, Expr, action, always, count, require
 from ppcheck.spec.expr import const
-from ppcheck.spec.pagepool import PC, Kind, PagePoolState, Role, Stage
 
 
 class SwapState(PagePoolState):
@@ -162,7 +162,7 @@ class PP004NoRtCheck(PP004Mainline):
     default = False
 
     def napi_local(self, s, c: int) -> Expr:
-        from ppcheck.spec.pagepool import in_softirq
+        from ppcheck.models.pagepool import in_softirq
 
         me = self.spec(c)
         if not in_softirq(me.kind):
