@@ -340,7 +340,7 @@ def page_pool_napi_local(pool: PagePool) -> bool:
     k = pool.k
     variant = pool.sw.napi_local
     if variant == "first_merged":
-        # 8c48eea3: napi_pp_put_page(page, napi_safe): napi_safe only from the softirq
+        # 8c48eea3adf3: napi_pp_put_page(page, napi_safe): napi_safe only from the softirq
         # skb free path; no PREEMPT_RT test, no pool->cpuid
         if not k.current.serving_softirq:
             return False
@@ -533,8 +533,8 @@ def page_pool_release(pool: PagePool) -> KernelFn:
 
 
 def page_pool_disable_direct_recycling(pool: PagePool) -> None:
-    """``page_pool_disable_direct_recycling()``: cpuid = -1, unlink p.napi (56ef27e3abe6;
-    the ``cpuid_only`` design keeps p.napi, v6.5's destroy did neither)."""
+    """``page_pool_disable_direct_recycling()``: cpuid = -1, unlink p.napi (56ef27e3abe6,
+    dd64b232deb8; the ``cpuid_only`` design keeps p.napi, 8c48eea3adf3 alone did neither)."""
     if pool.sw.destroy_disables == "none":
         return
     pool.cpuid = NO_CPU
