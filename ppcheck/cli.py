@@ -678,14 +678,13 @@ def _base_fails(e: Any, a: Any, b: Any, as_json: bool) -> None:
 
 
 def _diff_summary(d: Any) -> str:
-    base = (f"base {d.model_a} already fails ({_names(d.base_failures)})"
-            if d.base_fails else f"base {d.model_a} holds")
-    new = (f"{len(d.new_violations)} new violation{'s' if len(d.new_violations) != 1 else ''} in "
-           f"{d.model_b}" + (f" ({d.new_violations[0]['property']}, {d.new_violations[0].get('length')} "
-                              "steps)" if d.new_violations else ""))
-    done = "complete" if d.complete else "incomplete"
+    base = f"base {d.model_a} already fails ({_names(d.base_failures, 1)}); " if d.base_fails else ""
+    n = len(d.new_violations)
+    new = f"{n} new violation{'s' if n != 1 else ''}" + (
+        f" ({d.new_violations[0]['property']}, {d.new_violations[0].get('length')} steps)" if n else "")
     beh = "behaviours equal" if d.behaviours_equal else "behaviours differ"
-    return f"diff {d.model_a} -> {d.model_b} / {d.config}: {base}; {new}; {beh}; {done}"
+    done = "complete" if d.complete else "incomplete"
+    return f"diff {d.model_a} -> {d.model_b} / {d.config}: {base}{new}; {beh}; {done}"
 
 
 def _diff_entries(d: Any, a: Any, b: Any) -> list[RunEntry]:
