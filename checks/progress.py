@@ -66,12 +66,10 @@ class ProgressLine:
             self.label = label
             self.info = {}
             self.t0 = time.perf_counter()
-        if not self.enabled:
-            return
-        if self._live is not None:
+        # off a terminal the ticker prints the line once the run has taken ``every`` seconds:
+        # a run that ends (or fails on bad input) at once prints nothing but its result
+        if self.enabled and self._live is not None:
             self._live.update(self._task, description=self._text())
-        else:
-            self._print(self._text())
 
     def phase(self, label: str) -> None:
         """A new phase of the current run (same index)."""
@@ -79,11 +77,8 @@ class ProgressLine:
             self.label = label
             self.t0 = time.perf_counter()
             self.info = {}
-        if self.enabled:
-            if self._live is not None:
-                self._live.update(self._task, description=self._text())
-            else:
-                self._print(self._text())
+        if self.enabled and self._live is not None:
+            self._live.update(self._task, description=self._text())
 
     def update(self, info: dict[str, Any]) -> None:
         """Figures from an engine (the explorer's progress callback)."""

@@ -46,6 +46,9 @@ def system_for(trace: Trace, model: type | None = None) -> System:
     params = cfg.get("params")
     if not isinstance(name, str) or not isinstance(params, dict):
         raise TraceError("trace: config must be an object with 'name' and 'params'")
+    if name not in model.configs:
+        raise TraceError(f"trace: model {model.name} has no configuration {name!r} "
+                         f"(it has: {', '.join(model.configs)})")
     from ppcheck.loading import build_system
 
     try:
@@ -92,6 +95,9 @@ def replay(trace: Trace, system: System | None = None) -> ReplayResult:
             b = system.binding_by_label(st.action or "", st.args)
         except SpecError as e:
             raise TraceError(f"step {i}: {e}") from None
+        if st.who and st.who != b.who:
+            raise TraceError(f"step {i}: {b.label()} is run by {b.who or 'no context'}, "
+                             f"not {st.who!r} as recorded")
         t, err = conc.step(cur, b)
         if t is None and err is None:
             raise TraceError(f"step {i}: {b.label()} is not enabled in the state of step {i - 1}")

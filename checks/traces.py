@@ -164,7 +164,7 @@ def parse_trace(obj: Any, where: str = "trace") -> Trace:
     if obj.get("format") != TRACE_FORMAT:
         raise TraceError(f"{where}: not a ppcheck trace (format is {obj.get('format')!r})")
     ver = obj.get("version")
-    if ver != TRACE_VERSION:
+    if type(ver) is not int or ver != TRACE_VERSION:
         raise TraceError(f"{where}: trace format version {ver!r} is not supported (expected {TRACE_VERSION})")
     steps_raw = _need(obj, "steps", list, where)
     if not steps_raw:
@@ -180,6 +180,8 @@ def parse_trace(obj: Any, where: str = "trace") -> Trace:
         if i > 0 and (not isinstance(action, str) or not action):
             raise TraceError(f"{w}: missing action name")
         args = _opt(s, "args", dict, w, {})
+        if i == 0 and (args or s.get("who")):
+            raise TraceError(f"{w}: the initial state has no action, so no args or who")
         state = s.get("state")
         if state is not None and not isinstance(state, dict):
             raise TraceError(f"{w}: state must be an object")
@@ -199,6 +201,8 @@ def parse_trace(obj: Any, where: str = "trace") -> Trace:
     kind = _opt(obj, "kind", str, where, "")
     if kind and kind not in TRACE_KINDS:
         raise TraceError(f"{where}: kind {kind!r} is not one of {', '.join(TRACE_KINDS)}")
+    if loop is not None and kind and kind != "leads_to":
+        raise TraceError(f"{where}: loop_start is only for leads_to traces (this one is {kind})")
     source = _opt(obj, "source", str, where, None)
     return Trace(
         model=_need(obj, "model", str, where), fingerprint=_need(obj, "fingerprint", str, where),

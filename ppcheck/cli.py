@@ -198,9 +198,36 @@ def _parse_sets(sets: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def _typed(model: Any, name: str, sets: dict[str, Any]) -> dict[str, Any]:
+    """``--set`` values checked against the type of the configuration's own value (an
+    integer parameter takes an integer, not 1.5 or true; a list takes a list of the same
+    kind of items); unknown keys are left to :meth:`Model.config` to name."""
+    base = model.configs.get(name, {})
+    out = {}
+    for k, v in sets.items():
+        if k not in base:
+            out[k] = v
+            continue
+        d = base[k]
+        kind = ("a boolean" if isinstance(d, bool) else "an integer" if isinstance(d, int)
+                else "a number" if isinstance(d, float) else "a string" if isinstance(d, str)
+                else "a list" if isinstance(d, (list, tuple)) else None)
+        ok = (isinstance(v, bool) if isinstance(d, bool)
+              else isinstance(v, int) and not isinstance(v, bool) if isinstance(d, int)
+              else isinstance(v, (int, float)) and not isinstance(v, bool) if isinstance(d, float)
+              else isinstance(v, str) if isinstance(d, str)
+              else isinstance(v, list) and all(type(x) is type(d[0]) for x in v)
+              if isinstance(d, (list, tuple)) and d else True)
+        if kind is not None and not ok:
+            _fail(f"--set {k}: expects {kind} (configuration {name} has {k}={json.dumps(d)}), "
+                  f"got {json.dumps(v)[:60]}")
+        out[k] = tuple(v) if isinstance(d, tuple) and isinstance(v, list) else v
+    return out
+
+
 def _configs(model: Any, config: str | None, sets: dict[str, Any]) -> list[Any]:
     names = [config] if config else list(model.default_configs)
-    return [model.config(n, **sets) for n in names]
+    return [model.config(n, **_typed(model, n, sets)) for n in names]
 
 
 def _entry(run: RunResult, system: Any, model: Any) -> RunEntry:
@@ -561,7 +588,7 @@ def simulate_cmd(model: str, config: str | None, sets: tuple[str, ...], out_dir:
 
     _begin("simulate", as_json, quiet)
     m = _model(model)
-    cfg = m.config(config or m.default_configs[0], **_parse_sets(sets))
+    cfg = _configs(m, config or m.default_configs[0], _parse_sets(sets))[0]
 
     def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
         try:
@@ -598,6 +625,9 @@ def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ..
     _begin("diff", as_json, quiet)
     a, b = _model(model_a), _model(model_b)
     overrides = _parse_sets(sets)
+    name = config or a.default_configs[0]
+    _configs(a, name, overrides)
+    overrides = _typed(a, name, overrides)
     sink = TraceSink(out_dir)
 
     def on_base(run: RunResult) -> None:
@@ -860,7 +890,7 @@ def export_cmd(model: str, config: str | None, sets: tuple[str, ...], out_file: 
 
     _begin("export", as_json, quiet)
     m = _model(model)
-    cfg = m.config(config or m.default_configs[0], **_parse_sets(sets))
+    cfg = _configs(m, config or m.default_configs[0], _parse_sets(sets))[0]
     text = to_promela(build_system(m, cfg))
     _emit_text("export", text, out_file, as_json, {"model": m.name, "config": cfg.name, "format": fmt})
 

@@ -90,11 +90,15 @@ def load_file(ref: str) -> list[type]:
     """The model(s) of ``path.py[:Class]`` (all of the file's models without ``:Class``)."""
     head, cls = _split(ref)
     path = Path(head).expanduser()
-    if not path.exists():
-        raise ModelLoadError(f"model file {head}: no such file")
-    if path.is_dir():
-        raise ModelLoadError(f"model file {head}: is a directory, not a Python file")
-    path = path.resolve()
+    shown = head if len(head) <= 200 else head[:197] + "..."
+    try:
+        if not path.exists():
+            raise ModelLoadError(f"model file {shown}: no such file")
+        if path.is_dir():
+            raise ModelLoadError(f"model file {shown}: is a directory, not a Python file")
+        path = path.resolve()
+    except OSError as e:
+        raise ModelLoadError(f"model file {shown}: {e.strerror or e}") from None
     digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
     modname = f"ppcheck_user_models.{_ident(path.stem)}_{digest}"
     if modname in sys.modules:
