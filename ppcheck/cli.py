@@ -761,7 +761,7 @@ def show_cmd(trace_file: str, out_file: str | None, as_json: bool, quiet: bool, 
             "mermaid": lambda: render.render_mermaid(tr, story=story),
             "html": lambda: render.render_html(tr, story=story)}[fmt]()
     _emit_text("show", text, out_file, as_json, {"trace": tr.to_json(), "story": story.to_json(),
-                                                 "format": fmt})
+                                                 "rendering": fmt})
 
 
 def _emit_text(command: str, text: str, out_file: str | None, as_json: bool,
@@ -892,7 +892,7 @@ def export_cmd(model: str, config: str | None, sets: tuple[str, ...], out_file: 
     m = _model(model)
     cfg = _configs(m, config or m.default_configs[0], _parse_sets(sets))[0]
     text = to_promela(build_system(m, cfg))
-    _emit_text("export", text, out_file, as_json, {"model": m.name, "config": cfg.name, "format": fmt})
+    _emit_text("export", text, out_file, as_json, {"model": m.name, "config": cfg.name, "language": fmt})
 
 
 @cli.command("new")
