@@ -59,7 +59,8 @@ def test_every_command_prints_the_one_json_shape(tmp_path, capsys, trace):
         data = run_json(argv, capsys)
         seen.add(data["command"])
         assert data["format"] == "ppcheck-result" and data["version"] == 1
-    assert seen >= {"check", "prove", "simulate", "diff", "show", "explain", "replay", "list", "export", "new"}
+    assert seen >= {"check", "prove", "simulate", "diff", "show", "explain", "replay", "list", "export",
+                    "new"}
 
 
 def test_the_schema_rejects_what_it_should():
@@ -105,7 +106,8 @@ def test_junit_and_sarif(tmp_path, capsys):
     loc = flows[0]["locations"][0]["location"]["physicalLocation"]
     assert loc["artifactLocation"]["uri"].endswith("toys.py") and loc["region"]["startLine"] > 1
     src = (ROOT / "models" / "toys.py").read_text().splitlines()
-    assert "def read" in src[loc["region"]["startLine"] - 1] or "@action" in src[loc["region"]["startLine"] - 1]
+    first = src[loc["region"]["startLine"] - 1]
+    assert "def read" in first or "@action" in first
 
 
 def test_assert_holds_fails_with_the_rendered_trace():
