@@ -64,6 +64,23 @@ class MainlineBase(PagePoolInvariants, Model):
             c.kind = sp.kind
             c.role = sp.role
 
+    # -- how a trace is drawn (ppcheck show / explain): lanes per context and per page ------------
+    def context_lanes(self) -> dict[str, tuple[str, str]]:
+        """Each context's trace label (``ctxs[0]``) -> (its CPU, ``CPU0 softirq (NAPI)``)."""
+        kinds = {(Kind.SOFTIRQ, Role.NAPI): "softirq (NAPI)", (Kind.SOFTIRQ, Role.USER): "softirq",
+                 (Kind.PROCESS, Role.USER): "process", (Kind.PROCESS_BH, Role.USER): "process (BH off)",
+                 (Kind.PROCESS, Role.CONTROL): "process (driver control)",
+                 (Kind.PROCESS, Role.WORKER): "process (release worker)"}
+        out = {f"ctxs[{sp.index}]": (f"CPU{sp.cpu}",
+                                     f"CPU{sp.cpu} {kinds.get((sp.kind, sp.role), sp.kind.name)}")
+               for sp in sorted(self.specs, key=lambda sp: (sp.cpu, sp.index))}
+        out["irq"] = ("IRQ", "device interrupt")
+        return out
+
+    def object_lanes(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """The allocator's view: a lane per page with its location and counts."""
+        return {"pages": ("page", ("loc", "slot", "refcnt", "pp_ref", "magic", "mapped"))}
+
     # -- helpers (not actions) ----------------------------------------------------------------
     def spec(self, c: int) -> CtxSpec:
         return self.specs[c]
