@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,7 @@ from typing import Any
 import networkx as nx
 
 from ppcheck.spec.expr import Expr, SpecError, lift
-from ppcheck.spec.model import Model, System, build
+from ppcheck.spec.model import Model, System
 from ppcheck.spec.tracer import evaluate_view
 
 from .compile import _Emitter, _shared_nodes, _unpack_line
@@ -275,9 +277,12 @@ def _all_edges(ex: Explorer) -> list[tuple[int, int]]:
     return list(zip(src, dst))
 
 
-def _explore(model: type[Model], cfg: Any, max_states: int | None) -> Side:
-    system = build(model, cfg)
-    ex = Explorer(system, max_states=max_states)
+def _explore(model: type[Model], cfg: Any, max_states: int | None,
+             progress: Callable[[dict[str, Any]], None] | None = None) -> Side:
+    from ppcheck.loading import build_system
+
+    system = build_system(model, cfg)
+    ex = Explorer(system, max_states=max_states, progress=progress, progress_every=1.0)
     run = ex.run()
     return Side(system, ex, run)
 
@@ -374,10 +379,17 @@ class DiffResult:
     coverage: list[dict[str, Any]]
     renamed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: properties the base model A already violates (or leaves vacuous) in this configuration
+    base_failures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def b_worse(self) -> bool:
         return bool(self.new_violations)
+
+    @property
+    def base_fails(self) -> bool:
+        """A already fails here: "no new violation" would say nothing about those properties."""
+        return bool(self.base_failures)
 
     @property
     def behaviours_equal(self) -> bool:
@@ -388,16 +400,21 @@ class DiffResult:
 
     @property
     def exit_code(self) -> int:
-        if self.b_worse:
+        if self.b_worse or self.base_fails:
             return EXIT_VIOLATION
         if not self.complete:
             return EXIT_INCOMPLETE
         return EXIT_OK
 
     def to_json(self) -> dict[str, Any]:
-        d = {k: v for k, v in self.__dict__.items()}
+        """Deterministic fields, and the wall-clock ones under ``timing``."""
+        d = {k: v for k, v in self.__dict__.items() if k != "seconds"}
+        d["runs"] = {k: {x: y for x, y in r.items() if x != "seconds"} for k, r in self.runs.items()}
         d["behaviours_equal"] = self.behaviours_equal
+        d["base_fails"] = self.base_fails
         d["exit_code"] = self.exit_code
+        d["timing"] = {"seconds": self.seconds,
+                       **{f"seconds_{k}": r.get("seconds") for k, r in self.runs.items()}}
         return d
 
 
@@ -407,6 +424,22 @@ def _run_summary(r: RunResult) -> dict[str, Any]:
             "symmetry": r.symmetry, "fingerprint": r.fingerprint}
 
 
+class BaseFails(Exception):
+    """The base model A already fails in the configuration: the diff stops (see ``diff``)."""
+
+    def __init__(self, run: RunResult, failures: list[dict[str, Any]]):
+        super().__init__(f"the base {run.model} already fails in configuration {run.config}")
+        self.run = run
+        self.failures = failures
+
+
+def base_failures(run: RunResult) -> list[dict[str, Any]]:
+    """The properties the base model violates (or whose witness is vacuous) in its run."""
+    return [{"property": r.name, "status": r.status, "detail": r.detail,
+             "length": r.trace_length, "trace_file": r.trace_file}
+            for r in run.results if _bad(r.status)]
+
+
 def _bad(status: str | None) -> bool:
     return status in (VIOLATED, VACUOUS)
 
@@ -414,8 +447,18 @@ def _bad(status: str | None) -> bool:
 def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
          overrides: dict[str, Any] | None = None, max_states: int | None = None,
          out_dir: str | Path | None = None, examples: int = EXAMPLES,
-         equiv_budget: int = EQUIV_BUDGET) -> DiffResult:
-    """Explore A and B on one configuration and compare them (see the module docstring)."""
+         equiv_budget: int = EQUIV_BUDGET, progress: Any = None,
+         on_base: Callable[[RunResult], None] | None = None,
+         stop_if_base_fails: bool = False) -> DiffResult:
+    """Explore A and B on one configuration and compare them (see the module docstring).
+
+    ``progress`` (a :class:`checks.progress.ProgressLine`) is told each phase and the
+    explorer's figures; ``on_base(run)`` is called as soon as A is explored, so a caller can
+    say at once that the base already fails; with ``stop_if_base_fails`` the diff then
+    raises :class:`BaseFails` instead of exploring B (what ``ppcheck diff`` does by default).
+    """
+    phase = progress.phase if progress is not None else (lambda label: None)
+    tick = progress.update if progress is not None else None
     t0 = time.perf_counter()
     overrides = overrides or {}
     name = config or model_a.default_configs[0]
@@ -424,9 +467,23 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
                         f"(it has: {', '.join(model_b.configs)})")
     cfg_a = model_a.config(name, **overrides)
     cfg_b = model_b.config(name, **overrides)
-    a = _explore(model_a, cfg_a, max_states)
-    b = _explore(model_b, cfg_b, max_states)
+    phase(f"diff: exploring A = {model_a.name}/{name}")
+    a = _explore(model_a, cfg_a, max_states, tick)
+    if a.explorer.out_dir is None and out_dir is not None:
+        for p, tr in a.explorer.traces.items():  # the base's own counterexamples, for reading
+            if tr.kind != "sometimes":
+                path = write_trace(tr, Path(out_dir) / default_name(tr.model, name, p))
+                for r in a.run.results:
+                    if r.name == p:
+                        r.trace_file = str(path)
+    if on_base is not None:
+        on_base(a.run)
+    if stop_if_base_fails and base_failures(a.run):
+        raise BaseFails(a.run, base_failures(a.run))
+    phase(f"diff: exploring B = {model_b.name}/{name}")
+    b = _explore(model_b, cfg_b, max_states, tick)
     complete = a.run.complete and b.run.complete
+    phase("diff: comparing behaviours")
 
     # 1. verdicts
     va = {r.name: r for r in a.run.results}
@@ -468,8 +525,12 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
     def state_examples(src: Side, other: Side) -> tuple[int, list[dict[str, Any]]]:
         only = [k for k in src.first if k not in other.first]
         only.sort(key=src.first.__getitem__)  # BFS order: shallowest first
-        ex = [{"observables": src.proj.show(k),  # type: ignore[union-attr]
-               "path": src.path_to(src.first[k])} for k in only[:examples]]
+        ex = []
+        for k in only[:examples]:
+            e = {"observables": src.proj.show(k),  # type: ignore[union-attr]
+                 "path": src.path_to(src.first[k])}
+            e.update(_last_change(src, other, src.first[k]))
+            ex.append(e)
         return len(only), ex
 
     def edge_examples(src: Side, other: Side) -> tuple[int, list[dict[str, Any]]]:
@@ -479,7 +540,9 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
         for e in only[:examples]:
             before, after = src.proj.show(e[0]), src.proj.show(e[1])  # type: ignore[union-attr]
             change = {k: [before[k], after[k]] for k in before if before[k] != after.get(k)}
-            out.append({"from": before, "change": change, "path": src.path_to(src.first[e[0]])})
+            out.append({"from": before, "change": change, "path": src.path_to(src.first[e[0]]),
+                        "by": _edge_action(src, src.first[e[0]], e[1]),
+                        "from_in_other": e[0] in other.first})
         return len(only), out
 
     na, exa = state_examples(a, b)
@@ -492,6 +555,7 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
                    "common": len(set(a.edges) & set(b.edges)), "only_a": ta, "only_b": tb,
                    "examples_only_a": etxa, "examples_only_b": etxb}
     if complete:
+        phase("diff: observation-trace equivalence")
         eq = trace_equivalence(a, b, equiv_budget)
     else:
         eq = {"equivalent": None, "reason": "an exploration is incomplete"}
@@ -531,7 +595,39 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
         verdict_changes=changes, new_violations=new, failure_changes=failures,
         observables=keys, observables_how=how,
         observables_dropped=dropped, states=states, transitions=transitions, equivalence=eq,
-        coverage=cov, renamed=renamed, seconds=round(time.perf_counter() - t0, 3))
+        coverage=cov, renamed=renamed, seconds=round(time.perf_counter() - t0, 3),
+        base_failures=base_failures(a.run))
+
+
+def _last_change(src: Side, other: Side, idx: int) -> dict[str, Any]:
+    """How the shortest path to state ``idx`` last changed the observables: the step, the
+    observables it changed, and whether the state it left is one the other model has."""
+    proj = src.proj
+    assert proj is not None
+    path = src.explorer.concrete_path(idx)
+    keys = [proj.key(s) for _, s in path]
+    end = keys[-1]
+    j = len(keys) - 1
+    while j > 0 and keys[j - 1] == end:
+        j -= 1
+    if j == 0:
+        return {"by": None, "change": {}, "from_in_other": False}
+    before, after = proj.show(keys[j - 1]), proj.show(end)
+    b = path[j][0]
+    return {"by": (f"{b.who + ': ' if b.who else ''}{b.label()}") if b is not None else None,
+            "change": {k: [before[k], after[k]] for k in before if before[k] != after.get(k)},
+            "from_in_other": keys[j - 1] in other.first}
+
+
+def _edge_action(src: Side, idx: int, target: tuple) -> str | None:
+    """The action that takes (a concrete copy of) state ``idx`` to projection ``target``."""
+    proj = src.proj
+    assert proj is not None
+    cur = src.explorer.concrete_path(idx)[-1][1]
+    for b, t, _ in src.explorer.concrete.successors(cur):
+        if t is not None and proj.key(t) == target:
+            return f"{b.who + ': ' if b.who else ''}{b.label()}"
+    return None
 
 
 def _projected_graph(side: Side) -> nx.DiGraph:
@@ -556,10 +652,44 @@ def _v(v: Any) -> str:
     return str(v)
 
 
+#: the widest line the diff prints (continuations are indented)
+WIDTH = 119
+
+
+def _wrap(text: str, indent: str = "      ") -> list[str]:
+    """``text`` as lines of at most :data:`WIDTH` characters."""
+    if len(text) <= WIDTH:
+        return [text]
+    lead = text[:len(text) - len(text.lstrip())]
+    return textwrap.wrap(text, WIDTH, initial_indent="", subsequent_indent=lead + indent,
+                         break_long_words=True, break_on_hyphens=False) or [text]
+
+
+def _changes(ch: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {_v(x)} -> {_v(y)}" for k, (x, y) in ch.items())
+
+
+def _path(path: list[str], keep: int = 4) -> str:
+    if not path:
+        return "(the initial state)"
+    if len(path) <= keep:
+        return " ; ".join(path)
+    return f"{len(path)} steps: ... ; " + " ; ".join(path[-keep:])
+
+
 def render_text(d: DiffResult) -> str:
-    """The diff for a reviewer."""
+    """The diff for a reviewer: every line under 120 characters, behaviours as the
+    observables a step changed (not whole projected states)."""
     L: list[str] = []
     ra, rb = d.runs["a"], d.runs["b"]
+    if d.base_fails:
+        L.append(f"BASE ALREADY FAILS: {d.model_a} violates in configuration {d.config}:")
+        for f in d.base_failures:
+            what = f"{f['length']} steps" if f.get("length") is not None else f["status"]
+            L.append(f"  {f['property']} ({what})" + (f": {f['trace_file']}" if f.get("trace_file") else ""))
+        L.append("  so 'no new violation' cannot say whether B fixes, keeps or hides these; "
+                 "choose a configuration where A holds")
+        L.append("")
     L.append(f"ppcheck diff {d.model_a} -> {d.model_b}, configuration {d.config}")
     if d.params_a != d.params_b:
         L.append(f"  parameters differ: A {d.params_a}  B {d.params_b}")
@@ -596,15 +726,22 @@ def render_text(d: DiffResult) -> str:
              f"only A {s['only_a']:,}  only B {s['only_b']:,}")
     L.append(f"  projected transitions: A {t['a']:,}  B {t['b']:,}  common {t['common']:,}  "
              f"only A {t['only_a']:,}  only B {t['only_b']:,}")
+    other = {"A": "B", "B": "A"}
     for side, tag in (("b", "B"), ("a", "A")):
         for ex in s[f"examples_only_{side}"]:
-            L.append(f"  state only in {tag}: {_fmt_obs(ex['observables'])}")
-            L.append(f"    reached by: {' ; '.join(ex['path']) or '(initial)'}")
+            if ex.get("by"):
+                known = (f"from a state {other[tag]} also has" if ex.get("from_in_other")
+                         else "from a state only in " + tag)
+                L.append(f"  state only in {tag}: {ex['by']} {known} changes {_changes(ex['change'])}")
+            else:
+                L.append(f"  state only in {tag}: {_fmt_obs(ex['observables'])}")
+            L.append(f"    after: {_path(ex['path'][:-1] if ex.get('by') else ex['path'])}")
         for ex in t[f"examples_only_{side}"]:
-            ch = ", ".join(f"{k}: {_v(x)} -> {_v(y)}" for k, (x, y) in ex["change"].items())
-            L.append(f"  transition only in {tag}: {ch}")
-            L.append(f"    from: {_fmt_obs(ex['from'])}")
-            L.append(f"    reached by: {' ; '.join(ex['path']) or '(initial)'}")
+            by = ex.get("by") or "a step"
+            known = ("from a state both have" if ex.get("from_in_other")
+                     else f"from a state only in {tag}")
+            L.append(f"  transition only in {tag}: {by} {known} changes {_changes(ex['change'])}")
+            L.append(f"    after: {_path(ex['path'])}")
     eq = d.equivalence
     if eq.get("equivalent") is True:
         L.append(f"  observation traces: EQUIVALENT (stutter-insensitive; {eq['pairs']:,} "
@@ -635,14 +772,17 @@ def render_text(d: DiffResult) -> str:
     verdict = ("B HAS A NEW VIOLATION" if d.b_worse else "incomplete" if not d.complete
                else "no new violation")
     same = "behaviours equal" if d.behaviours_equal else "behaviours differ"
+    if d.base_fails:
+        names = ", ".join(f["property"] for f in d.base_failures)
+        verdict = f"BASE {d.model_a} ALREADY FAILS ({names}); " + verdict + " relative to it"
     L.append(f"result: {verdict}; {same}  ({d.seconds:.2f}s)")
-    return "\n".join(L) + "\n"
+    return "\n".join(w for line in L for w in _wrap(line)) + "\n"
 
 
 def diff_command(model_a: type[Model], model_b: type[Model], config: str | None,
                  overrides: dict[str, Any], max_states: int | None, out_dir: str | None,
                  as_json: bool) -> int:
-    """The ``ppcheck diff`` command: print the diff, return the exit code."""
+    """Print the diff, return the exit code (the CLI's ``diff`` adds progress and JSON)."""
     d = diff(model_a, model_b, config, overrides, max_states, out_dir)
     if as_json:
         print(json.dumps(d.to_json(), indent=1, default=str))

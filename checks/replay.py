@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ppcheck.spec.expr import SpecError
-from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, Config, System, build
+from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, Config, System
 
 from .explorer import Concrete
 from .symmetry import same_orbit
@@ -25,18 +25,34 @@ class ReplayResult:
     claim: str  # what the replay confirmed, in words
 
 
-def system_for(trace: Trace) -> System:
-    """Build the model and configuration a trace was recorded on."""
-    from ppcheck.models import get_model
+def system_for(trace: Trace, model: type | None = None) -> System:
+    """Build the model and configuration a trace was recorded on.
 
-    model = get_model(trace.model)
+    The model is ``model`` if given, else the trace's recorded ``source`` (a file or module)
+    or its registered name; one that cannot be found raises
+    :class:`ppcheck.loading.ModelLoadError` (bad input, not a failed replay).
+    """
+    from ppcheck.loading import ModelLoadError, model_for_trace
+
+    if model is None:
+        try:
+            model = model_for_trace(trace.model, trace.source)
+        except ModelLoadError:
+            raise
+        except SpecError as e:
+            raise ModelLoadError(f"trace of model {trace.model}: {e}") from None
     cfg = trace.config
     name = cfg.get("name")
     params = cfg.get("params")
     if not isinstance(name, str) or not isinstance(params, dict):
         raise TraceError("trace: config must be an object with 'name' and 'params'")
+    if name not in model.configs:
+        raise TraceError(f"trace: model {model.name} has no configuration {name!r} "
+                         f"(it has: {', '.join(model.configs)})")
+    from ppcheck.loading import build_system
+
     try:
-        return build(model, Config(name, **params))
+        return build_system(model, Config(name, **params))
     except SpecError as e:
         raise TraceError(f"trace: configuration {name} does not build: {e}") from None
 
@@ -79,6 +95,9 @@ def replay(trace: Trace, system: System | None = None) -> ReplayResult:
             b = system.binding_by_label(st.action or "", st.args)
         except SpecError as e:
             raise TraceError(f"step {i}: {e}") from None
+        if st.who and st.who != b.who:
+            raise TraceError(f"step {i}: {b.label()} is run by {b.who or 'no context'}, "
+                             f"not {st.who!r} as recorded")
         t, err = conc.step(cur, b)
         if t is None and err is None:
             raise TraceError(f"step {i}: {b.label()} is not enabled in the state of step {i - 1}")

@@ -1,4 +1,4 @@
-"""The abstraction function: implementation state -> ``models/mainline.py`` state.
+"""The abstraction function: implementation state -> ``models/mainline/`` state.
 
 Everything the spec keeps as a field is read off the implementation, never tracked on
 the side:
@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ppcheck.models.pagepool import PC, After, AllocStat, Loc, Role, Stage
 from ppcheck.spec.model import System
-from ppcheck.spec.pagepool import PC, After, AllocStat, Loc, Role, Stage
 
 from .kernel import PP_SIGNATURE
 from .world import World, frames
 
-#: ghost flags of the spec (spec/pagepool.py ``Ghost``)
+#: ghost flags of the spec (models/pagepool.py ``Ghost``)
 GHOSTS = ("double_free", "double_unmap", "pp_ref_negative", "kind_mismatch", "pool_uaf",
           "dma_after_unbind", "cache_after_destroy", "pp_page_freed", "recycled_in_use")
 

@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ppcheck.models.pagepool import Loc, Role
 from ppcheck.spec.model import System
-from ppcheck.spec.pagepool import Loc, Role
 
 from .conformance import Conformance, NonConformance, SpecChecker, checker_for
 from .switches import MAINLINE, Switches

@@ -37,8 +37,8 @@ from hypothesis.stateful import (
     rule,
 )
 
+from ppcheck.models.pagepool import Role
 from ppcheck.spec.model import System, build
-from ppcheck.spec.pagepool import Role
 
 from .conformance import Conformance
 from .explore import ALLOC

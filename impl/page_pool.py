@@ -1,7 +1,7 @@
 """``net/core/page_pool.c`` and ``include/net/page_pool/helpers.h`` as Python generators.
 
 Read it next to the kernel (``net/core/page_pool.c`` @ 039f248a6cc1, ``helpers.h`` @
-07cf71bf25cd, the versions ``models/mainline.py`` follows): the same function names, the
+07cf71bf25cd, the versions ``models/mainline/`` follows): the same function names, the
 same control flow, the same data structures (``alloc.cache[]`` with ``alloc.count``, a
 ``ptr_ring`` with ``producer_lock``, the atomic ``pages_state_release_cnt``, the
 ``dma_mapped`` tracking of v6.15).  The netmem layer (seed 002) is a type-level refactor
@@ -9,7 +9,7 @@ and is not repeated: a netmem here is a page.
 
 Every ``yield Step(...)`` is a program label: the code after it, up to the next yield,
 is one atomic step, and the label names the spec action that step claims to be (see
-:mod:`ppcheck.impl.kernel`).  The labels sit where ``models/mainline.py`` splits a
+:mod:`ppcheck.impl.kernel`).  The labels sit where ``models/mainline/`` splits a
 function into steps: ``page_pool_unref_netmem()`` is a read step and a sub step,
 ``page_pool_recycle_in_ring()`` is lock / produce / unlock, ``page_pool_return_netmem()``
 is "unmap, release_cnt++, clear pp info" then ``put_page()``.  Where the model treats a
@@ -340,7 +340,7 @@ def page_pool_napi_local(pool: PagePool) -> bool:
     k = pool.k
     variant = pool.sw.napi_local
     if variant == "first_merged":
-        # 8c48eea3: napi_pp_put_page(page, napi_safe): napi_safe only from the softirq
+        # 8c48eea3adf3: napi_pp_put_page(page, napi_safe): napi_safe only from the softirq
         # skb free path; no PREEMPT_RT test, no pool->cpuid
         if not k.current.serving_softirq:
             return False
@@ -533,8 +533,8 @@ def page_pool_release(pool: PagePool) -> KernelFn:
 
 
 def page_pool_disable_direct_recycling(pool: PagePool) -> None:
-    """``page_pool_disable_direct_recycling()``: cpuid = -1, unlink p.napi (56ef27e3abe6;
-    the ``cpuid_only`` design keeps p.napi, v6.5's destroy did neither)."""
+    """``page_pool_disable_direct_recycling()``: cpuid = -1, unlink p.napi (56ef27e3abe6,
+    dd64b232deb8; the ``cpuid_only`` design keeps p.napi, 8c48eea3adf3 alone did neither)."""
     if pool.sw.destroy_disables == "none":
         return
     pool.cpuid = NO_CPU

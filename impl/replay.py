@@ -23,9 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from ppcheck.checks.traces import Trace, TraceError
+from ppcheck.models.pagepool import Loc
 from ppcheck.spec.expr import SpecError
 from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, System
-from ppcheck.spec.pagepool import Loc
 
 from .conformance import Conformance, NonConformance
 from .explore import ALLOC

@@ -7,7 +7,7 @@ path (``napi_pp_put_page()``) when ``skb->pp_recycle`` is set and the page carri
 ``PP_SIGNATURE``, else through ``put_page()``.  Seed 001 introduced ``pp_recycle``;
 ``skb_clone()`` copies it, ``pskb_expand_head()`` on a clone takes page references and
 clears it, ``skb_try_coalesce()`` refuses to mix.  Follows ``net/core/skbuff.c`` @
-e40bffaeaed9, as ``models/mainline.py`` does.
+e40bffaeaed9, as ``models/mainline/`` does.
 
 Each frag carries a ghost ``pp_kind`` (is the reference it holds a pp reference?), so a
 reference dropped through the path of the other kind is reported (``kind_mismatch``).

@@ -53,11 +53,13 @@ class Switches:
 
     Each design switch mirrors a model (see :data:`MODEL_SWITCHES`):
 
-    * ``napi_local``: ``"mainline"`` (page_pool_napi_local() of v6.8+), ``"first_merged"``
-      (8c48eea3, v6.5: ``napi_safe && napi && list_owner == this CPU``, no PREEMPT_RT
-      test, no cpuid test), ``"no_rt_check"`` (mainline without the PREEMPT_RT test);
+    * ``napi_local``: ``"mainline"`` (page_pool_napi_local() of v6.16+: 56ef27e3abe6,
+      32471b2f481d), ``"first_merged"`` (8c48eea3adf3, net-next before v6.4: ``napi_safe &&
+      napi && list_owner == this CPU``, no PREEMPT_RT test, no cpuid test),
+      ``"no_rt_check"`` (mainline without the PREEMPT_RT test);
     * ``destroy_disables``: what page_pool_destroy() resets: ``"mainline"`` (cpuid and
-      p.napi, 56ef27e3abe6), ``"cpuid_only"`` (no unlink), ``"none"`` (v6.5);
+      p.napi: 56ef27e3abe6 and dd64b232deb8), ``"cpuid_only"`` (no unlink), ``"none"``
+      (8c48eea3adf3 alone);
     * ``unlink_on_reuse``: page_pool_unlink_napi() when the driver gives its NAPI a new
       pool (``napi_swap_pool`` of the seed 004 models);
     * ``recycle_test``: ``"page_ref"`` (page_ref_count() == 1) or ``"pp_ref"`` (the

@@ -1,7 +1,7 @@
 """A small machine running the page_pool: CPUs, one pool, its NAPI, a driver, the stack.
 
 :class:`World` is the driver/stack API the conformance drivers use.  It is configured
-with the same parameters as a ``models/mainline.py`` configuration (pages, cache and
+with the same parameters as a ``models/mainline/`` configuration (pages, cache and
 ring sizes, the contexts ``"softirq@0"``, ``"user@1"``, ``"control@1"``, ...).  Each
 context runs at most one call at a time (:class:`~ppcheck.impl.sched.Task`); calls are
 started with :meth:`World.start` and advanced one atomic step at a time with
@@ -23,7 +23,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from ppcheck.spec.pagepool import PC, Kind, Role, context_specs, in_softirq
+from ppcheck.models.pagepool import PC, Kind, Role, context_specs, in_softirq
 
 from . import page_pool as pp
 from . import skbuff

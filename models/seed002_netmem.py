@@ -39,9 +39,9 @@ import functools
 from typing import Any
 
 from ppcheck.models.mainline import BASE, Mainline
+from ppcheck.models.pagepool import PC
 from ppcheck.spec import action, ite, require, when
 from ppcheck.spec.model import ActionDef
-from ppcheck.spec.pagepool import PC
 
 
 def renamed(defn: ActionDef, new: str) -> ActionDef:

@@ -4,8 +4,8 @@ Thread: "[PATCH net-next v2 1/3] page_pool: unify frag page and non-frag page
 handling", Yunsheng Lin, with Alexander Duyck's review (May-June 2023).  Designs:
 
 ``pp003_before``
-    ``PP_FLAG_PAGE_FRAG`` per pool (v5.15-v6.5): a frag pool hands out frags with
-    ``page_pool_alloc_frag()`` (``pp_frag_count = BIAS_MAX``) and whole pages only
+    ``PP_FLAG_PAGE_FRAG`` per pool (v5.15-v6.6: 53e0961da1c7 to 09d96ee5674a): a frag pool
+    hands out frags with ``page_pool_alloc_frag()`` (``pp_frag_count = BIAS_MAX``) and whole pages only
     after the driver's ``page_pool_fragment_page(page, 1)`` (mlx5);
     ``page_pool_defrag_page()`` returns 0 *without writing* when the count equals
     ``nr``.  With ``PAGE_POOL_DMA_USE_PP_FRAG_COUNT`` (32-bit, 64-bit DMA)

@@ -1,6 +1,6 @@
 """Seed 004: NAPI-local direct recycling (2023, Jakub Kicinski), as merged and today.
 
-Commit 8c48eea3 "page_pool: allow caching from safely localized NAPI" (v6.5): a pool
+Commit 8c48eea3adf3 "page_pool: allow caching from safely localized NAPI" (v6.4): a pool
 linked to a NAPI instance lets a page freed on the CPU where that NAPI is scheduled go
 straight into the lockless alloc cache.  Designs, each a thin diff of mainline
 (:mod:`ppcheck.models.mainline`):
@@ -8,8 +8,9 @@ straight into the lockless alloc cache.  Designs, each a thin diff of mainline
 ``pp004_mainline``
     Mainline's ``page_pool_napi_local()``: false on PREEMPT_RT and outside softirq, true
     if ``pool->cpuid`` or the linked NAPI's ``list_owner`` is this CPU;
-    ``page_pool_destroy()`` unlinks the NAPI (56ef27e3abe6 "page_pool: unlink from napi
-    during destroy", v6.8) and a driver that reuses its NAPI for a new pool unlinks the
+    ``page_pool_destroy()`` unlinks the NAPI (dd64b232deb8 "page_pool: unlink from napi
+    during destroy", v6.4, and 56ef27e3abe6 "page_pool: disable direct recycling based on
+    pool->cpuid on destroy", v6.9) and a driver that reuses its NAPI for a new pool unlinks the
     old one first (``page_pool_unlink_napi()``).
 ``pp004_first_merged``
     8c48eea3 as merged: in ``napi_pp_put_page()``, ``allow_direct = napi_safe && napi &&
@@ -18,10 +19,10 @@ straight into the lockless alloc cache.  Designs, each a thin diff of mainline
     PREEMPT_RT check, no unlink on destroy.
 ``pp004_no_unlink`` / ``pp004_no_rt_check``
     Mainline with one of the two later fixes taken out, to see which fix each finding
-    needs (the "PREEMPT_RT" fix is "page_pool: don't use the direct cache on
-    PREEMPT_RT", 2024).
+    needs (the PREEMPT_RT fix is 32471b2f481d "net: page_pool: Don't recycle into cache on
+    PREEMPT_RT", May 2025, v6.16, backported to stable).
 
-The reuse scenario of 56ef27e3abe6 is an extra control step, ``napi_swap_pool``: after
+The reuse scenario of dd64b232deb8 is an extra control step, ``napi_swap_pool``: after
 the RX ring is cleaned the driver gives the (disabled) NAPI a new pool and enables it
 again, then destroys the old pool ("when user changes ring configuration driver may
 allocate a new page pool, stop NAPI, swap, start NAPI, and then destroy the old pool").
@@ -38,9 +39,9 @@ from __future__ import annotations
 from typing import Any
 
 from ppcheck.models.mainline import BASE, Mainline
+from ppcheck.models.pagepool import PC, Kind, PagePoolState, Role, Stage
 from ppcheck.spec import Bool, Expr, action, always, count, require
 from ppcheck.spec.expr import const
-from ppcheck.spec.pagepool import PC, Kind, PagePoolState, Role, Stage
 
 
 class SwapState(PagePoolState):
@@ -129,7 +130,8 @@ class PP004FirstMerged(PP004Mainline):
 
     @action(c="ctxs", who="c")
     def page_pool_destroy(self, s, c):
-        """page_pool_destroy() of v6.5: ``page_pool_put()``, no unlink from the NAPI."""
+        """page_pool_destroy() of 8c48eea3adf3 alone (net-next, April 2023: dd64b232deb8 followed a
+        week later, before v6.4): ``page_pool_put()``, no unlink from the NAPI."""
         self.ctl_ok(s, c, Stage.DESTROY)
         self.touch(s)
         s.pool.user_cnt = 0
@@ -162,7 +164,7 @@ class PP004NoRtCheck(PP004Mainline):
     default = False
 
     def napi_local(self, s, c: int) -> Expr:
-        from ppcheck.spec.pagepool import in_softirq
+        from ppcheck.models.pagepool import in_softirq
 
         me = self.spec(c)
         if not in_softirq(me.kind):

@@ -1,21 +1,49 @@
 """The ``ppcheck`` command line.
 
-Exit codes: 0 every property holds (every witness reached), 1 a violation (or a
-vacuous witness), 2 bad usage or input, 3 incomplete (a budget, timeout, Ctrl-C or
-solver ``unknown`` cut the check short).  Bad input is one line on stderr.
+Exit codes (every command): 0 every property holds (every witness reached), 1 a violation
+(or a vacuous witness, or a base model that already fails in ``diff``, or a trace that does
+not replay), 2 bad usage or input (one line on stderr: an unknown model, a model file that
+does not import, a malformed trace, an unwritable output), 3 incomplete (a budget, timeout,
+Ctrl-C or solver ``unknown`` cut the check short).  A violation outranks incomplete, which
+outranks a write failure: the verdict is never hidden by a problem writing it down.
+
+Options are shared (:func:`options`): every command that checks takes ``--config/--set``,
+the budgets, ``-q/--json/--out`` and ``--junit/--sarif``; a new engine flag is added once, to
+:data:`ENGINE_OPTIONS`, and every checking command has it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ppcheck.checks.verdict import EXIT_USAGE, RunResult, combine_exit
+from ppcheck.checks.report import (
+    RunEntry,
+    dumps,
+    envelope,
+    exit_code_of,
+    run_json,
+    shortest_violation,
+    summarize,
+)
+from ppcheck.checks.verdict import (
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VIOLATION,
+    RunResult,
+)
 from ppcheck.spec.expr import SpecError
 
 
@@ -27,15 +55,132 @@ def _fail(msg: str) -> None:
     raise UsageFailure(msg)
 
 
-def _models(names: tuple[str, ...]) -> list[Any]:
-    from ppcheck.models import default_models, get_model
+# -- Ctrl-C: the first one stops the whole command ------------------------------------------
 
-    if not names:
+INTERRUPTED = threading.Event()
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    if INTERRUPTED.is_set():  # a second Ctrl-C: stop now
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+# -- invocation state (which command, --json) for error reporting ---------------------------
+
+@dataclass
+class Invocation:
+    command: str = ""
+    as_json: bool = False
+    quiet: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+CURRENT = Invocation()
+
+
+# -- shared options -----------------------------------------------------------------------------
+
+def _opt_config(f: Callable) -> Callable:
+    f = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Override a configuration parameter (a JSON value).")(f)
+    return click.option("--config", "config", metavar="NAME",
+                        help="Configuration name (default: each model's defaults).")(f)
+
+
+def _opt_budget(f: Callable) -> Callable:
+    f = click.option("--max-depth", type=click.IntRange(min=0),
+                     help="Depth bound (incomplete when reached).")(f)
+    f = click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+                     help="Time budget (s) per run (incomplete when reached).")(f)
+    return click.option("--max-states", type=click.IntRange(min=1),
+                        help="State budget (incomplete when reached).")(f)
+
+
+def _opt_traces_out(f: Callable) -> Callable:
+    return click.option("--out", "out_dir", default="counterexamples", show_default=True,
+                        metavar="DIR", help="Where counterexample traces are written.")(f)
+
+
+def _opt_file_out(f: Callable) -> Callable:
+    return click.option("--out", "out_file", default=None, metavar="FILE",
+                        help="Write to FILE (atomically) instead of stdout.")(f)
+
+
+def _opt_output(f: Callable) -> Callable:
+    f = click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")(f)
+    return click.option("--json", "as_json", is_flag=True,
+                        help="One versioned JSON object on stdout (see `ppcheck schema`).")(f)
+
+
+def _opt_ci(f: Callable) -> Callable:
+    f = click.option("--sarif", "sarif_file", metavar="FILE",
+                     help="Write a SARIF 2.1.0 log (violations with their traces as code flows).")(f)
+    return click.option("--junit", "junit_file", metavar="FILE",
+                        help="Write a JUnit XML report (a test case per model x config x property).")(f)
+
+
+#: engine flags every checking command takes (other back-ends append theirs here)
+ENGINE_OPTIONS: list[Callable[[Callable], Callable]] = []
+
+_GROUPS: dict[str, Callable[[Callable], Callable]] = {
+    "config": _opt_config, "budget": _opt_budget, "traces": _opt_traces_out,
+    "file": _opt_file_out, "output": _opt_output, "ci": _opt_ci,
+    "engine": lambda f: _apply(ENGINE_OPTIONS, f),
+}
+
+
+def _apply(decos: list[Callable[[Callable], Callable]], f: Callable) -> Callable:
+    for d in reversed(decos):
+        f = d(f)
+    return f
+
+
+def options(*groups: str) -> Callable[[Callable], Callable]:
+    """The shared options of a command, by group name (one definition for every command)."""
+
+    def deco(f: Callable) -> Callable:
+        for g in reversed(groups):
+            f = _GROUPS[g](f)
+        return f
+
+    return deco
+
+
+def _begin(command: str, as_json: bool = False, quiet: bool = False) -> None:
+    CURRENT.command, CURRENT.as_json, CURRENT.quiet = command, as_json, quiet
+
+
+def _note(msg: str) -> None:
+    """A line for the person on stderr (notes and warnings; suppressed by -q)."""
+    if not CURRENT.quiet:
+        click.echo(f"ppcheck: {msg}", err=True)
+
+
+# -- models and configurations ------------------------------------------------------------------
+
+def _models(refs: tuple[str, ...]) -> list[Any]:
+    from ppcheck.loading import resolve
+    from ppcheck.models import default_models
+
+    if not refs:
         ms = default_models()
         if not ms:
             _fail("no default models are registered")
         return ms
-    return [get_model(n) for n in names]
+    out: list[Any] = []
+    for r in refs:
+        for m in resolve(r):
+            if m not in out:
+                out.append(m)
+    return out
+
+
+def _model(ref: str) -> Any:
+    from ppcheck.loading import resolve_one
+
+    return resolve_one(ref)
 
 
 def _parse_sets(sets: tuple[str, ...]) -> dict[str, Any]:
@@ -44,26 +189,140 @@ def _parse_sets(sets: tuple[str, ...]) -> dict[str, Any]:
         if "=" not in s:
             _fail(f"--set expects KEY=VALUE, got {s!r}")
         k, v = s.split("=", 1)
+        if not k:
+            _fail(f"--set expects KEY=VALUE, got {s!r}")
         try:
             out[k] = json.loads(v)
-        except json.JSONDecodeError:
-            _fail(f"--set {k}: {v!r} is not a number, true/false or a JSON value")
+        except (json.JSONDecodeError, RecursionError):
+            _fail(f"--set {k}: {v[:60]!r} is not a number, true/false or a JSON value")
+    return out
+
+
+def _typed(model: Any, name: str, sets: dict[str, Any]) -> dict[str, Any]:
+    """``--set`` values checked against the type of the configuration's own value (an
+    integer parameter takes an integer, not 1.5 or true; a list takes a list of the same
+    kind of items); unknown keys are left to :meth:`Model.config` to name."""
+    base = model.configs.get(name, {})
+    out = {}
+    for k, v in sets.items():
+        if k not in base:
+            out[k] = v
+            continue
+        d = base[k]
+        kind = ("a boolean" if isinstance(d, bool) else "an integer" if isinstance(d, int)
+                else "a number" if isinstance(d, float) else "a string" if isinstance(d, str)
+                else "a list" if isinstance(d, (list, tuple)) else None)
+        ok = (isinstance(v, bool) if isinstance(d, bool)
+              else isinstance(v, int) and not isinstance(v, bool) if isinstance(d, int)
+              else isinstance(v, (int, float)) and not isinstance(v, bool) if isinstance(d, float)
+              else isinstance(v, str) if isinstance(d, str)
+              else isinstance(v, list) and all(type(x) is type(d[0]) for x in v)
+              if isinstance(d, (list, tuple)) and d else True)
+        if kind is not None and not ok:
+            _fail(f"--set {k}: expects {kind} (configuration {name} has {k}={json.dumps(d)}), "
+                  f"got {json.dumps(v)[:60]}")
+        out[k] = tuple(v) if isinstance(d, tuple) and isinstance(v, list) else v
     return out
 
 
 def _configs(model: Any, config: str | None, sets: dict[str, Any]) -> list[Any]:
     names = [config] if config else list(model.default_configs)
-    return [model.config(n, **sets) for n in names]
+    return [model.config(n, **_typed(model, n, sets)) for n in names]
 
 
-def _print_run(run: RunResult, console: Any) -> None:
+def _entry(run: RunResult, system: Any, model: Any) -> RunEntry:
+    from ppcheck.checks.traces import model_source
+
+    return RunEntry(run, frozenset(p.name for p in system.properties if p.lemma),
+                    {p.name: p.doc for p in system.properties}, model_source(model.name))
+
+
+# -- where traces go: --out, or stderr when it cannot be written ------------------------------
+
+def _unwritable(path: str) -> str:
+    """Why ``path`` cannot take files ('' when it can): tried, not guessed."""
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        probe = p / f".ppcheck-probe-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        return e.strerror or str(e)
+    return ""
+
+
+class TraceSink:
+    """Engines write traces into ``engine_dir``: ``--out`` itself, or, when it cannot be
+    written, a private folder whose traces are then printed on stderr as JSON (the verdict
+    is never lost because a folder was wrong)."""
+
+    def __init__(self, out_dir: str):
+        self.requested = out_dir
+        self.error = _unwritable(out_dir)
+        self.tmp: str | None = None
+        if self.error:
+            click.echo(f"ppcheck: error: cannot write traces to {out_dir}: {self.error}; "
+                       "each trace is printed on stderr as JSON instead", err=True)
+            self.tmp = tempfile.mkdtemp(prefix="ppcheck-traces-")
+        self.engine_dir = self.tmp or out_dir
+
+    def after(self, entry: RunEntry) -> None:
+        if self.tmp is None:
+            return
+        entry.write_error = f"cannot write traces to {self.requested}: {self.error}"
+        for r in entry.run.results:
+            if r.trace_file and r.trace_file.startswith(self.tmp):
+                try:
+                    obj = json.loads(Path(r.trace_file).read_text())
+                    click.echo(json.dumps(obj, separators=(",", ":"), ensure_ascii=False), err=True)
+                except OSError:
+                    pass
+                r.trace_file = None
+
+    def close(self) -> None:
+        if self.tmp is not None:
+            import shutil
+
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# -- printing runs -----------------------------------------------------------------------------
+
+def _console() -> Any:
+    from rich.console import Console
+
+    con = Console(highlight=False, soft_wrap=True, file=sys.stdout)
+    if not con.is_terminal:
+        con.width = 200
+    return con
+
+
+_COLOURS = {"holds": "green", "reached": "green", "proved": "green", "violated": "red",
+            "vacuous": "red", "unknown": "yellow", "holds-to-depth": "yellow"}
+
+
+def _table(results: list[Any]) -> Any:
     from rich.table import Table
 
+    t = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2))
+    for col in ("property", "kind", "verdict", "steps", "trace / detail"):
+        t.add_column(col)
+    for r in results:
+        c = _COLOURS.get(r.status, "white")
+        t.add_row(r.name, r.kind, f"[{c}]{r.status}[/{c}]",
+                  "" if r.trace_length is None else str(r.trace_length), r.trace_file or r.detail)
+    return t
+
+
+def _print_run(entry: RunEntry, console: Any) -> None:
+    run = entry.run
     params = ", ".join(f"{k}={v}" for k, v in sorted(run.params.items()))
     status = "complete" if run.complete else f"INCOMPLETE ({run.reason})"
+    src = f"  [dim](from {entry.source})[/dim]" if entry.source else ""
     console.print(
         f"[bold]{run.model}[/bold] / {run.config} ({params})  engine {run.engine}, "
-        f"symmetry {'on' if run.symmetry else 'off'}, bound {run.bound or 'none'}")
+        f"symmetry {'on' if run.symmetry else 'off'}, bound {run.bound or 'none'}{src}")
     counts = (f"{run.states:,} states, {run.transitions:,} transitions, " if not run.engine.startswith("z3")
               else "")
     if run.deadlocks:
@@ -73,54 +332,154 @@ def _print_run(run: RunResult, console: Any) -> None:
         f"{status}")
     if run.symmetry_note:
         console.print(f"  [yellow]{run.symmetry_note}[/yellow]")
-    t = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2))
-    for col in ("property", "kind", "verdict", "steps", "trace / detail"):
-        t.add_column(col)
-    colours = {"holds": "green", "reached": "green", "proved": "green", "violated": "red",
-               "vacuous": "red", "unknown": "yellow", "holds-to-depth": "yellow"}
-    for r in run.results:
-        c = colours.get(r.status, "white")
-        t.add_row(r.name, r.kind, f"[{c}]{r.status}[/{c}]",
-                  "" if r.trace_length is None else str(r.trace_length),
-                  r.trace_file or r.detail)
-    console.print(t)
+    kernel = [r for r in run.results if r.name not in entry.lemmas]
+    lemmas = [r for r in run.results if r.name in entry.lemmas]
+    console.print(_table(kernel))
+    if lemmas:
+        console.print(f"  proof lemmas ({len(lemmas)}: strengthening invariants for the Z3 proofs, "
+                      "not kernel properties)")
+        console.print(_table(lemmas))
+    first = shortest_violation(run, entry.lemmas)
+    bad = [r for r in run.results if r.status in ("violated", "vacuous")]
+    if first is not None and len(bad) > 1:
+        what = f"{first.trace_length} steps" if first.trace_length is not None else first.status
+        console.print(f"  [bold]read first:[/bold] {first.name} ({what}, the shortest of {len(bad)} "
+                      f"failures)" + (f": ppcheck show {first.trace_file}" if first.trace_file else ""))
+    if entry.write_error:
+        console.print(f"  [red]{entry.write_error}[/red] (traces printed on stderr)")
     never = run.never_fired()
     if never:
         console.print(f"  [yellow]actions that never fired:[/yellow] {', '.join(never)}")
     console.print()
 
 
-def _console() -> Any:
-    from rich.console import Console
+# -- running a plan of (model, configuration) --------------------------------------------------
 
-    con = Console(highlight=False, soft_wrap=True)
-    if not con.is_terminal:
-        con.width = 200
-    return con
+@dataclass
+class Outputs:
+    as_json: bool
+    quiet: bool
+    junit_file: str | None = None
+    sarif_file: str | None = None
 
+
+def _write_output(path: str, text: str, what: str) -> str:
+    """Write a report file atomically; '' on success, else the one-line reason."""
+    from ppcheck.checks.traces import write_atomic
+
+    try:
+        if Path(path).is_dir():
+            return f"cannot write the {what} to {path}: it is a directory"
+        write_atomic(path, text)
+    except OSError as e:
+        return f"cannot write the {what} to {path}: {e.strerror or e}"
+    return ""
+
+
+def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, str, Any], RunResult],
+             out_dir: str, outs: Outputs, label: Callable[[Any, Any], str]) -> None:
+    """Run ``runner(system, trace_dir, progress)`` over ``plan``, print each verdict as it
+    ends, then the summary line, the CI reports and the exit code.  The first Ctrl-C stops
+    the whole plan."""
+    from ppcheck.checks.progress import ProgressLine
+    from ppcheck.loading import build_system
+
+    sink = TraceSink(out_dir)
+    entries: list[RunEntry] = []
+    interrupted = False
+    con = _console()
+    try:
+        with ProgressLine(len(plan), enabled=not outs.quiet) as prog:
+            for m, cfg in plan:
+                if INTERRUPTED.is_set():
+                    interrupted = True
+                    break
+                try:
+                    system = build_system(m, cfg)
+                    prog.start(label(m, cfg))
+                    run = runner(system, sink.engine_dir, prog)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    break
+                entry = _entry(run, system, m)
+                sink.after(entry)
+                entries.append(entry)
+                if not outs.as_json:
+                    _print_run(entry, con)
+                if INTERRUPTED.is_set() or run.reason.startswith("interrupted"):
+                    interrupted = True
+                    break
+    finally:
+        sink.close()
+    _finish_runs(command, entries, len(plan), interrupted, outs, bool(sink.error))
+
+
+def _finish_runs(command: str, entries: list[RunEntry], planned: int, interrupted: bool,
+                 outs: Outputs, write_failed: bool) -> None:
+    summary = summarize(entries, planned, interrupted)
+    failed = write_failed
+    failed |= _ci_reports(entries, outs)
+    code = exit_code_of(entries, interrupted, failed)
+    if outs.as_json:
+        click.echo(dumps(envelope(command, code, summary=summary,
+                                  runs=[run_json(e) for e in entries])))
+        if not outs.quiet:
+            click.echo(summary["text"], err=True)
+    else:
+        click.echo(summary["text"])
+    sys.exit(code)
+
+
+def _ci_reports(entries: list[RunEntry], outs: Outputs) -> bool:
+    """Write --junit / --sarif; True if one could not be written (one line each)."""
+    failed = False
+    if outs.junit_file:
+        from ppcheck.checks.junit import junit_xml
+
+        err = _write_output(outs.junit_file, junit_xml(entries), "JUnit report")
+        if err:
+            click.echo(f"ppcheck: error: {err}", err=True)
+            failed = True
+    if outs.sarif_file:
+        from ppcheck.checks.sarif import sarif_log
+
+        err = _write_output(outs.sarif_file, sarif_log(entries), "SARIF log")
+        if err:
+            click.echo(f"ppcheck: error: {err}", err=True)
+            failed = True
+    return failed
+
+
+# -- the commands ------------------------------------------------------------------------------
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ppcheck")
 def cli() -> None:
-    """ppcheck: a model-checked specification of the Linux kernel's page_pool."""
+    """ppcheck: a model-checked specification of the Linux kernel's page_pool.
+
+    MODEL is a registered name (`ppcheck list`), a file (path/to/patch.py or
+    path/to/patch.py:Class) or module:Class.
+    """
 
 
 @cli.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def list_cmd(as_json: bool) -> None:
+@options("output")
+def list_cmd(as_json: bool, quiet: bool) -> None:
     """List models, their configurations and properties."""
     from ppcheck.models import registry
 
+    _begin("list", as_json, quiet)
     out = []
     for m in registry().values():
-        props = [{"name": p.name, "kind": p.kind} for p in m.property_defs()]
+        props = [{"name": p.name, "kind": p.kind, "lemma": p.lemma} for p in m.property_defs()]
         out.append({"model": m.name, "default": bool(getattr(m, "default", False)),
                     "doc": (m.__doc__ or "").strip().splitlines()[0] if m.__doc__ else "",
                     "configs": {n: p for n, p in m.configs.items()},
                     "default_configs": list(m.default_configs), "properties": props,
                     "actions": [a.name for a in m.action_defs()]})
     if as_json:
-        click.echo(json.dumps(out, indent=1))
+        click.echo(dumps(envelope("list", EXIT_OK, summary={"text": f"{len(out)} models"},
+                                  models=out)))
         return
     con = _console()
     for m in out:
@@ -129,81 +488,65 @@ def list_cmd(as_json: bool) -> None:
         for n, p in m["configs"].items():
             mark = "*" if n in m["default_configs"] else " "
             con.print(f"  {mark} config {n}: " + ", ".join(f"{k}={v}" for k, v in p.items()))
-        con.print("    properties: " + ", ".join(f"{p['name']} ({p['kind']})" for p in m["properties"]))
+        kern = [p for p in m["properties"] if not p["lemma"]]
+        lem = [p for p in m["properties"] if p["lemma"]]
+        con.print("    properties: " + ", ".join(f"{p['name']} ({p['kind']})" for p in kern))
+        if lem:
+            con.print(f"    proof lemmas: {len(lem)} ({', '.join(p['name'] for p in lem[:4])}"
+                      + (", ..." if len(lem) > 4 else "") + ")")
     con.print("\n* = checked by default")
+    click.echo(f"{len(out)} models")
 
 
 @cli.command("check")
-@click.argument("models", nargs=-1)
-@click.option("--config", "config", help="Configuration name (default: each model's defaults).")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a configuration parameter.")
-@click.option("--max-states", type=click.IntRange(min=1), help="State budget (incomplete when reached).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Time budget (s) per run.")
-@click.option("--max-depth", type=click.IntRange(min=0), help="Depth bound (incomplete when reached).")
+@click.argument("models", nargs=-1, metavar="[MODEL]...")
+@options("config", "budget", "engine", "traces", "output", "ci")
 @click.option("--property", "props", multiple=True, help="Check only this property (repeatable).")
 @click.option("--no-symmetry", is_flag=True, help="Disable symmetry reduction.")
 @click.option("--engine", type=click.Choice(["explorer", "z3"]), default="explorer", show_default=True)
 @click.option("--depth", type=click.IntRange(min=0), help="Depth bound for --engine z3 (BMC).")
 @click.option("--first", is_flag=True, help="Stop at the first violation.")
-@click.option("--out", "out_dir", default="counterexamples", show_default=True,
-              type=click.Path(file_okay=False), help="Where counterexample traces are written.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable verdicts on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], max_states: int | None,
-              timeout: float | None, max_depth: int | None, props: tuple[str, ...], no_symmetry: bool,
-              engine: str, depth: int | None, first: bool, out_dir: str, as_json: bool,
-              quiet: bool) -> None:
-    """Check MODELS (default: the default models) in their configurations."""
-    from ppcheck.checks.explorer import Explorer, stderr_progress
-    from ppcheck.spec.model import build
-
+              timeout: float | None, max_depth: int | None, out_dir: str, as_json: bool, quiet: bool,
+              junit_file: str | None, sarif_file: str | None, props: tuple[str, ...], no_symmetry: bool,
+              engine: str, depth: int | None, first: bool, **engine_opts: Any) -> None:
+    """Check MODELs (default: the default models) in their configurations."""
+    _begin("check", as_json, quiet)
     overrides = _parse_sets(sets)
     plan = [(m, c) for m in _models(models) for c in _configs(m, config, overrides)]
-    runs: list[RunResult] = []
-    con = _console()
-    for m, cfg in plan:
-        system = build(m, cfg)
+
+    def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
         if engine == "z3":
             from ppcheck.checks.prove import prove
 
-            run = prove(system, "bmc", depth, timeout, out_dir=out_dir)
-        else:
-            if not quiet:
-                print(f"checking {m.name} / {cfg.name} ...", file=sys.stderr, flush=True)
-            run = Explorer(system, symmetry=not no_symmetry, max_states=max_states, timeout=timeout,
-                           progress=None if quiet else stderr_progress, out_dir=out_dir,
-                           stop_at_first=first, max_depth=max_depth,
-                           properties=list(props) if props else None).run()
-        runs.append(run)
-        if not as_json:
-            _print_run(run, con)
-    _finish(runs, as_json)
+            return prove(system, "bmc", depth if depth is not None else max_depth, timeout,
+                         out_dir=trace_dir, properties=list(props) or None)
+        from ppcheck.checks.explorer import Explorer
 
+        return Explorer(system, symmetry=not no_symmetry, max_states=max_states, timeout=timeout,
+                        progress=prog.update, progress_every=1.0, out_dir=trace_dir,
+                        stop_at_first=first, max_depth=max_depth,
+                        properties=list(props) if props else None).run()
 
-def _finish(runs: list[RunResult], as_json: bool) -> None:
-    """Print the JSON verdicts if asked (tables were printed as runs ended), and exit."""
-    if as_json:
-        click.echo(json.dumps([r.to_json() for r in runs], indent=1))
-    sys.exit(combine_exit(runs))
+    _execute("check", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
+             lambda m, c: f"check {m.name}/{c.name} ({engine})")
 
 
 @cli.command("prove")
-@click.argument("models", nargs=-1)
-@click.option("--config", "config", help="Configuration name (default: each model's defaults).")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a configuration parameter.")
+@click.argument("models", nargs=-1, metavar="[MODEL]...")
+@options("config", "traces", "output", "ci")
 @click.option("--engine", type=click.Choice(["bmc", "kind", "chc"]), default="kind", show_default=True)
 @click.option("--depth", type=click.IntRange(min=0), help="Depth bound (BMC) or maximum k (k-induction).")
+@click.option("--max-depth", type=click.IntRange(min=0), help="The same as --depth.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Time budget (s) per run.")
-@click.option("--out", "out_dir", default="counterexamples", show_default=True,
-              type=click.Path(file_okay=False), help="Where counterexample traces are written.")
 @click.option("--property", "props", multiple=True, help="Prove only this property (repeatable).")
 @click.option("--witnesses", is_flag=True,
               help="With kind/chc, also search the witnesses (sometimes) and progress properties.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable verdicts on stdout.")
-def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], engine: str,
-              depth: int | None, timeout: float | None, out_dir: str, props: tuple[str, ...],
-              witnesses: bool, as_json: bool) -> None:
-    """Prove MODELS' invariants with Z3 (BMC, k-induction or CHC/Spacer).
+def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], out_dir: str,
+              as_json: bool, quiet: bool, junit_file: str | None, sarif_file: str | None, engine: str,
+              depth: int | None, max_depth: int | None, timeout: float | None, props: tuple[str, ...],
+              witnesses: bool) -> None:
+    """Prove MODELs' invariants with Z3 (BMC, k-induction or CHC/Spacer).
 
     k-induction and CHC prove safety (always and transition properties and the action
     assertions); witnesses are reachability questions that `ppcheck check` (or --engine
@@ -211,61 +554,295 @@ def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
     """
     from ppcheck.checks.prove import prove
     from ppcheck.checks.verdict import ACTION_ASSERTIONS
-    from ppcheck.spec.model import ALWAYS, TRANSITION, build
+    from ppcheck.spec.model import ALWAYS, TRANSITION
 
+    _begin("prove", as_json, quiet)
     overrides = _parse_sets(sets)
-    runs = []
-    con = _console()
-    for m in _models(models):
-        for cfg in _configs(m, config, overrides):
-            system = build(m, cfg)
-            only = list(props) or None
-            if only is None and engine != "bmc" and not witnesses:
-                only = [ACTION_ASSERTIONS] + [p.name for p in system.properties
-                                              if p.kind in (ALWAYS, TRANSITION)]
-            run = prove(system, engine, depth, timeout, out_dir=out_dir, properties=only)
-            runs.append(run)
-            if not as_json:
-                _print_run(run, con)
-    _finish(runs, as_json)
+    plan = [(m, c) for m in _models(models) for c in _configs(m, config, overrides)]
+    bound = depth if depth is not None else max_depth
+
+    def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
+        only = list(props) or None
+        if only is None and engine != "bmc" and not witnesses:
+            only = [ACTION_ASSERTIONS] + [p.name for p in system.properties
+                                          if p.kind in (ALWAYS, TRANSITION)]
+        return prove(system, engine, bound, timeout, out_dir=trace_dir, properties=only)
+
+    _execute("prove", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
+             lambda m, c: f"prove {m.name}/{c.name} (z3-{engine})")
+
+
+@cli.command("simulate")
+@click.argument("model", metavar="MODEL")
+@options("config", "traces", "output", "ci")
+@click.option("--walks", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True, help="Steps per walk.")
+@click.option("--max-depth", type=click.IntRange(min=1), help="The same as --steps.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Time budget (s).")
+def simulate_cmd(model: str, config: str | None, sets: tuple[str, ...], out_dir: str, as_json: bool,
+                 quiet: bool, junit_file: str | None, sarif_file: str | None, walks: int, steps: int,
+                 max_depth: int | None, seed: int, timeout: float | None) -> None:
+    """Random walks through MODEL: finds bugs in spaces too big to explore, proves nothing."""
+    from ppcheck.checks.simulate import simulate
+
+    _begin("simulate", as_json, quiet)
+    m = _model(model)
+    cfg = _configs(m, config or m.default_configs[0], _parse_sets(sets))[0]
+
+    def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
+        try:
+            return simulate(system, walks=walks, steps=max_depth or steps, seed=seed, timeout=timeout,
+                            out_dir=trace_dir)
+        except KeyboardInterrupt:
+            INTERRUPTED.set()
+            raise
+
+    _execute("simulate", [(m, cfg)], runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
+             lambda m, c: f"simulate {m.name}/{c.name}")
+
+
+@cli.command("diff")
+@click.argument("model_a", metavar="BASE")
+@click.argument("model_b", metavar="NEW")
+@options("config", "traces", "output", "ci")
+@click.option("--max-states", type=click.IntRange(min=1), help="State budget per model.")
+@click.option("--even-if-base-fails", "anyway", is_flag=True,
+              help="Go on comparing when BASE already fails in the configuration (exit 1 all the same).")
+def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ...], out_dir: str,
+             as_json: bool, quiet: bool, junit_file: str | None, sarif_file: str | None,
+             max_states: int | None, anyway: bool) -> None:
+    """Compare two models on one configuration: verdicts, behaviours, coverage.
+
+    Exit 1 when NEW has a violation BASE lacks, or when BASE already fails in the chosen
+    configuration: that is said first, and the diff stops there (a comparison with a
+    failing base cannot say whether NEW fixes, keeps or hides the failure) unless
+    --even-if-base-fails.
+    """
+    from ppcheck.checks.diff import BaseFails, diff, render_text
+    from ppcheck.checks.progress import ProgressLine
+
+    _begin("diff", as_json, quiet)
+    a, b = _model(model_a), _model(model_b)
+    overrides = _parse_sets(sets)
+    name = config or a.default_configs[0]
+    _configs(a, name, overrides)
+    overrides = _typed(a, name, overrides)
+    sink = TraceSink(out_dir)
+
+    def on_base(run: RunResult) -> None:
+        from ppcheck.checks.diff import base_failures
+
+        bad = base_failures(run)
+        if bad and anyway:
+            _note(f"the base {run.model} already fails in configuration {run.config} "
+                  f"({_names(bad)}); going on (--even-if-base-fails), exit 1")
+
+    try:
+        with ProgressLine(1, enabled=not quiet) as prog:
+            d = diff(a, b, config, overrides, max_states, sink.engine_dir, progress=prog,
+                     on_base=on_base, stop_if_base_fails=not anyway)
+    except BaseFails as e:
+        sink.close()
+        _base_fails(e, a, b, as_json)
+    except KeyboardInterrupt:
+        sink.close()
+        summary = {"text": "diff interrupted (Ctrl-C) before it finished", "interrupted": True}
+        if as_json:
+            click.echo(dumps(envelope("diff", EXIT_INCOMPLETE, summary=summary, diff=None)))
+        click.echo(summary["text"], err=as_json)
+        sys.exit(EXIT_INCOMPLETE)
+    if sink.tmp is not None:
+        for n in d.new_violations + d.base_failures:
+            f = n.get("trace_file")
+            if f and f.startswith(sink.tmp):
+                click.echo(Path(f).read_text().replace("\n", ""), err=True)
+                n["trace_file"] = None
+    sink.close()
+    code = d.exit_code
+    if sink.error and code == EXIT_OK:
+        code = EXIT_USAGE
+    entries = _diff_entries(d, a, b)
+    if _ci_reports(entries, Outputs(as_json, quiet, junit_file, sarif_file)) and code == EXIT_OK:
+        code = EXIT_USAGE
+    text = _diff_summary(d)
+    if as_json:
+        click.echo(dumps(envelope("diff", code, summary={"text": text, "base_fails": d.base_fails,
+                                                         "new_violations": len(d.new_violations),
+                                                         "complete": d.complete},
+                                  diff=d.to_json())))
+        if not quiet:
+            click.echo(text, err=True)
+    else:
+        click.echo(render_text(d), nl=False)
+        click.echo(text)
+    sys.exit(code)
+
+
+def _names(failures: list[dict[str, Any]], keep: int = 2) -> str:
+    names = [f["property"] for f in failures]
+    return ", ".join(names[:keep]) + (f" +{len(names) - keep} more" if len(names) > keep else "")
+
+
+def _base_fails(e: Any, a: Any, b: Any, as_json: bool) -> None:
+    """The diff's own answer when the base already fails: what, where, and what to do."""
+    run = e.run
+    params = ", ".join(f"{k}={v}" for k, v in sorted(run.params.items()) if k != "contexts")
+    text = (f"diff {a.name} -> {b.name} / {run.config}: the base {a.name} already fails here "
+            f"({_names(e.failures)}): not compared")
+    if as_json:
+        click.echo(dumps(envelope("diff", EXIT_VIOLATION,
+                                  summary={"text": text, "base_fails": True, "complete": False},
+                                  diff=None, base_failures=e.failures)))
+        click.echo(text, err=True)
+        sys.exit(EXIT_VIOLATION)
+    click.echo(f"BASE ALREADY FAILS: {a.name} violates, in configuration {run.config} ({params}):")
+    for f in e.failures:
+        what = f"{f['length']} steps" if f.get("length") is not None else f["status"]
+        click.echo(f"  {f['property']} ({what})" + (f": {f['trace_file']}" if f.get("trace_file") else ""))
+    click.echo(f"A diff against a failing base cannot say whether {b.name} fixes, keeps or hides these.")
+    click.echo(f"Choose a configuration where {a.name} holds (`ppcheck check {a.name}`), or pass "
+               "--even-if-base-fails.")
+    click.echo(text)
+    sys.exit(EXIT_VIOLATION)
+
+
+def _diff_summary(d: Any) -> str:
+    base = f"base {d.model_a} already fails ({_names(d.base_failures, 1)}); " if d.base_fails else ""
+    n = len(d.new_violations)
+    new = f"{n} new violation{'s' if n != 1 else ''}" + (
+        f" ({d.new_violations[0]['property']}, {d.new_violations[0].get('length')} steps)" if n else "")
+    beh = "behaviours equal" if d.behaviours_equal else "behaviours differ"
+    done = "complete" if d.complete else "incomplete"
+    return f"diff {d.model_a} -> {d.model_b} / {d.config}: {base}{new}; {beh}; {done}"
+
+
+def _diff_entries(d: Any, a: Any, b: Any) -> list[RunEntry]:
+    """The diff as two runs' worth of verdicts, for JUnit/SARIF (B's properties; A's failures)."""
+    from ppcheck.checks.verdict import PropertyResult
+
+    out = []
+    for tag in ("a", "b"):
+        r = d.runs[tag]
+        run = RunResult(model=r["model"], config=d.config, engine="explorer (diff)",
+                        complete=r["complete"], reason=r["reason"], states=r["states"],
+                        transitions=r["transitions"], depth=r["depth"],
+                        seconds=r.get("seconds", 0.0), fingerprint=r["fingerprint"],
+                        params=d.params_a if tag == "a" else d.params_b)
+        failures = d.base_failures if tag == "a" else d.new_violations
+        for f in failures:
+            run.results.append(PropertyResult(f["property"], "always", f["status"], f.get("detail", ""),
+                                              f.get("trace_file"), f.get("length")))
+        out.append(RunEntry(run, source=None))
+    return out
 
 
 @cli.command("show")
-@click.argument("trace_file", type=click.Path(dir_okay=False))
+@click.argument("trace_file", metavar="TRACE")
+@options("file", "output")
 @click.option("--full", is_flag=True, help="Print the full state at every step.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "mermaid", "html"]), default="text",
               show_default=True)
-def show_cmd(trace_file: str, full: bool, fmt: str) -> None:
-    """Render a trace: per step, who ran which action and what changed."""
+@click.option("--model", "model_ref", metavar="MODEL", help="The trace's model (default: as recorded).")
+def show_cmd(trace_file: str, out_file: str | None, as_json: bool, quiet: bool, full: bool, fmt: str,
+             model_ref: str | None) -> None:
+    """Render a trace as a story: lanes per context and per page, what each step changed,
+    and why the last state breaks the property."""
     from ppcheck.checks import render
+    from ppcheck.checks.story import build_story
+
+    _begin("show", as_json, quiet)
+    tr = _load_trace(trace_file)
+    story = build_story(tr, model=_model(model_ref) if model_ref else None)
+    if story.note:
+        _note(story.note)
+    text = {"text": lambda: render.render_text(tr, full=full, story=story),
+            "json": lambda: render.render_json(tr),
+            "mermaid": lambda: render.render_mermaid(tr, story=story),
+            "html": lambda: render.render_html(tr, story=story)}[fmt]()
+    _emit_text("show", text, out_file, as_json, {"trace": tr.to_json(), "story": story.to_json(),
+                                                 "rendering": fmt})
+
+
+def _emit_text(command: str, text: str, out_file: str | None, as_json: bool,
+               payload: dict[str, Any]) -> None:
+    """Print ``text`` (or write it to --out); under --json, the envelope instead."""
+    if out_file:
+        err = _write_output(out_file, text, "output")
+        if err:
+            _fail(err)
+    if as_json:
+        payload = dict(payload)
+        if out_file:
+            payload["file"] = out_file
+        else:
+            payload["text"] = text
+        click.echo(dumps(envelope(command, EXIT_OK, summary={"text": f"{command}: ok"}, **payload)))
+    elif not out_file:
+        click.echo(text, nl=False)
+    else:
+        _note(f"wrote {out_file}")
+
+
+def _load_trace(path: str) -> Any:
     from ppcheck.checks.traces import load_trace
 
-    tr = load_trace(trace_file)
-    out = {"text": lambda: render.render_text(tr, full=full), "json": lambda: render.render_json(tr),
-           "mermaid": lambda: render.render_mermaid(tr), "html": lambda: render.render_html(tr)}[fmt]()
-    click.echo(out, nl=False)
+    return load_trace(path)
+
+
+@cli.command("explain")
+@click.argument("trace_file", metavar="TRACE")
+@options("file", "output")
+@click.option("--model", "model_ref", metavar="MODEL", help="The trace's model (default: as recorded).")
+def explain_cmd(trace_file: str, out_file: str | None, as_json: bool, quiet: bool,
+                model_ref: str | None) -> None:
+    """Tell a trace's story in Markdown, from the trace and the actions' docstrings."""
+    from ppcheck.checks.explain import explain
+    from ppcheck.checks.story import build_story
+
+    _begin("explain", as_json, quiet)
+    tr = _load_trace(trace_file)
+    story = build_story(tr, model=_model(model_ref) if model_ref else None)
+    if story.note:
+        _note(story.note)
+    _emit_text("explain", explain(tr, story), out_file, as_json, {"story": story.to_json()})
 
 
 @cli.command("replay")
-@click.argument("trace_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("trace_files", nargs=-1, required=True, metavar="TRACE...")
+@options("output")
 @click.option("--impl", is_flag=True,
               help="Run the trace on the executable implementation instead of the model.")
-def replay_cmd(trace_files: tuple[str, ...], impl: bool) -> None:
+@click.option("--model", "model_ref", metavar="MODEL",
+              help="Replay on this model instead of the one the trace names.")
+def replay_cmd(trace_files: tuple[str, ...], as_json: bool, quiet: bool, impl: bool,
+               model_ref: str | None) -> None:
     """Re-execute traces against their models, verifying every recorded state.
 
     Exit 0 when every trace replays, 1 when one does not (stale, not enabled, a state
-    that differs, a claim not shown), 2 when a file is not a readable trace.
+    that differs, a claim not shown), 2 when a file is not a readable trace or its model
+    cannot be found.
     """
-    from ppcheck.checks.replay import replay
-    from ppcheck.checks.traces import TraceError, load_trace
+    from ppcheck.checks.replay import replay, system_for
+    from ppcheck.checks.traces import TraceError
+    from ppcheck.loading import ModelLoadError
 
+    _begin("replay", as_json, quiet)
+    override = _model(model_ref) if model_ref else None
     worst = 0
+    results = []
+
+    def bad(f: str, code: int, msg: str) -> None:
+        nonlocal worst
+        worst = max(worst, code)
+        results.append({"file": f, "replays": False, "exit_code": code, "error": msg})
+
     for f in trace_files:
         try:
-            tr = load_trace(f)
+            tr = _load_trace(f)
         except TraceError as e:  # malformed: bad input, but go on with the others
             click.echo(f"ppcheck: error: {e}", err=True)
-            worst = max(worst, EXIT_USAGE)
+            bad(f, EXIT_USAGE, str(e))
             continue
         try:
             if impl:
@@ -274,142 +851,202 @@ def replay_cmd(trace_files: tuple[str, ...], impl: bool) -> None:
                 except ImportError:
                     _fail("the executable implementation's replay (ppcheck.impl.replay) is not installed")
                 ok, text = replay_on_impl(tr)
-                click.echo(f"{f}: {text}")
+                if not as_json:
+                    click.echo(f"{f}: {text}")
                 worst = max(worst, 0 if ok else 1)
+                results.append({"file": f, "replays": ok, "exit_code": 0 if ok else 1, "claim": text})
                 continue
-            res = replay(tr)
-            click.echo(f"{f}: replays: {res.steps} steps on {tr.model}/{tr.config.get('name')}; {res.claim}")
+            system = system_for(tr, override)
+            res = replay(tr, system)
+            line = f"{f}: replays: {res.steps} steps on {tr.model}/{tr.config.get('name')}; {res.claim}"
+            if not as_json:
+                click.echo(line)
+            results.append({"file": f, "replays": True, "exit_code": 0, "steps": res.steps,
+                            "model": tr.model, "config": tr.config.get("name"), "claim": res.claim})
+        except ModelLoadError as e:
+            click.echo(f"ppcheck: error: {f}: {e}", err=True)
+            bad(f, EXIT_USAGE, str(e))
         except (TraceError, SpecError) as e:
             click.echo(f"{f}: does not replay: {e}", err=True)
-            worst = max(worst, 1)
+            bad(f, EXIT_VIOLATION, str(e))
+    ok = sum(r["replays"] for r in results)
+    text = f"{len(results)} traces: {ok} replay, {len(results) - ok} do not"
+    if as_json:
+        click.echo(dumps(envelope("replay", worst, summary={"text": text}, replays=results)))
+    elif len(results) > 1:
+        click.echo(text)
     sys.exit(worst)
 
 
-@cli.command("diff")
-@click.argument("model_a")
-@click.argument("model_b")
-@click.option("--config", "config", help="Configuration name (default: A's first default).")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a configuration parameter.")
-@click.option("--max-states", type=click.IntRange(min=1), help="State budget per model.")
-@click.option("--out", "out_dir", default="counterexamples", show_default=True,
-              type=click.Path(file_okay=False), help="Where traces of new violations are written.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def diff_cmd(model_a: str, model_b: str, config: str | None, sets: tuple[str, ...],
-             max_states: int | None, out_dir: str, as_json: bool) -> None:
-    """Compare two models on one configuration: verdicts, behaviours, coverage."""
-    from ppcheck.checks.diff import diff_command
-    from ppcheck.models import get_model
-
-    a, b = get_model(model_a), get_model(model_b)
-    sys.exit(diff_command(a, b, config, _parse_sets(sets), max_states, out_dir, as_json))
-
-
-@cli.command("simulate")
-@click.argument("model")
-@click.option("--config", "config", default=None, help="Configuration name (default: the model's first).")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a configuration parameter.")
-@click.option("--walks", type=click.IntRange(min=1), default=1000, show_default=True)
-@click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True, help="Steps per walk.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Time budget (s).")
-@click.option("--out", "out_dir", default="counterexamples", show_default=True,
-              type=click.Path(file_okay=False), help="Where counterexample traces are written.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable verdicts on stdout.")
-def simulate_cmd(model: str, config: str | None, sets: tuple[str, ...], walks: int, steps: int, seed: int,
-                 timeout: float | None, out_dir: str, as_json: bool) -> None:
-    """Random walks through MODEL: finds bugs in spaces too big to explore, proves nothing."""
-    from ppcheck.checks.simulate import simulate
-    from ppcheck.models import get_model
-    from ppcheck.spec.model import build
-
-    m = get_model(model)
-    cfg = m.config(config or m.default_configs[0], **_parse_sets(sets))
-    run = simulate(build(m, cfg), walks=walks, steps=steps, seed=seed, timeout=timeout, out_dir=out_dir)
-    if not as_json:
-        _print_run(run, _console())
-    _finish([run], as_json)
-
-
 @cli.command("export")
-@click.argument("model")
-@click.option("--config", "config", default=None, help="Configuration name (default: the model's first).")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a configuration parameter.")
+@click.argument("model", metavar="MODEL")
+@options("config", "file", "output")
 @click.option("--format", "fmt", type=click.Choice(["promela"]), default="promela", show_default=True)
-def export_cmd(model: str, config: str | None, sets: tuple[str, ...], fmt: str) -> None:
+def export_cmd(model: str, config: str | None, sets: tuple[str, ...], out_file: str | None, as_json: bool,
+               quiet: bool, fmt: str) -> None:
     """Print MODEL in another tool's language (Promela for SPIN), from the same IR."""
     from ppcheck.checks.promela import to_promela
-    from ppcheck.models import get_model
-    from ppcheck.spec.model import build
+    from ppcheck.loading import build_system
 
-    m = get_model(model)
-    cfg = m.config(config or m.default_configs[0], **_parse_sets(sets))
-    click.echo(to_promela(build(m, cfg)), nl=False)
+    _begin("export", as_json, quiet)
+    m = _model(model)
+    cfg = _configs(m, config or m.default_configs[0], _parse_sets(sets))[0]
+    text = to_promela(build_system(m, cfg))
+    _emit_text("export", text, out_file, as_json, {"model": m.name, "config": cfg.name, "language": fmt})
+
+
+@cli.command("new")
+@click.argument("name")
+@click.option("--from", "parent", default="mainline", show_default=True, metavar="MODEL",
+              help="The model the variant starts from.")
+@options("file", "output")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new_cmd(name: str, parent: str, out_file: str | None, as_json: bool, quiet: bool, force: bool) -> None:
+    """Write a starting variant file NAME.py (a subclass of --from) with the project's layout."""
+    from ppcheck.scaffold import variant_source
+
+    _begin("new", as_json, quiet)
+    if not name.isidentifier() or not name.isascii():
+        _fail(f"model name {name!r} must be a Python identifier (letters, digits, _)")
+    base = _model(parent)
+    path = out_file or f"{name}.py"
+    if Path(path).exists() and not force:
+        _fail(f"{path} exists (use --force to overwrite)")
+    err = _write_output(path, variant_source(name, base), "variant file")
+    if err:
+        _fail(err)
+    text = f"wrote {path}: model {name} (from {base.name}); next: ppcheck check {path}"
+    if as_json:
+        click.echo(dumps(envelope("new", EXIT_OK, summary={"text": text}, file=path, model=name,
+                                  parent=base.name)))
+    else:
+        click.echo(text)
+
+
+@cli.command("schema")
+def schema_cmd() -> None:
+    """Print the JSON Schema of every command's --json output."""
+    from ppcheck.checks.report import schema_text
+
+    _begin("schema")
+    click.echo(schema_text(), nl=False)
 
 
 @cli.command("manifest")
-@click.argument("models", nargs=-1)
+@click.argument("models", nargs=-1, metavar="[MODEL]...")
+@options("output")
 @click.option("--update", is_flag=True, help="Record fresh results into the manifest.")
-@click.option("--file", "path", default="manifest.json", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--file", "path", default="manifest.json", show_default=True)
 @click.option("--max-seconds", type=click.FloatRange(min=0), default=None,
               help="Skip entries whose recorded run took longer (checking only).")
-def manifest_cmd(models: tuple[str, ...], update: bool, path: str, max_seconds: float | None) -> None:
+def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bool, path: str,
+                 max_seconds: float | None) -> None:
     """Check (or --update) the golden manifest of state counts and verdicts."""
     from ppcheck.checks import manifest
-    from ppcheck.models import get_model, registry
+    from ppcheck.models import registry
 
+    _begin("manifest", as_json, quiet)
     p = Path(path)
+    if p.is_dir():
+        _fail(f"{p}: is a directory, not a manifest file")
     reg = registry()
-    ms = [get_model(n) for n in models] if models else [m for m in reg.values() if manifest.in_scope(m)]
+    ms = _models(models) if models else [m for m in reg.values() if manifest.in_scope(m)]
     try:
         recorded = manifest.load(p)
-    except (ValueError, KeyError, json.JSONDecodeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
         _fail(f"{p}: malformed manifest ({e})")
+    except OSError as e:
+        _fail(f"{p}: cannot read the manifest: {e.strerror or e}")
     bad = 0
+    rows = []
     for e in manifest.plan(ms):
         old = recorded.get(e.key)
         if not update and old is None:
-            click.echo(f"{e.key}: not in the manifest (run --update)")
+            rows.append({"key": e.key, "status": "missing"})
+            if not as_json:
+                click.echo(f"{e.key}: not in the manifest (run --update)")
             bad += 1
             continue
         if not update and max_seconds is not None and old.get("seconds", 0) > max_seconds:
-            click.echo(f"{e.key}: skipped (recorded {old['seconds']}s > {max_seconds}s)")
+            rows.append({"key": e.key, "status": "skipped"})
+            if not as_json:
+                click.echo(f"{e.key}: skipped (recorded {old['seconds']}s > {max_seconds}s)")
             continue
-        new = manifest.record(e, reg[e.model])
+        new = manifest.record(e, reg.get(e.model) or next(m for m in ms if m.name == e.model))
         if update:
             recorded[e.key] = new
-            click.echo(f"{e.key}: {new['states']:,} states, {new['seconds']}s")
-            manifest.save(recorded, p)
+            rows.append({"key": e.key, "status": "recorded"})
+            if not as_json:
+                click.echo(f"{e.key}: {new['states']:,} states, {new['seconds']}s")
+            try:
+                manifest.save(recorded, p)
+            except OSError as err:
+                _fail(f"cannot write the manifest {p}: {err.strerror or err}")
             continue
         diffs = manifest.compare(old, new)
-        click.echo(f"{e.key}: " + ("ok" if not diffs else "DIFFERS: " + "; ".join(diffs)))
+        rows.append({"key": e.key, "status": "ok" if not diffs else "differs", "differences": diffs})
+        if not as_json:
+            click.echo(f"{e.key}: " + ("ok" if not diffs else "DIFFERS: " + "; ".join(diffs)))
         bad += bool(diffs)
-    sys.exit(1 if bad else 0)
+    code = EXIT_VIOLATION if bad else EXIT_OK
+    text = f"{len(rows)} manifest entries: {bad} differ or are missing"
+    if as_json:
+        click.echo(dumps(envelope("manifest", code, summary={"text": text}, entries=rows)))
+    else:
+        click.echo(text)
+    sys.exit(code)
 
 
-def _run(fn: Callable[[], Any]) -> int:
+# -- entry point -------------------------------------------------------------------------------
+
+def _error(msg: str) -> int:
+    """One line on stderr (and the JSON envelope on stdout under --json); exit 2."""
+    msg = " ".join(str(msg).split())
+    click.echo(f"ppcheck: error: {msg}", err=True)
+    if CURRENT.as_json:
+        click.echo(dumps(envelope(CURRENT.command or "ppcheck", EXIT_USAGE,
+                                  summary={"text": f"error: {msg}"}, error=msg)))
+    return EXIT_USAGE
+
+
+def _run(fn: Callable[[], Any], argv: list[str] | None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    CURRENT.__init__()  # type: ignore[misc]
+    CURRENT.as_json = "--json" in args
+    CURRENT.command = next((a for a in args if not a.startswith("-")), "")
     try:
         fn()
     except SystemExit as e:
-        return int(e.code or 0)
+        return int(e.code or 0) if isinstance(e.code, int) or e.code is None else EXIT_USAGE
     except click.exceptions.Exit as e:
         return e.exit_code
-    except click.UsageError as e:
-        print(f"ppcheck: error: {e.format_message()}", file=sys.stderr)
-        return EXIT_USAGE
     except click.ClickException as e:
-        print(f"ppcheck: error: {e.format_message()}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(e.format_message())
     except (UsageFailure, SpecError) as e:
-        print(f"ppcheck: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except click.Abort:
-        print("ppcheck: interrupted", file=sys.stderr)
-        return 130
+        return _error(str(e))
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("ppcheck: interrupted (Ctrl-C)", err=True)
+        return EXIT_INCOMPLETE
+    except BrokenPipeError:  # `ppcheck show ... | head`
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
+    except RecursionError:
+        return _error("input nested too deeply")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    code = _run(lambda: cli.main(args=argv, prog_name="ppcheck", standalone_mode=False))
+    if threading.current_thread() is threading.main_thread():
+        INTERRUPTED.clear()
+        old = signal.signal(signal.SIGINT, _on_sigint)
+    else:  # pragma: no cover
+        old = None
+    try:
+        code = _run(lambda: cli.main(args=argv, prog_name="ppcheck", standalone_mode=False), argv)
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
     if argv is None:
         sys.exit(code)
     return code

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ppcheck.models.mainline import Mainline
+from ppcheck.models.pagepool import PC, After, Loc, Role, Stage
 from ppcheck.spec import Ref, action, ite, require, when
 from ppcheck.spec.expr import const
-from ppcheck.spec.pagepool import PC, After, Loc, Role, Stage
 
 
 class NoRefcntCheck(Mainline):
@@ -124,9 +124,7 @@ class DrainOffByOne(Mainline):
     @action(c="ctxs", p="pages", who="c")
     def page_pool_drain_frag(self, s, c, p):
         require(const(bool(self.cfg.frag)))
-        ctx = s.ctxs[c]
-        require(const(self.is_role(c, Role.NAPI)))
-        require(ctx.in_poll & (ctx.pc == PC.READY) & self.can_run(s, c))
+        self.in_napi_poll(s, c)
         pool = s.pool
         require((pool.frag_page == p) & (pool.frag_offset == self.cfg.frags_per_page))
         self.start_unref(s, c, p, self.bias - pool.frag_users + 1, After.DRAIN)
@@ -153,7 +151,7 @@ class NapiLocalOnRt(Mainline):
     default = False
 
     def napi_local(self, s, c: int):
-        from ppcheck.spec.pagepool import in_softirq
+        from ppcheck.models.pagepool import in_softirq
 
         me = self.spec(c)
         if not in_softirq(me.kind):

@@ -43,8 +43,10 @@ def test_json_output(capsys, tmp_path):
     code, out, _ = run(["check", "increment", "--no-symmetry", "--json", "-q", "--out", str(tmp_path)],
                        capsys)
     data = json.loads(out)
-    assert code == 1 and data[0]["states"] == 13 and data[0]["symmetry"] is False
-    assert {r["name"]: r["status"] for r in data[0]["results"]}["no_lost_update"] == "violated"
+    assert data["format"] == "ppcheck-result" and data["exit_code"] == code == 1
+    run0 = data["runs"][0]
+    assert run0["states"] == 13 and run0["symmetry"] is False
+    assert {r["name"]: r["status"] for r in run0["results"]}["no_lost_update"] == "violated"
 
 
 @pytest.mark.parametrize("argv, match", [
@@ -104,7 +106,7 @@ def test_replay_goes_on_past_a_bad_trace(capsys, tmp_path):
 
 def test_list(capsys):
     code, out, _ = run(["list", "--json"], capsys)
-    names = {m["model"] for m in json.loads(out)}
+    names = {m["model"] for m in json.loads(out)["models"]}
     assert code == 0 and {"increment", "counters", "slots"} <= names
 
 

@@ -33,17 +33,20 @@ def test_lock_removed_gives_lost_update_with_shortest_trace(tmp_path):
     assert not d.behaviours_equal
 
 
-def test_reverse_direction_is_not_a_new_violation():
+def test_reverse_direction_is_not_a_new_violation_but_the_base_fails():
     d = diff(Increment, IncrementLock)
-    assert d.new_violations == [] and d.exit_code == 0
+    assert d.new_violations == [] and d.base_fails and d.exit_code == 1
+    assert [f["property"] for f in d.base_failures] == ["no_lost_update"]
     assert (d.states["only_a"], d.states["only_b"]) == (3, 0)
     assert d.equivalence["only_in"] == "A"
 
 
 def test_a_model_is_equivalent_to_itself():
-    d = diff(Increment, Increment)
+    d = diff(IncrementLock, IncrementLock)
     assert d.verdict_changes == [] and d.coverage == []
     assert d.behaviours_equal and d.exit_code == 0
+    d = diff(Increment, Increment)  # equal, but the base fails: not a clean answer
+    assert d.behaviours_equal and d.base_fails and d.exit_code == 1
 
 
 def test_budget_makes_the_diff_incomplete():

@@ -19,8 +19,8 @@ from ppcheck.impl.mutation import random_detector
 from ppcheck.impl.switches import MAINLINE, MODEL_SWITCHES
 from ppcheck.impl.world import Op
 from ppcheck.models import get_model
+from ppcheck.models.pagepool import Loc
 from ppcheck.spec import build
-from ppcheck.spec.pagepool import Loc
 
 
 def ops(w, c):

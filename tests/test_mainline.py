@@ -10,9 +10,9 @@ from seeded_bugs import BUGS, LIVENESS_BUGS, Bug, NoProducerBarrier
 from ppcheck.checks.explorer import Explorer
 from ppcheck.models import get_model
 from ppcheck.models.mainline import Mainline
+from ppcheck.models.pagepool import context_specs
 from ppcheck.spec import build
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION
-from ppcheck.spec.pagepool import context_specs
 
 #: distinct states (with symmetry) of each default configuration: a change to the model shows
 DEFAULT_STATES = {

@@ -42,7 +42,7 @@ DATA = _data()
 
 
 HINT = ("re-record from real runs: python -m ppcheck.checks.seeds_manifest --update --seed {seed} "
-        "(seeds 002 and 004 derive from models/mainline.py and follow its changes)")
+        "(seeds 002 and 004 derive from models/mainline/ and follow its changes)")
 
 
 def _mark(entry):

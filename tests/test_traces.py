@@ -133,4 +133,7 @@ def test_mermaid_and_html_views(lost_update):
     mm = render_mermaid(tr)
     assert mm.startswith("sequenceDiagram") and mm.count("->>S:") == 4 and "x: 0 → 1" in mm
     page = render_html(tr)
-    assert page.count("<tr>") == 1 + 5 and "write(t=" in page and "no_lost_update" in page
+    import re
+
+    assert len(re.findall(r"<tr class=.?step", page)) == 1 + 4  # the initial state and 4 steps
+    assert "write(t=" in page and "no_lost_update" in page and "id=failure" in page

@@ -240,7 +240,7 @@ def test_kind_leaves_progress_to_the_explorer() -> None:
 
 @pytest.mark.parametrize("config", ["base", "frag", "skb", "process", "rt"])
 def test_mainline_safety_proved_by_k_induction_with_lemmas(config) -> None:
-    """With the strengthening ``@lemma``s of models/mainline.py, every safety obligation of
+    """With the strengthening ``@lemma``s of models/mainline/, every safety obligation of
     mainline (the 16 invariants, the action assertions and the lemmas) is 1-inductive as one
     set in every default configuration: k-induction proves them all at k = 1 (1-3 s each
     measured; the witnesses are left out, they would keep the base case running to the

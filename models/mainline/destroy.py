@@ -1,0 +1,197 @@
+"""The control path (napi_disable, RX ring cleanup, page_pool_destroy(), unbind) and
+page_pool_release() with its delayed worker."""
+
+from __future__ import annotations
+
+from ppcheck.models.pagepool import (
+    After,
+    Loc,
+    Role,
+    Stage,
+    inflight,
+)
+from ppcheck.spec import (
+    Ref,
+    action,
+    all_,
+    ite,
+    require,
+    when,
+)
+from ppcheck.spec.expr import const
+
+from .base import MainlineBase
+
+
+class DestroyActions(MainlineBase):
+    """The control path (napi_disable, RX ring cleanup, page_pool_destroy(), unbind) and
+page_pool_release() with its delayed worker."""
+
+    # -- the control path: napi_disable, RX cleanup, page_pool_destroy, unbind ----------------
+    @action(c="ctxs", who="c")
+    def napi_disable(self, s, c):
+        """napi_disable(): set NAPIF_STATE_DISABLE so the NAPI is not scheduled again."""
+        self.ctl_ok(s, c, Stage.IDLE)
+        s.napi.enabled = False
+        s.ctxs[c].stage = Stage.NAPI_DISABLE
+
+    @action(c="ctxs", who="c")
+    def napi_disable_wait(self, s, c):
+        """napi_disable(): wait until a pending poll finished and NAPI_STATE_SCHED is clear."""
+        self.ctl_ok(s, c, Stage.NAPI_DISABLE)
+        require(s.napi.owner == -1)
+        s.ctxs[c].stage = Stage.RX_CLEAN
+
+    @action(c="ctxs", p="pages", who="c")
+    def driver_rx_ring_free(self, s, c, p):
+        """The driver frees a page still posted to its RX ring: page_pool_put_full_page(pool,
+        page, allow_direct=true) is allowed because the NAPI is disabled (the consumer is us)."""
+        self.ctl_ok(s, c, Stage.RX_CLEAN)
+        pg = s.pages[p]
+        require(pg.loc == Loc.RX)
+        pg.loc = Loc.USERS
+        self.start_unref(s, c, p, 1, After.PUT, direct=True)
+
+    @action(c="ctxs", who="c")
+    def driver_rx_ring_done(self, s, c):
+        """The RX ring is empty: the driver goes on to page_pool_destroy()."""
+        self.ctl_ok(s, c, Stage.RX_CLEAN)
+        require(all_(p.loc != Loc.RX for p in s.pages))
+        s.ctxs[c].stage = Stage.DESTROY
+
+    @action(c="ctxs", who="c")
+    def page_pool_destroy(self, s, c):
+        """page_pool_destroy(): page_pool_put() drops user_cnt to 0, then
+        page_pool_disable_direct_recycling(): ``cpuid = -1`` and ``p.napi = NULL``."""
+        self.ctl_ok(s, c, Stage.DESTROY)
+        self.touch(s)
+        s.pool.user_cnt = 0
+        s.pool.cpuid = -1
+        s.pool.napi_linked = False
+        s.ctxs[c].stage = Stage.FREE_FRAG
+
+    @action(c="ctxs", p=lambda cfg: range(-1, int(cfg.pages)), who="c")
+    def page_pool_free_frag(self, s, c, p):
+        """page_pool_free_frag(): take ``frag_page`` (``frag_page = 0``) and drop its unused bias
+        with page_pool_unref_netmem(page, BIAS_MAX - frag_users); the last user returns it."""
+        self.ctl_ok(s, c, Stage.FREE_FRAG)
+        pool = s.pool
+        require(pool.frag_page == p)
+        self.touch(s)
+        s.ctxs[c].stage = Stage.SCRUB_CACHE
+        if p >= 0:
+            pool.frag_page = Ref.NONE
+            s.pages[p].loc = Loc.USERS
+            self.start_unref(s, c, p, self.bias - pool.frag_users, After.FREE_FRAG)
+
+    # page_pool_release(), run by page_pool_destroy() (control) and the release worker
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_empty_alloc_cache_once(self, s, c, p):
+        """page_pool_scrub() -> page_pool_empty_alloc_cache_once(): on the first release only
+        (destroy_cnt == 0), return every page of alloc.cache (the NAPI can no longer run)."""
+        self.ctl_ok(s, c, Stage.SCRUB_CACHE, Role.CONTROL, Role.WORKER)
+        pool = s.pool
+        pg = s.pages[p]
+        require((pool.destroy_cnt == 0) & (pool.alloc_count > 0))
+        require((pg.loc == Loc.CACHE) & (pg.slot == pool.alloc_count - 1))
+        pool.alloc_count = pool.alloc_count - 1
+        self.return_now(s, p)
+
+    @action(c="ctxs", who="c")
+    def page_pool_scrub(self, s, c):
+        """page_pool_scrub() after the cache: on the first release (``destroy_cnt++ == 0``)
+        clear dma_sync (synchronize_net() waits for syncs in flight) and unmap every page
+        still in ``pool->dma_mapped``, in flight or not ("No page ref, dma-unmap only")."""
+        self.ctl_ok(s, c, Stage.SCRUB_CACHE, Role.CONTROL, Role.WORKER)
+        pool = s.pool
+        require((pool.destroy_cnt != 0) | (pool.alloc_count == 0))
+        self.touch(s)
+        first = pool.destroy_cnt == 0
+        with when(first):
+            pool.dma_sync = False
+            for i in range(len(s.pages)):
+                self.unmap(s, i)
+        pool.destroy_cnt = 1
+        s.ctxs[c].stage = Stage.EMPTY_RING
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_empty_ring(self, s, c, p):
+        """page_pool_empty_ring(): ptr_ring_consume_bh() the ring head and return it
+        (pr_crit if its refcount is not 1)."""
+        self.ctl_ok(s, c, Stage.EMPTY_RING, Role.CONTROL, Role.WORKER)
+        pool = s.pool
+        pg = s.pages[p]
+        require((pool.ring_count > 0) & (pg.loc == Loc.RING) & (pg.slot == 0))
+        for q in s.pages:
+            with when((q.loc == Loc.RING) & (q.slot > 0)):
+                q.slot = q.slot - 1
+        pool.ring_count = pool.ring_count - 1
+        self.return_now(s, p)
+
+    @action(c="ctxs", who="c")
+    def page_pool_inflight(self, s, c):
+        """page_pool_release(): the ring is empty; ``inflight = page_pool_inflight(pool, true)``."""
+        self.ctl_ok(s, c, Stage.EMPTY_RING, Role.CONTROL, Role.WORKER)
+        require(s.pool.ring_count == 0)
+        self.touch(s)
+        s.ctxs[c].flag = inflight(s, self.bits) == 0
+        s.ctxs[c].stage = Stage.LOCK
+
+    @action(c="ctxs", who="c")
+    def page_pool_release_lock(self, s, c):
+        """page_pool_release(): take the producer lock "to make sure producers have exited"
+        (a producer between __ptr_ring_produce() and its unlock still touches the pool)."""
+        self.ctl_ok(s, c, Stage.LOCK, Role.CONTROL, Role.WORKER)
+        require(s.pool.ring_lock == Ref.NONE)
+        self.touch(s)
+        s.pool.ring_lock = c
+        s.ctxs[c].stage = Stage.UNLOCK
+
+    @action(c="ctxs", who="c")
+    def page_pool_release_unlock(self, s, c):
+        """page_pool_release(): drop the producer lock; if inflight was 0, __page_pool_destroy()
+        frees the pool.  Otherwise page_pool_destroy() schedules the release worker
+        (page_pool_release_retry), which reschedules itself until inflight is 0."""
+        self.ctl_ok(s, c, Stage.UNLOCK, Role.CONTROL, Role.WORKER)
+        ctx = s.ctxs[c]
+        pool = s.pool
+        self.touch(s)
+        pool.ring_lock = Ref.NONE
+        zero = ctx.flag
+        with when(zero):
+            pool.freed = True
+        with when(~zero):
+            pool.deferred = True
+        if self.is_role(c, Role.CONTROL):
+            ctx.stage = Stage.UNBIND
+            for w in self.specs:
+                if w.role == Role.WORKER:
+                    with when(~zero):
+                        s.ctxs[w.index].stage = Stage.PENDING
+        else:
+            ctx.stage = ite(zero, int(Stage.DONE), int(Stage.PENDING))
+        ctx.flag = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_release_retry(self, s, c):
+        """The delayed work fires (DEFER_TIME later): page_pool_release_retry() runs
+        page_pool_release() again."""
+        self.ctl_ok(s, c, Stage.PENDING, Role.WORKER)
+        s.ctxs[c].stage = Stage.SCRUB_CACHE
+
+    @action(c="ctxs", who="c")
+    def napi_enable_new_pool(self, s, c):
+        """Ring reconfiguration: after destroying the old pool the driver gives the NAPI a new
+        pool and napi_enable()s it; pages of the old pool still in flight come back while the
+        NAPI polls again (why page_pool_disable_direct_recycling() unlinks ``p.napi``)."""
+        self.ctl_ok(s, c, Stage.UNBIND)
+        require(const(bool(self.cfg.reconfig)) & ~s.napi.enabled)
+        s.napi.enabled = True
+
+    @action(c="ctxs", who="c")
+    def driver_unbind(self, s, c):
+        """The driver's remove() finishes and the device is unbound from it: from now on no DMA
+        API call may name it."""
+        self.ctl_ok(s, c, Stage.UNBIND)
+        s.dev.bound = False
+        s.ctxs[c].stage = Stage.DONE

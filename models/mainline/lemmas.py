@@ -1,0 +1,394 @@
+"""Strengthening invariants (@lemma) for the Z3 k-induction proofs (docs/z3.md, "Lemmas")."""
+
+from __future__ import annotations
+
+from ppcheck.models.pagepool import (
+    PC,
+    After,
+    Kind,
+    Loc,
+    Role,
+    Stage,
+    destroy_started,
+    in_softirq,
+    in_unref,
+    skb_pp_refs,
+    skb_refs,
+)
+from ppcheck.spec import (
+    Ref,
+    all_,
+    any_,
+    count,
+    implies,
+    ite,
+    lemma,
+    sum_,
+)
+
+from .base import TRUE, MainlineBase
+
+
+class MainlineLemmas(MainlineBase):
+    """Strengthening invariants (@lemma) for the Z3 k-induction proofs (docs/z3.md, "Lemmas")."""
+
+    # -- lemmas for the Z3 proofs ---------------------------------------------------------------
+    # Strengthening invariants (``@lemma``): facts about every reachable state that k-induction
+    # needs to rule out unreachable starting states of its induction step.  The explorer checks
+    # each one like any invariant (docs/z3.md, "Lemmas").
+
+    @lemma
+    def lemma_buddy_page_is_free(self, s):
+        """A page in the buddy allocator is an ordinary free page: _refcount 0, pp_ref_count 0,
+        no pp_magic, not DMA mapped, slot 0, nobody holds it (no user, no context's local, no
+        skb frag); and a page with _refcount 0 is in the buddy allocator."""
+        conds = []
+        for i, p in enumerate(s.pages):
+            free = ((p.refcnt == 0) & (p.pp_ref == 0) & ~p.magic & ~p.mapped & (p.slot == 0)
+                    & (p.pp_holders == 0) & (p.page_holders == 0) & (skb_refs(s, i) == 0)
+                    & all_(c.page != i for c in s.ctxs))
+            conds.append(implies(p.loc == Loc.BUDDY, free))
+            conds.append((p.refcnt == 0) == (p.loc == Loc.BUDDY))
+        return all_(conds)
+
+    @lemma
+    def lemma_unmagic_page(self, s):
+        """A page without pp_magic (returned by page_pool_return_netmem(), or free) has
+        pp_ref_count 0, is not DMA mapped, is in no pool structure (cache, ring, RX ring, frag
+        page) and carries no pp reference; a page with pp_magic has pp_ref_count >= 1."""
+        conds = []
+        for i, p in enumerate(s.pages):
+            conds.append(implies(~p.magic, (p.pp_ref == 0) & ~p.mapped & (p.pp_holders == 0)
+                                 & (in_unref(s, i) == 0) & (skb_pp_refs(s, i) == 0)
+                                 & (p.loc != Loc.CACHE) & (p.loc != Loc.RING)
+                                 & (p.loc != Loc.RX) & (p.loc != Loc.FRAG)))
+            conds.append(implies(p.magic, p.pp_ref >= 1))
+        return all_(conds)
+
+    @lemma
+    def lemma_ctx_page_matches_pc(self, s):
+        """A context's free-path locals match its program counter: between kernel functions it
+        holds no page (page, nr, after, direct cleared); inside page_pool_unref_netmem() it holds
+        nr >= 1 pp references to a pool page (pp_magic set); from page_pool_put_unrefed_netmem()
+        up to page_pool_return_netmem()'s release_cnt++ it owns a pool page (Loc.CTX, pp_magic
+        set); in page_pool_return_netmem()'s put_page() the page is no longer the pool's; after
+        a successful __ptr_ring_produce() it holds nothing."""
+        conds = []
+        for c in s.ctxs:
+            conds.append(implies(c.pc == PC.READY, (c.page == Ref.NONE) & (c.nr == 0)
+                                 & (c.after == After.NONE) & ~c.direct))
+            conds.append(implies(c.pc == PC.RING_UNLOCK, c.page == Ref.NONE))
+            unref = (c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)
+            conds.append(implies(unref, (c.page != Ref.NONE) & (c.nr >= 1) & (c.after != After.NONE)))
+            owns = ((c.pc == PC.NAPI_LOCAL) | (c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)
+                    | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
+                    | (c.pc == PC.RING_UNLOCK_FULL) | (c.pc == PC.RETURN) | (c.pc == PC.RETURN_PUT))
+            conds.append(implies(owns, c.page != Ref.NONE))
+            put_path = ((c.pc == PC.NAPI_LOCAL) | (c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)
+                        | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
+                        | (c.pc == PC.RING_UNLOCK) | (c.pc == PC.RING_UNLOCK_FULL))
+            conds.append(implies(put_path, c.after == After.PUT))
+            conds.append(implies(c.pc == PC.CACHE_PUSH, c.direct))
+            recycling = ((c.pc == PC.CACHE_PUSH) | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
+                         | (c.pc == PC.RING_UNLOCK_FULL))
+            for i, p in enumerate(s.pages):
+                here = c.page == i
+                conds.append(implies(here & unref, p.magic))
+                conds.append(implies(here & owns, p.loc == Loc.CTX))
+                conds.append(implies(here & owns & (c.pc != PC.RETURN_PUT), p.magic))
+                conds.append(implies(here & (c.pc == PC.RETURN_PUT), ~p.magic & ~p.mapped & (p.pp_ref == 0)))
+                conds.append(implies(here & unref, (p.loc == Loc.USERS) | (p.loc == Loc.FRAG)))
+                conds.append(implies(here & unref & (c.after == After.DRAIN),
+                                     (p.loc == Loc.FRAG) & (s.pool.frag_page == i)))
+                conds.append(implies(here & owns & (c.pc != PC.RETURN_PUT),
+                                     (p.pp_holders == 0) & (skb_pp_refs(s, i) == 0)
+                                     & (in_unref(s, i) == 0) & (p.pp_ref == 1)))
+                conds.append(implies(here & recycling, (p.refcnt == 1) & (p.page_holders == 0)
+                                     & (skb_refs(s, i) == 0)))
+        return all_(conds)
+
+    @lemma
+    def lemma_producer_lock_holder(self, s):
+        """``ring.producer_lock`` is held by exactly the context between
+        page_pool_producer_lock() and page_pool_producer_unlock(), or by the control/worker
+        context inside page_pool_release()'s lock/unlock."""
+        conds = []
+        for i, c in enumerate(s.ctxs):
+            holds = ((c.pc == PC.RING_PRODUCE) | (c.pc == PC.RING_UNLOCK)
+                     | (c.pc == PC.RING_UNLOCK_FULL) | (c.stage == Stage.UNLOCK))
+            conds.append((s.pool.ring_lock == i) == holds)
+        return all_(conds)
+
+    @lemma
+    def lemma_pool_freed(self, s):
+        """Once __page_pool_destroy() freed the pool, nothing of it is left: user_cnt 0,
+        destroy_cnt 1, alloc.cache, ring and frag page empty, the producer lock free, no page
+        with pp_magic or in a pool structure, and no context inside the free path except
+        page_pool_return_netmem()'s final put_page() (which does not touch the pool)."""
+        pool = s.pool
+        conds = [(pool.user_cnt == 0), (pool.destroy_cnt == 1), (pool.alloc_count == 0),
+                 (pool.ring_count == 0), (pool.frag_page == Ref.NONE), (pool.ring_lock == Ref.NONE)]
+        for p in s.pages:
+            conds.append(~p.magic & (p.loc != Loc.RX) & (p.loc != Loc.FRAG))
+        for i, c in enumerate(s.ctxs):
+            conds.append((c.pc == PC.READY) | (c.pc == PC.RETURN_PUT))
+            if self.is_role(i, Role.CONTROL):
+                conds.append((c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+            if self.is_role(i, Role.WORKER):
+                conds.append((c.stage == Stage.IDLE) | (c.stage == Stage.DONE))
+        return implies(pool.freed, all_(conds))
+
+    @lemma
+    def lemma_ctx_identity(self, s):
+        """The fixed facts of each context (its CPU, kind and role, as configured), and what
+        each role can be doing: only the NAPI's contexts poll; only the control path and the
+        release worker have a destroy stage; the release worker never enters the free path
+        (it returns pages with page_pool_return_netmem() in one step).  ``pool->cpuid`` and
+        ``p.napi``/PP_FLAG_DMA_SYNC_DEV are as created, or cleared by destroy/scrub."""
+        conds = []
+        for sp in self.specs:
+            c = s.ctxs[sp.index]
+            conds += [c.cpu == sp.cpu, c.kind == int(sp.kind), c.role == int(sp.role)]
+            if sp.role != Role.NAPI:
+                conds.append(~c.in_poll)
+            if sp.role in (Role.NAPI, Role.USER):
+                conds.append(c.stage == Stage.IDLE)
+            if sp.role == Role.WORKER:
+                conds.append(c.pc == PC.READY)
+                conds.append(c.stage != Stage.NAPI_DISABLE)
+                conds.append(c.stage != Stage.RX_CLEAN)
+                conds.append(c.stage != Stage.DESTROY)
+                conds.append(c.stage != Stage.FREE_FRAG)
+                conds.append(c.stage != Stage.UNBIND)
+            if sp.role == Role.CONTROL:
+                conds.append(c.stage != Stage.PENDING)
+                conds.append(implies(c.pc != PC.READY,
+                                     (c.stage == Stage.RX_CLEAN) | (c.stage == Stage.SCRUB_CACHE)))
+        conds.append((s.pool.cpuid == -1) | (s.pool.cpuid == int(self.cfg.pool_cpuid)))
+        if not self.cfg.napi_linked:
+            conds.append(~s.pool.napi_linked)
+        if not self.cfg.dma_sync:
+            conds.append(~s.pool.dma_sync)
+        if not self.cfg.frag:  # no frag allocator: no frag page, no drain, nothing to free
+            conds.append(s.pool.frag_page == Ref.NONE)
+            conds += [(c.after == After.NONE) | (c.after == After.PUT) for c in s.ctxs]
+        return all_(conds)
+
+    @lemma
+    def lemma_direct_is_napi_local(self, s):
+        """A context inside the free path with allow_direct set runs where the NAPI is
+        scheduled (``list_owner`` is its CPU: it is the poll, or page_pool_napi_local() said
+        so) or on the pool's ``cpuid``, or is the driver freeing its RX ring with the NAPI off;
+        page_pool_destroy() has not run yet.  Where page_pool_napi_local() is always false
+        (PREEMPT_RT, process context) only the NAPI's own XDP_DROP recycles directly.
+        Once napi_disable() has waited for the poll and until the NAPI is re-enabled, the
+        NAPI is not scheduled."""
+        conds = []
+        for i, c in enumerate(s.ctxs):
+            busy = c.pc != PC.READY
+            if self.is_role(i, Role.CONTROL):
+                conds.append(implies(c.direct & busy, (c.stage == Stage.RX_CLEAN) & (s.pool.user_cnt == 1)))
+                off = ((c.stage != Stage.IDLE) & (c.stage != Stage.NAPI_DISABLE)
+                       & (c.stage != Stage.UNBIND) & (c.stage != Stage.DONE))
+                conds.append(implies(off, (s.napi.owner == -1) & ~s.napi.enabled))
+                conds.append(implies(c.stage != Stage.IDLE, ~s.napi.enabled | (c.stage == Stage.UNBIND)
+                                     | (c.stage == Stage.DONE)))
+            else:
+                conds.append(implies(c.direct & busy, (s.pool.user_cnt == 1)
+                                     & ((s.napi.owner == c.cpu) | (s.pool.cpuid == c.cpu))))
+                sp = self.spec(i)
+                no_napi_local = bool(self.cfg.preempt_rt) or not in_softirq(sp.kind)
+                if no_napi_local and sp.role == Role.USER:  # nobody hands it allow_direct
+                    conds.append(~c.direct)
+                if no_napi_local and sp.role == Role.NAPI:  # only XDP_DROP in its own poll
+                    conds.append(implies(c.direct & busy, c.in_poll))
+        return all_(conds)
+
+    @lemma
+    def lemma_release_stages(self, s):
+        """The control path and the release worker inside page_pool_release(): from the scrub
+        on, page_pool_destroy() has run (user_cnt 0); from page_pool_empty_ring() on, the
+        scrub has run (destroy_cnt 1, alloc.cache empty, no frag page).  When
+        page_pool_inflight() read 0 (``flag``), no page carries pp_magic, the cache and ring
+        are empty, and no context is in the free path except a producer about to drop the
+        producer lock (the reason for the barrier) or page_pool_return_netmem()'s put_page()."""
+        conds = []
+        pool = s.pool
+        for i, c in enumerate(s.ctxs):
+            if not self.is_role(i, Role.CONTROL, Role.WORKER):
+                conds.append(~c.flag)
+                continue
+            rel = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.EMPTY_RING)
+                   | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK))
+            conds.append(implies(rel, pool.user_cnt == 0))
+            late = (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
+            conds.append(implies(late, (pool.destroy_cnt == 1) & (pool.alloc_count == 0)
+                                 & (pool.frag_page == Ref.NONE)))
+            conds.append(implies(c.flag, (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)))
+            if self.is_role(i, Role.CONTROL):
+                before = ~((c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+                conds.append(implies(before, ~pool.deferred & ~pool.freed))
+            else:
+                conds.append(implies(c.stage != Stage.IDLE, pool.deferred))
+            conds.append(implies(c.flag, (pool.ring_count == 0) & ~pool.freed
+                                 & all_(~p.magic for p in s.pages)
+                                 & all_((d.pc == PC.READY) | (d.pc == PC.RETURN_PUT)
+                                        | (d.pc == PC.RING_UNLOCK) for d in s.ctxs)))
+        return all_(conds)
+
+    @lemma
+    def lemma_cpu_exclusion(self, s):
+        """Without PREEMPT_RT, two contexts of one CPU that run with BH disabled (softirqs,
+        local_bh_disable'd process contexts) are never both inside a kernel function or a poll:
+        a softirq runs to completion on its CPU."""
+        if self.cfg.preempt_rt:
+            return TRUE
+        conds = []
+        bh = [sp for sp in self.specs if sp.kind in (Kind.SOFTIRQ, Kind.PROCESS_BH)]
+        for a in bh:
+            for b in bh:
+                if a.index < b.index and a.cpu == b.cpu:
+                    conds.append(~(self.active(s, a.index) & self.active(s, b.index)))
+        return all_(conds)
+
+    @lemma
+    def lemma_direct_recycler_exclusive(self, s):
+        """A context that decided to recycle directly (allow_direct, or page_pool_napi_local()
+        said yes) is the only consumer-side user of alloc.cache: no other context polls the
+        NAPI (before destroy) or is about to push into the cache."""
+        return count((c.in_poll & ~destroy_started(s))
+                     | (c.direct & ((c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)))
+                     for c in s.ctxs) <= 1
+
+    @lemma
+    def lemma_refcnt_accounting(self, s):
+        """_refcount counts the pool's own reference (pp_magic set, or page_pool_return_netmem()
+        not yet past its put_page()), the stack users' get_page() references and the skb frags
+        holding page (not pp) references."""
+        conds = []
+        for i, p in enumerate(s.pages):
+            pool_ref = p.magic | any_((c.page == i) & (c.pc == PC.RETURN_PUT) for c in s.ctxs)
+            page_frags = sum_([count((sh.dataref > 0) & (sh.page == i) & ~sh.pp_kind for sh in s.shinfos),
+                               count((sh.dataref > 0) & (sh.page2 == i) & ~sh.pp_kind2 for sh in s.shinfos)])
+            conds.append(p.refcnt == sum_([ite(pool_ref, 1, 0), p.page_holders, page_frags]))
+        return all_(conds)
+
+    @lemma
+    def lemma_destroyed_pool(self, s):
+        """After page_pool_destroy() (user_cnt 0): direct recycling is disabled (cpuid -1, no
+        linked NAPI), the RX ring was emptied and nothing allocates, so no page is posted to
+        the RX ring; once page_pool_scrub() ran (destroy_cnt 1) alloc.cache is empty."""
+        pool = s.pool
+        gone = pool.user_cnt == 0
+        conds = [implies(gone, (pool.cpuid == -1) & ~pool.napi_linked
+                         & all_(p.loc != Loc.RX for p in s.pages)),
+                 implies(pool.destroy_cnt == 1, gone & (pool.alloc_count == 0))]
+        return all_(conds)
+
+    @lemma
+    def lemma_destroy_stage(self, s):
+        """page_pool_destroy()'s page_pool_put() has run (user_cnt 0) exactly when the control
+        path is past its DESTROY stage; by then the driver emptied its RX ring.  Once the first
+        page_pool_scrub() ran (destroy_cnt 1), PP_FLAG_DMA_SYNC_DEV is clear and no page is
+        DMA mapped; the driver unbinds the device only after that."""
+        conds = []
+        pool = s.pool
+        for i, c in enumerate(s.ctxs):
+            if not self.is_role(i, Role.CONTROL):
+                continue
+            early = ((c.stage == Stage.IDLE) | (c.stage == Stage.NAPI_DISABLE)
+                     | (c.stage == Stage.RX_CLEAN) | (c.stage == Stage.DESTROY))
+            conds.append((pool.user_cnt == 1) == early)
+            conds.append(implies(~early | (c.stage == Stage.DESTROY),
+                                 all_(p.loc != Loc.RX for p in s.pages)))
+            conds.append(implies(~s.dev.bound, c.stage == Stage.DONE))
+            scrubbed = ((c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
+                        | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+            conds.append(implies(scrubbed, pool.destroy_cnt == 1))
+        conds.append(implies(pool.destroy_cnt == 1, ~pool.dma_sync & all_(~p.mapped for p in s.pages)))
+        conds.append(implies(~s.dev.bound, (pool.destroy_cnt == 1) & (pool.user_cnt == 0)))
+        return all_(conds)
+
+    @lemma
+    def lemma_rx_page_exclusive(self, s):
+        """A page posted to the driver's RX ring belongs to the pool alone: _refcount 1,
+        pp_ref_count 1, pp_magic set, no holder, no context, no skb frag."""
+        return all_(implies(p.loc == Loc.RX,
+                            (p.refcnt == 1) & (p.pp_ref == 1) & p.magic & (p.pp_holders == 0)
+                            & (p.page_holders == 0) & (in_unref(s, i) == 0) & (skb_refs(s, i) == 0)
+                            & (p.slot == 0) & all_(c.page != i for c in s.ctxs))
+                    for i, p in enumerate(s.pages))
+
+    @lemma
+    def lemma_frag_page(self, s):
+        """The frag allocator's bookkeeping: while there is a frag page, ``frag_users`` equals
+        the frags handed out (``frag_offset``, at least 1) and bounds the frag users' pp
+        references; page_pool_drain_frag() runs in the NAPI poll on a full frag page and drops
+        exactly the unused bias; page_pool_free_frag() has already cleared ``frag_page``; after the control
+        path's page_pool_free_frag() there is no frag page."""
+        conds = []
+        pool = s.pool
+        conds.append(implies(pool.frag_page != Ref.NONE,
+                             (pool.frag_users == pool.frag_offset) & (pool.frag_users >= 1)))
+        for p in s.pages:
+            conds.append(implies(p.loc == Loc.FRAG, p.pp_holders <= pool.frag_users))
+        for i, c in enumerate(s.ctxs):
+            unref = (c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)
+            conds.append(implies(unref & (c.after == After.DRAIN),
+                                 (c.nr == self.bias - pool.frag_users) & c.in_poll
+                                 & (pool.frag_offset == int(self.cfg.frags_per_page))))
+            conds.append(implies(unref & (c.after == After.FREE_FRAG),
+                                 (pool.frag_page == Ref.NONE)
+                                 & all_(implies(c.page == j, q.loc == Loc.USERS)
+                                        for j, q in enumerate(s.pages))))
+            if self.is_role(i, Role.CONTROL):
+                past = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.EMPTY_RING)
+                        | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
+                        | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+                conds.append(implies(past, pool.frag_page == Ref.NONE))
+        return all_(conds)
+
+    @lemma
+    def lemma_skb_records(self, s):
+        """The skb records agree: a live skb points to a shared info with ``dataref`` >= 1, a
+        freed one to none; ``dataref`` counts the live skbs sharing it plus the context inside
+        its skb_release_data() (one at most, and only once no live skb uses it); an skb that
+        is not cloned is its shared info's only user; a free shared info has no frags; a frag
+        holds a pp reference exactly when the skbs using it are marked for recycling and the
+        page carries pp_magic (what napi_pp_put_page() will test)."""
+        conds = []
+        for i, c in enumerate(s.ctxs):
+            conds.append(implies(c.sh == Ref.NONE, ~c.recycle))
+            if self.is_role(i, Role.CONTROL, Role.WORKER):
+                conds.append(c.sh == Ref.NONE)
+            for j in range(len(s.shinfos)):
+                conds.append(implies(c.sh == j, all_(~(k.live & (k.sh == j)) for k in s.skbs)))
+        for k in s.skbs:
+            for j, sh in enumerate(s.shinfos):
+                conds.append(implies(k.live & (k.sh == j) & ~k.cloned, sh.dataref == 1))
+        for k in s.skbs:
+            conds.append(implies(~k.live, (k.sh == Ref.NONE) & ~k.cloned & ~k.pp_recycle))
+            conds.append(implies(k.live, k.sh != Ref.NONE))
+        for j, sh in enumerate(s.shinfos):
+            users = sum_([count(k.live & (k.sh == j) for k in s.skbs),
+                          count(c.sh == j for c in s.ctxs)])
+            conds.append(sh.dataref == users)
+            conds.append(count(c.sh == j for c in s.ctxs) <= 1)
+            conds.append(implies(sh.page == Ref.NONE, ~sh.pp_kind))
+            conds.append(implies(sh.page2 == Ref.NONE, ~sh.pp_kind2))
+            conds.append(implies(sh.dataref == 0, (sh.page == Ref.NONE) & (sh.page2 == Ref.NONE)))
+            for i, p in enumerate(s.pages):
+                for slot, kind in ((sh.page, sh.pp_kind), (sh.page2, sh.pp_kind2)):
+                    conds.append(implies(kind & (slot == i), p.magic))
+                    for k in s.skbs:
+                        conds.append(implies(k.live & (k.sh == j) & (slot == i),
+                                             kind == (k.pp_recycle & p.magic)))
+                    for c in s.ctxs:
+                        conds.append(implies((c.sh == j) & (slot == i), kind == (c.recycle & p.magic)))
+        return all_(conds)
+
+    @lemma
+    def lemma_napi_poll_owner(self, s):
+        """A context inside a NAPI poll is the NAPI's ``list_owner`` (NAPI_STATE_SCHED is set
+        on its CPU until napi_complete_done())."""
+        return all_(implies(c.in_poll, s.napi.owner == c.cpu) for c in s.ctxs)

@@ -1,0 +1,74 @@
+"""The NAPI: the poll's RX processing (XDP_DROP, passing pages up) and its scheduling between CPUs."""
+
+from __future__ import annotations
+
+from ppcheck.models.pagepool import (
+    PC,
+    After,
+    AllocStat,
+    Loc,
+    Role,
+)
+from ppcheck.spec import (
+    action,
+    require,
+)
+from ppcheck.spec.expr import const
+
+from .base import MainlineBase
+
+
+class NapiActions(MainlineBase):
+    """The NAPI: the poll's RX processing (XDP_DROP, passing pages up) and its scheduling between CPUs."""
+
+    # -- the NAPI poll's RX processing --------------------------------------------------------
+    @action(c="ctxs", p="pages", who="c")
+    def napi_xdp_drop(self, s, c, p):
+        """The driver's poll receives a packet into an RX page and XDP returns XDP_DROP:
+        page_pool_recycle_direct() = page_pool_put_full_page(pool, page, allow_direct=true)."""
+        self.in_napi_poll(s, c)
+        pg = s.pages[p]
+        require(pg.loc == Loc.RX)
+        pg.loc = Loc.USERS
+        self.start_unref(s, c, p, 1, After.PUT, direct=True)
+
+    @action(c="ctxs", p="pages", who="c")
+    def napi_rx_pass(self, s, c, p):
+        """The poll passes an RX page up (an xdp_frame redirected to another CPU, or a frag of a
+        GRO'd skb marked for recycling): the page's pp reference now belongs to that user."""
+        require(const(self.cfg.skbs == 0))
+        self.in_napi_poll(s, c)
+        pg = s.pages[p]
+        require(pg.loc == Loc.RX)
+        pg.loc = Loc.USERS
+        pg.pp_holders = pg.pp_holders + 1
+
+    # -- NAPI scheduling ----------------------------------------------------------------------
+    @action(cpu="cpus", who="irq")
+    def napi_schedule(self, s, cpu):
+        """napi_schedule() from the device interrupt on ``cpu``: NAPI_STATE_SCHED is set and
+        ``list_owner = cpu`` (the NAPI moves between CPUs from one poll to the next)."""
+        require(s.napi.enabled & (s.napi.owner == -1))
+        s.napi.owner = cpu
+
+    @action(c="ctxs", who="c")
+    def napi_poll_begin(self, s, c):
+        """net_rx_action() on the NAPI's CPU calls the driver's poll (__napi_poll)."""
+        ctx = s.ctxs[c]
+        require(const(self.is_role(c, Role.NAPI)))
+        require((ctx.pc == PC.READY) & ~ctx.in_poll & self.can_run(s, c))
+        require(s.napi.owner == self.spec(c).cpu)
+        ctx.in_poll = True
+
+    @action(c="ctxs", complete=bool, who="c")
+    def napi_poll_end(self, s, c, complete):
+        """The poll returns: napi_complete_done() clears NAPI_STATE_SCHED and ``list_owner``
+        (``complete``), or the budget ran out and the NAPI stays scheduled here.  A NAPI being
+        disabled always completes."""
+        ctx = s.ctxs[c]
+        self.in_napi_poll(s, c)
+        require(const(complete) | s.napi.enabled)
+        ctx.in_poll = False
+        s.pool.alloc_stat = AllocStat.NONE
+        if complete:
+            s.napi.owner = -1

@@ -1,0 +1,103 @@
+"""Properties of the mainline model beyond the shared page_pool invariants."""
+
+from __future__ import annotations
+
+from ppcheck.models.pagepool import (
+    PC,
+    After,
+    Loc,
+    destroy_started,
+    inflight,
+    referenced,
+    skb_pp_refs,
+)
+from ppcheck.spec import (
+    all_,
+    always,
+    any_,
+    count,
+    implies,
+    ite,
+    leads_to,
+    sometimes,
+    sum_,
+)
+
+from .base import MainlineBase
+
+
+class MainlineProperties(MainlineBase):
+    """Properties of the mainline model beyond the shared page_pool invariants."""
+
+    # -- model-specific invariants ------------------------------------------------------------
+    @always
+    def inflight_exact(self, s):
+        """``pages_state_hold_cnt - pages_state_release_cnt`` (serial arithmetic, the kernel's
+        _distance) equals the pages the pool owns outside the buddy allocator (pp_magic set):
+        page_pool_release() frees the pool when it reads 0."""
+        return inflight(s, self.bits) == count(p.magic for p in s.pages)
+
+    @leads_to(fairness="strong action", applies=lambda c: getattr(c, "liveness", False))
+    def destroy_completes(self, s):
+        """Once page_pool_destroy() has run, the pool is eventually freed.
+
+        page_pool_release() frees the pool when inflight reaches 0; until then
+        page_pool_release_retry() re-arms the delayed work (net/core/page_pool.c). This holds
+        only if every page comes back: users drop their references and the driver returns
+        what its RX ring holds. Checked under strong fairness per action: an action enabled
+        again and again eventually runs (a queued spinlock's waiter gets the lock, a user
+        holding a page eventually frees it). Without fairness a context may be starved, and
+        the retry loop spins forever: that is a scheduling artefact, not a leak. A page that
+        is never returned (a leak) shows up as a lasso in which the worker retries forever.
+        Set ``liveness=True`` (on in ``frag``) to check it: the graph search costs about a
+        minute on ``base``. With the skb path on (``skb``) it fails for a reason outside
+        page_pool: the stack may clone an skb and free the previous clone forever, so some
+        skb always references the page; bounding the stack's clones is future work.
+        """
+        return destroy_started(s), s.pool.freed
+
+    @sometimes
+    def counters_wrapped(self, s):
+        """``pages_state_hold_cnt`` wrapped around below ``pages_state_release_cnt``: inflight is
+        only right in serial arithmetic (the kernel's ``_distance()``, valid below 2^31)."""
+        return s.pool.hold < s.pool.release
+
+    @always
+    def no_leaked_page(self, s):
+        """Every page the pool still counts in flight is somewhere it will come back from: held
+        by a user, a context, an skb, the RX ring or the frag allocator, or waiting in the cache
+        or ring, and never in alloc.cache once the first page_pool_scrub() emptied it (nobody
+        drains the cache again: the page would keep inflight above 0 for ever and the pool would
+        never be freed, seed 000's "FIXME-mem-leak").  The safety half of "every page
+        eventually returns"."""
+        conds = []
+        for i, p in enumerate(s.pages):
+            somewhere = ((p.loc == Loc.RX) | (p.loc == Loc.CTX) | (p.loc == Loc.CACHE)
+                         | (p.loc == Loc.RING) | (p.loc == Loc.FRAG) | referenced(s, i))
+            conds.append(implies(p.magic, somewhere))
+            conds.append(implies(s.pool.destroy_cnt > 0, p.loc != Loc.CACHE))
+        return all_(conds)
+
+    @always
+    def pool_freed_only_at_zero(self, s):
+        """The pool is freed only when no page is in flight: every page has left it."""
+        return ~s.pool.freed | all_(~p.magic for p in s.pages)
+
+    @always
+    def pp_ref_accounting(self, s):
+        """For every pool page outside the pool's free lists, pp_ref_count equals the pp
+        references held (users, contexts inside page_pool_unref_netmem, skb frags) plus the
+        unused bias of the frag page, or is 1 while its last user owns it.  The kernel's
+        page_pool_unref_netmem() is only correct if this holds."""
+        conds = []
+        for i, p in enumerate(s.pages):
+            draining = any_((c.page == i) & (c.after == After.DRAIN)
+                            & ((c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)) for c in s.ctxs)
+            held = sum_([p.pp_holders,
+                         sum_(ite((c.page == i) & ((c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)),
+                                  c.nr, 0) for c in s.ctxs),
+                         skb_pp_refs(s, i),
+                         ite((p.loc == Loc.FRAG) & ~draining, self.bias - s.pool.frag_users, 0)])
+            conds.append(implies(p.magic & ((p.loc == Loc.USERS) | (p.loc == Loc.FRAG)),
+                                 p.pp_ref == held))
+        return all_(conds)
