@@ -55,6 +55,9 @@ class ActionSelect(Encoding):
 
         self.sel_t = [z3.And(act[b.action], chosen(b)) for b in sysm.bindings]
         conj = [z3.Or(list(act.values())), z3.AtMost(*act.values(), 1)]
+        for p, v in par.items():  # bounded, for the finite-domain solver
+            vals = [_argval(b.args[p]) for b in sysm.bindings if p in b.args]
+            conj += [v >= min(vals), v <= max(vals)]
         for a in acts:
             conj.append(z3.Implies(act[a], z3.Or([self.sel_t[b.id] for b in by_act[a]])))
         if not self.merged:
