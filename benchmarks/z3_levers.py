@@ -129,6 +129,7 @@ class Lever:
     strengthen: bool = False  # obligations checked at depth < k asserted in those states
     symmetry: bool = False  # lex-leader on the first time each page leaves its initial value
     por: bool = False  # peephole partial order: commuting adjacent steps in binding order
+    lemmas: bool = False  # lemmas proved by k-induction first, then assumed in every state
 
 
 LEVERS = [
@@ -143,6 +144,7 @@ LEVERS = [
     Lever("strengthening: checked obligations assumed", strengthen=True),
     Lever("symmetry breaking on pages", symmetry=True),
     Lever("peephole partial order", por=True),
+    Lever("proved lemmas assumed in every state (k-induction first)", lemmas=True),
 ]
 
 
@@ -166,11 +168,20 @@ def run_lever(system: System, lever: Lever, budget: float, max_depth: int = 1000
                           else (lambda: z3.SolverFor(lever.solver, ctx=enc.ctx)))
         obs = [o for o in enc.obligations() if not o.witness]
         pairs = independent_pairs(system) if lever.por else []
+        assumed: list = []
+        c0, w0 = time.process_time(), time.perf_counter()
+        if lever.lemmas:  # only lemmas k-induction proves may be assumed; the rest is checked
+            from ppcheck.checks.kinduction import run_kinduction
+            from ppcheck.checks.verdict import PROVED
+
+            kr = run_kinduction(enc, obs, 2, Deadline(budget))
+            assumed = [o for o in obs if o.lemma and kr.outcomes[o.name].status == PROVED]
+            obs = [o for o in obs if not o.lemma]
         pages = system.layout.arrays["pages"].field_indices if lever.symmetry else []
         touched: list[list[z3.BoolRef]] = [[z3.BoolVal(False, enc.ctx)] * len(pages)]
-        c0, w0 = time.process_time(), time.perf_counter()
         u = Unrolling(enc)
-        per, last, deadline = [], c0, Deadline(None)
+        u.solver.add(*[enc.at(o.ok, enc.state(0)) for o in assumed])
+        per, last, deadline = [], time.process_time(), Deadline(None)  # k-induction in cpu only
         while True:
             r = u.check_depth(obs, deadline)
             if r.unknown:
@@ -187,6 +198,7 @@ def run_lever(system: System, lever: Lever, budget: float, max_depth: int = 1000
                 break
             u.extend()
             k = u.k
+            u.solver.add(*[enc.at(o.ok, enc.state(k)) for o in assumed])
             if pairs and k >= 2:
                 p, q = enc.selectors(k - 2), enc.selectors(k - 1)
                 u.solver.add(*[z3.Or(z3.Not(p[a]), z3.Not(q[b])) for a, b in pairs])
