@@ -101,7 +101,7 @@ def levers(target: str, budget: float) -> None:
     import sys
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from z3_levers import LEVERS, run_lever
+    from z3_levers import LEVERS, run_bitwuzla, run_lever
 
     name, _, cfg = target.partition(":")
     model = get_model(name)
@@ -109,10 +109,15 @@ def levers(target: str, budget: float) -> None:
     print(f"== BMC levers on {name}/{system.config.name}, {budget:g} CPU s each, all safety "
           "obligations at once")
     print(f"{'lever':58} {'depth':>5} {'cpu s':>6} {'wall s':>6}  load  CPU s of the last 5 depths")
-    for lv in LEVERS:
-        r = run_lever(system, lv, budget)
+    runs = ((lambda lv=lv: run_lever(system, lv, budget)) for lv in LEVERS)
+    extra = [lambda: run_bitwuzla(system, budget, False), lambda: run_bitwuzla(system, budget, True)]
+    for run in [*runs, *extra]:
+        r = run()
+        if r is None:
+            print("Bitwuzla: not installed (pip install bitwuzla), skipped")
+            continue
         tail = " ".join(f"{t:.1f}" for t in r.per_depth[-5:])
-        print(f"{lv.name:58} {r.depth:5} {r.cpu:6.1f} {r.wall:6.1f}  {_load():>4}  {tail}", flush=True)
+        print(f"{r.lever:58} {r.depth:5} {r.cpu:6.1f} {r.wall:6.1f}  {_load():>4}  {tail}", flush=True)
 
 
 def main() -> None:
