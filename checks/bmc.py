@@ -33,6 +33,7 @@ from .verdict import (
     VIOLATED,
 )
 from .z3_encode import Encoding, Obligation
+from .z3_symmetry import LexLeader, lex_leader
 
 ENGINE = "z3-bmc"
 
@@ -94,10 +95,12 @@ class DepthResult:
 class Unrolling:
     """The init-anchored unrolling ``s_0 .. s_k`` in one incremental solver."""
 
-    def __init__(self, enc: Encoding, engine: str = ENGINE):
+    def __init__(self, enc: Encoding, engine: str = ENGINE, lex: LexLeader | None = None):
         self.enc = enc
         self.system = enc.system
         self.engine = engine
+        #: symmetry breaking (``checks/z3_symmetry.py``), when proved sound for this run
+        self.lex = lex
         self.solver = enc.solver()
         s0 = enc.state(0)
         self.solver.add(enc.init(s0), enc.domain(s0))
@@ -108,6 +111,8 @@ class Unrolling:
         """Add state ``k + 1`` and the transition into it."""
         enc, k = self.enc, self.k
         self.solver.add(enc.trans(enc.state(k), enc.state(k + 1), k))
+        if self.lex is not None:
+            self.solver.add(*self.lex.at(k + 1))
         self.k = k + 1
 
     def _check(self, deadline: Deadline, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
@@ -310,6 +315,7 @@ class EngineRun:
     outcomes: dict[str, Outcome]
     depth: int  # deepest depth fully checked by BMC / the base case (-1: none)
     reason: str = ""  # why incomplete, if it is
+    symmetry: bool = False  # the unrolling broke scalarset symmetry (proved sound)
 
 
 def hit_outcome(h: Hit, how: str = "") -> Outcome:
@@ -343,7 +349,9 @@ def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: D
     """
     if depth is None and deadline.end is None:
         depth = DEFAULT_DEPTH
-    u = Unrolling(enc, ENGINE)
+    # symmetry breaking keeps every shortest violation of a symmetric obligation; lassos are
+    # left unbroken (their loops and fairness are not covered by the proof)
+    u = Unrolling(enc, ENGINE, None if lassos else lex_leader(enc, obs))
     open_ = list(obs)
     open_l = list(lassos or [])
     out: dict[str, Outcome] = {}
@@ -388,4 +396,4 @@ def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: D
     for _, p in open_l:
         out[p.name] = (Outcome(HOLDS_TO_DEPTH, f"no lasso within {done} steps (not a proof); {reason}")
                        if done >= 0 else Outcome(UNKNOWN, reason))
-    return EngineRun(out, done, reason)
+    return EngineRun(out, done, reason, u.lex is not None)

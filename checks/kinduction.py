@@ -37,6 +37,7 @@ from .bmc import (
     why_unknown,
 )
 from .z3_encode import Encoding, Obligation
+from .z3_symmetry import lex_leader
 
 ENGINE = "z3-kind"
 
@@ -101,7 +102,7 @@ def run_kinduction(enc: Encoding, obs: list[Obligation], max_k: int | None,
     """k-induction for k = 1 .. ``max_k`` (or until the deadline)."""
     if max_k is None and deadline.end is None:
         max_k = DEFAULT_DEPTH
-    base = Unrolling(enc, ENGINE)
+    base = Unrolling(enc, ENGINE, lex_leader(enc, obs))  # the base case is BMC
     step = _Step(enc, obs)
     open_ = list(obs)
     proved: list[Obligation] = []
@@ -176,4 +177,4 @@ def run_kinduction(enc: Encoding, obs: list[Obligation], max_k: int | None,
         k += 1
     for ob in open_:
         out[ob.name] = bounded_outcome(ob, done, reason)
-    return EngineRun(out, done, reason)
+    return EngineRun(out, done, reason, base.lex is not None)

@@ -110,6 +110,8 @@ def prove(system: System, engine: str = "kind", depth: int | None = None, timeou
         bound.append(f"depth={depth}")
     if timeout is not None:
         bound.append(f"timeout={timeout:g}s")
+    if er.symmetry:
+        bound.append("symmetry breaking on " + ", ".join(system.symmetric_arrays) + " (proved sound)")
     if skipped:
         bound.append("leads_to not checked: " + ", ".join(skipped))
     reason = "" if complete else (er.reason or "some properties are only bounded or unknown")
