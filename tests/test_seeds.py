@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from seed_bugs import SEED_BUGS, SeedBug
 
 from ppcheck.checks.replay import replay
 from ppcheck.checks.seeds_manifest import (
@@ -114,3 +115,33 @@ def test_truesize_ratios_tell_the_reviewers_story():
     main = max_ratios(get_model("pp003_mainline"), "mixed")
     assert main["large_request_ratio"].max == 1
     assert max_ratios(get_model("pp003_unified_v2"), "mixed")["large_request_ratio"].max == Fraction(4, 3)
+
+
+def _seed_violation(bug: SeedBug):
+    from ppcheck.checks.explorer import Explorer
+    from ppcheck.spec import build
+
+    ex = Explorer(build(bug.model, bug.config), symmetry=True, properties=[bug.prop],
+                  stop_at_first=True, timeout=120)
+    return ex.run(), ex
+
+
+@pytest.mark.parametrize("bug", SEED_BUGS, ids=lambda b: f"{b.model.__name__}-{b.prop}")
+def test_seed_bug_shortest_counterexample(bug):
+    """A seeded bug breaks the property it was written for, with the pinned shortest trace;
+    the design it modifies keeps the property in the same configuration (its manifest entry)."""
+    r, ex = _seed_violation(bug)
+    res = {x.name: x for x in r.results}[bug.prop]
+    assert res.status == "violated", res.detail
+    tr = ex.traces[bug.prop]
+    assert (tr.length, tr.steps[-1].action) == (bug.length, bug.last)
+    base = next(c for c in bug.model.__mro__[1:] if getattr(c, "name", None) in
+                {v["model"] for v in DATA["runs"].values()})
+    want = DATA["runs"][run_key(base.name, bug.config)]["verdicts"]
+    assert want[bug.prop] == "holds", (base.name, bug.config, want[bug.prop])
+
+
+def test_every_seed_property_of_issue_10_has_a_seeded_bug():
+    props = {"pp_frag_count_accounting", "no_leaked_page", "no_double_recycle",
+             "pooled_pages_count_one"}
+    assert props <= {b.prop for b in SEED_BUGS}
