@@ -32,8 +32,9 @@ SLOW = 10.0
 
 #: (seed, model, configuration)
 PLAN: list[tuple[str, str, str]] = [
-    ("000", "pp000_refcnt1", "default"), ("000", "pp000_refcnt0", "default"),
-    ("000", "pp000_merged", "default"), ("000", "pp000_merged", "three"),
+    *[("000", m, c) for m in ("pp000_refcnt1", "pp000_refcnt0", "pp000_merged")
+      for c in ("default", "process_alloc")],
+    ("000", "pp000_merged", "three"),
     ("001", "pp001_v5", "default"), ("001", "pp001_keep_page_pp", "default"),
     ("001", "pp001_expand_keeps_recycle", "default"), ("001", "pp001_coalesce_adopt", "default"),
     ("001", "pp001_last_dataref", "default"),
@@ -50,6 +51,7 @@ PLAN: list[tuple[str, str, str]] = [
 #: (seed, model A, model B, configuration) for ``ppcheck diff``
 PAIRS: list[tuple[str, str, str, str]] = [
     ("000", "pp000_refcnt1", "pp000_refcnt0", "default"),
+    ("000", "pp000_refcnt1", "pp000_refcnt0", "process_alloc"),
     ("000", "pp000_refcnt0", "pp000_merged", "default"),
     ("001", "pp001_v5", "pp001_keep_page_pp", "default"),
     ("001", "pp001_v5", "pp001_expand_keeps_recycle", "default"),

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ppcheck.models.pagepool import Loc
+from ppcheck.models.seed000_refcnt import CPC, PP000Merged, PP000Refcnt0, Put
 from ppcheck.models.seed003_frag import FPC, Frag, PP003Mainline, PP003UnifiedV2, State
 from ppcheck.spec import Array, Int, Model, action, ite, require, when
+from ppcheck.spec.expr import const
 
 
 class _FragSeen(Frag):
@@ -102,6 +105,53 @@ class NoResetToOne(PP003UnifiedV2):
         pass
 
 
+class MergedPutPageHook(PP000Merged):
+    """The merged design with the RFC's hook kept in ``put_page()``: the get_page() holder's
+    final put goes to ``page_pool_put_page()``, so a hardirq reaches the ring's producer lock
+    (spin_lock_bh() outside softirq)."""
+
+    name = "bug_pp000_put_page_hook"
+    default = False
+
+    @action(p="pages", c="ctxs", who="c")
+    def put_page(self, s, p, c):
+        pg = s.pages[p]
+        require((pg.extra == Put.HELD) & self.may_put(s, c, "extra"))
+        pg.extra = Put.NONE
+        last = pg.refcnt == 1
+        with when(last):
+            pg.loc = Loc.USERS
+            self.recycle_into_ring(s, c, p)
+        with when(~last):
+            self.plain_put(s, pg)
+
+
+class MergedProducerNoBh(PP000Merged):
+    """The ring's producer lock taken with plain spin_lock() from every context (no
+    ptr_ring_produce_bh() outside softirq): a process context holding it with BH enabled is
+    interrupted by the NAPI softirq, whose XDP_DROP falls back to the ring."""
+
+    name = "bug_pp000_producer_no_bh"
+    default = False
+
+    def recycle_into_ring(self, s, c, p):
+        s.pool.uaf = s.pool.uaf | s.pool.freed
+        self.spin_lock(s, c, "producer", const(False))
+        ctx = s.ctxs[c]
+        ctx.pc = CPC.RING_LOCKED
+        ctx.page = p
+
+
+class MergedNoGuard(PP000Merged):
+    """The merged design without the in_serving_softirq() test in __page_pool_get_cached():
+    a process-context allocation reads alloc.cache while the NAPI softirq can interrupt it."""
+
+    name = "bug_pp000_no_guard"
+    default = False
+    guard = False
+    alloc_cache_pop = PP000Refcnt0.alloc_cache_pop
+
+
 @dataclass(frozen=True)
 class SeedBug:
     model: type[Model]
@@ -117,4 +167,7 @@ SEED_BUGS: list[SeedBug] = [
     SeedBug(NonAtomicSub, "no_leaked_page", "halves", 8, "page_pool_put_sub"),
     SeedBug(DecThenRead, "no_double_recycle", "halves", 10, "page_pool_put_test"),
     SeedBug(NoResetToOne, "pooled_pages_count_one", "mixed", 5, "page_pool_put_sub"),
+    SeedBug(MergedPutPageHook, "no_bh_lock_in_hardirq", "default", 6, "put_page"),
+    SeedBug(MergedProducerNoBh, "no_self_deadlock", "default", 8, "page_pool_put_page_act"),
+    SeedBug(MergedNoGuard, "alloc_cache_single_owner", "process_alloc", 5, "alloc_cache_pop"),
 ]
