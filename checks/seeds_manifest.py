@@ -35,9 +35,10 @@ PLAN: list[tuple[str, str, str]] = [
     *[("000", m, c) for m in ("pp000_refcnt1", "pp000_refcnt0", "pp000_merged")
       for c in ("default", "process_alloc")],
     ("000", "pp000_merged", "three"),
-    ("001", "pp001_v5", "default"), ("001", "pp001_keep_page_pp", "default"),
-    ("001", "pp001_expand_keeps_recycle", "default"), ("001", "pp001_coalesce_adopt", "default"),
-    ("001", "pp001_last_dataref", "default"),
+    *[("001", m, "default") for m in (
+        "pp001_v5", "pp001_keep_page_pp", "pp001_expand_keeps_recycle", "pp001_coalesce_adopt",
+        "pp001_coalesce_or", "pp001_v5_no_magic", "pp001_coalesce_or_no_magic",
+        "pp001_merged_514", "pp001_v518", "pp001_v63")],
     ("002", "pp002_page", "small"), ("002", "pp002_netmem", "small"),
     ("002", "pp002_netmem_no_direct", "small"), ("002", "pp002_netmem_pp_ref", "small"),
     *[("003", m, c) for m in ("pp003_before", "pp003_unified_v2", "pp003_mainline")
@@ -56,8 +57,10 @@ PAIRS: list[tuple[str, str, str, str]] = [
     ("001", "pp001_v5", "pp001_keep_page_pp", "default"),
     ("001", "pp001_v5", "pp001_expand_keeps_recycle", "default"),
     ("001", "pp001_v5", "pp001_coalesce_adopt", "default"),
-    ("001", "pp001_expand_keeps_recycle", "pp001_last_dataref", "default"),
-    ("001", "pp001_v5", "pp001_last_dataref", "default"),
+    ("001", "pp001_v5", "pp001_coalesce_or", "default"),
+    ("001", "pp001_v5", "pp001_merged_514", "default"),
+    ("001", "pp001_merged_514", "pp001_v518", "default"),
+    ("001", "pp001_v518", "pp001_v63", "default"),
     ("002", "pp002_page", "pp002_netmem", "nodestroy"),
     ("002", "pp002_page", "pp002_netmem_no_direct", "nodestroy"),
     ("002", "pp002_page", "pp002_netmem_pp_ref", "nodestroy"),
