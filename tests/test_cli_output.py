@@ -199,9 +199,19 @@ def test_sigint_stops_the_whole_command_with_exit_3(tmp_path):
 
     p = subprocess.Popen([sys.executable, "-u", "-m", "ppcheck.cli", "check", "mainline", "--out", "t"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    time.sleep(4)  # inside the first of the five default configurations
+    assert p.stderr is not None
+    # wait until the first of the five default configurations is being explored (its progress
+    # line), however loaded the machine is, then interrupt it
+    deadline = time.monotonic() + 300
+    first = ""
+    while time.monotonic() < deadline:
+        first = p.stderr.readline()
+        if "[1/5]" in first or not first:
+            break
+    assert "[1/5]" in first, first
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
+    out, rest = p.communicate(timeout=120)
+    err = first + rest
     assert p.returncode == 3, err
     last = out.strip().splitlines()[-1]
     assert "interrupted (Ctrl-C) after 1 of 5 runs" in last and "1 incomplete" in last

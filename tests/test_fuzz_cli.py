@@ -8,6 +8,7 @@ left half-written.  The module counts what it tried (``FIGURES``, printed at the
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -27,9 +28,13 @@ COMMANDS = ["check", "prove", "simulate", "diff", "show", "explain", "replay", "
 
 
 def invoke(argv: list[str]) -> tuple[int, str, str]:
-    """In-process, through the same error handling as the console script."""
+    """In-process, through the same error handling as the console script; commands that write
+    traces run in a scratch directory (a generated `check increment` writes its trace to
+    ./counterexamples, which must not be the tree's)."""
     runner = CliRunner()
-    res = runner.invoke(_Entry(), argv, catch_exceptions=True)
+    scratch = runner.isolated_filesystem() if argv[:1] != ["manifest"] else contextlib.nullcontext()
+    with scratch:
+        res = runner.invoke(_Entry(), argv, catch_exceptions=True)
     if res.exception is not None and not isinstance(res.exception, SystemExit):
         raise res.exception  # a traceback: the test fails and shows it
     return res.exit_code, res.stdout, res.stderr
@@ -284,7 +289,7 @@ def test_unwritable_reports(opt, tmp_path):
     (["new", "zz", "--out", "/proc/forbidden/zz.py"], "cannot write the variant file"),
     (["manifest", "--file", "DIR"], "is a directory"),
     (["manifest", "increment", "--file", "BADJSON"], "malformed manifest"),
-    (["manifest", "increment", "--file", "/nonexistent/m.json", "--update"], "cannot write the manifest"),
+    (["manifest", "increment", "--file", "UNWRITABLE", "--update"], "cannot write the manifest"),
     (["check", "DIR"], "is a directory"),
     (["check", "\u00e9\u2603_nope"], "unknown model"),
     (["check", "n" * 5000], "unknown model"),
@@ -306,7 +311,10 @@ def test_unwritable_reports(opt, tmp_path):
 def test_promised_errors(argv, match, tmp_path, trace_file):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    subs = {"DIR": str(tmp_path), "TRACE": str(trace_file), "BADJSON": str(bad)}
+    plain = tmp_path / "plain"  # a regular file: nothing can be created below it, even as root
+    plain.write_text("")
+    subs = {"DIR": str(tmp_path), "TRACE": str(trace_file), "BADJSON": str(bad),
+            "UNWRITABLE": str(plain / "m.json")}
     argv = [subs.get(a, a) for a in argv]
     if argv[0] in ("check", "prove") and "--out" not in argv:
         argv += ["--out", str(tmp_path)]
