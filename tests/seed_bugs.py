@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ppcheck.models.pagepool import Loc
 from ppcheck.models.seed000_refcnt import CPC, PP000Merged, PP000Refcnt0, Put
+from ppcheck.models.seed002_netmem import PP002IovRefcount
 from ppcheck.models.seed003_frag import FPC, Frag, PP003Mainline, PP003UnifiedV2, State
 from ppcheck.models.seed004_napi_local import PP004NoCpuidReset, PP004NoRtCheck
 from ppcheck.spec import Array, Int, Model, action, ite, require, when
@@ -171,6 +172,7 @@ SEED_BUGS: list[SeedBug] = [
     SeedBug(MergedPutPageHook, "no_bh_lock_in_hardirq", "default", 6, "put_page"),
     SeedBug(MergedProducerNoBh, "no_self_deadlock", "default", 8, "page_pool_put_page_act"),
     SeedBug(MergedNoGuard, "alloc_cache_single_owner", "process_alloc", 5, "alloc_cache_pop"),
+    SeedBug(PP002IovRefcount, "net_iov_no_page_ops", "devmem", 6, "page_pool_put_page"),
     SeedBug(PP004NoRtCheck, "locality_holds_until_push", "rt", 8, "page_pool_put_page"),
     SeedBug(PP004NoCpuidReset, "destroyed_pool_never_local", "percpu_destroy", 11,
             "page_pool_napi_local"),

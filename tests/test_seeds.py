@@ -156,5 +156,5 @@ def test_every_seed_property_of_issue_10_has_a_seeded_bug():
     props = {"pp_frag_count_accounting", "no_leaked_page", "no_double_recycle",
              "pooled_pages_count_one", "no_bh_lock_in_hardirq", "no_self_deadlock",
              "alloc_cache_single_owner", "locality_holds_until_push",
-             "destroyed_pool_never_local"}
+             "destroyed_pool_never_local", "net_iov_no_page_ops"}
     assert props <= {b.prop for b in SEED_BUGS}
