@@ -160,7 +160,7 @@ class PP004Mainline(Mainline):
         ctx = s.ctxs[c]
         require((ctx.pc == PC.NAPI_LOCAL) & self.can_run(s, c))
         local = self.napi_local(s, c)
-        self.note_local(s, local)
+        self.note_local(s, local & ~ctx.direct)  # only called when !allow_direct
         ctx.local = ctx.local | (~ctx.direct & local)
         ctx.direct = ctx.direct | local
         ctx.pc = PC.PUT_PAGE
