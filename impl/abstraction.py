@@ -58,7 +58,8 @@ def ctx_locals(w: World, c: int) -> dict[str, Any]:
     label = w.pending(c)
     pc = w.pc(c)
     out: dict[str, Any] = {"pc": pc, "page": None, "nr": 0, "direct": False, "after": After.NONE,
-                           "stage": Stage.IDLE, "flag": False, "sh": None, "recycle": False}
+                           "stage": Stage.IDLE, "flag": False, "sh": None, "recycle": False,
+                           "local": False}
     t = w.tasks[c]
     stack = frames(t.gen) if t is not None and not t.done else []
     names = [n for n, _ in stack]
@@ -72,6 +73,8 @@ def ctx_locals(w: World, c: int) -> dict[str, Any]:
                 out["nr"] = locs.get("drain_count", 0)
             if "allow_direct" in locs:
                 out["direct"] = bool(locs["allow_direct"])
+            if "local" in locs:
+                out["local"] = bool(locs["local"])
     role = w.role(c)
     if role in (Role.CONTROL, Role.WORKER):
         if t is None:
@@ -146,6 +149,7 @@ def abstract_flat(w: World) -> dict[str, Any]:
         "napi.owner": w.napi.list_owner, "napi.enabled": not w.napi.disabled,
         "dev.bound": k.device.bound,
         "swapped": w.swapped,  # seed 004's SwapState (ignored by layouts without it)
+        "local_after_destroy": pool.local_after_destroy,  # seed 004's ghost (likewise)
     })
     for c, sp in enumerate(w.specs):
         cl = ctxs[c]
@@ -154,7 +158,8 @@ def abstract_flat(w: World) -> dict[str, Any]:
                     pre + "pc": cl["pc"], pre + "page": cl["page"], pre + "nr": cl["nr"],
                     pre + "direct": cl["direct"], pre + "after": cl["after"],
                     pre + "in_poll": w.in_poll[c], pre + "stage": cl["stage"],
-                    pre + "flag": cl["flag"], pre + "sh": cl["sh"], pre + "recycle": cl["recycle"]})
+                    pre + "flag": cl["flag"], pre + "sh": cl["sh"], pre + "recycle": cl["recycle"],
+                    pre + "local": cl["local"]})  # seed 004's LocalCtx (likewise)
     for j in range(len(w.shinfos)):
         (p1, p2), (k1, k2) = w.shinfo_view(j)
         pre = f"shinfos[{j}]."

@@ -66,6 +66,8 @@ class PagePool:
         self.frag_users = 0
         self.defer_start: int | None = None  # set when destroy found pages in flight
         self.freed = False  # kfree(pool) has run
+        #: ghost (seed 004): page_pool_napi_local() said "local" after page_pool_destroy() began
+        self.local_after_destroy = False
 
     def touch(self) -> None:
         """Every access to pool memory goes through here: after kfree() it is a UAF."""
@@ -337,6 +339,13 @@ def page_pool_napi_local(pool: PagePool) -> bool:
     softirq; yes if ``pool->cpuid`` is this CPU or the pool's NAPI is scheduled here
     (``READ_ONCE(napi->list_owner)``, seed 004).
     """
+    local = _napi_local(pool)
+    if local and pool.user_cnt == 0:
+        pool.local_after_destroy = True
+    return local
+
+
+def _napi_local(pool: PagePool) -> bool:
     k = pool.k
     variant = pool.sw.napi_local
     if variant == "first_merged":
@@ -359,11 +368,14 @@ def page_pool_napi_local(pool: PagePool) -> bool:
     return napi is not None and napi.list_owner == cpuid
 
 
-def page_pool_put_unrefed_page(pool: PagePool, page: Page, allow_direct: bool) -> KernelFn:
-    """``page_pool_put_unrefed_netmem()``: cache, else ring, else give it back."""
+def page_pool_put_unrefed_page(pool: PagePool, page: Page, allow_direct: bool,
+                               local: bool = False) -> KernelFn:
+    """``page_pool_put_unrefed_netmem()``: cache, else ring, else give it back.  ``local``
+    (read by the abstraction): ``allow_direct`` came from page_pool_napi_local()."""
     yield Step.of("page_pool_napi_local", page=page.pfn)
-    if not allow_direct:
-        allow_direct = page_pool_napi_local(pool)
+    if not allow_direct and pool.sw.napi_local != "first_merged":
+        local = page_pool_napi_local(pool)
+        allow_direct = local
     netmem = yield from __page_pool_put_page(pool, page, allow_direct)
     if netmem is not None and not (yield from page_pool_recycle_in_ring(pool, netmem)):
         # "Cache full, fallback to free pages"
@@ -371,10 +383,16 @@ def page_pool_put_unrefed_page(pool: PagePool, page: Page, allow_direct: bool) -
 
 
 def page_pool_put_page(pool: PagePool, page: Page, allow_direct: bool) -> KernelFn:
-    """``page_pool_put_netmem()`` (helpers.h): unref, and the last user puts the page."""
+    """``page_pool_put_netmem()`` (helpers.h): unref, and the last user puts the page.  The
+    first merged design (8c48eea3adf3) decides ``allow_direct`` here, before the unref, in
+    napi_pp_put_page(); later kernels after it (4a96a4e807c3)."""
+    local = False
+    if pool.sw.napi_local == "first_merged" and not allow_direct:
+        local = page_pool_napi_local(pool)
+        allow_direct = local
     if not (yield from page_pool_unref_and_test(pool, page)):
         return
-    yield from page_pool_put_unrefed_page(pool, page, allow_direct)
+    yield from page_pool_put_unrefed_page(pool, page, allow_direct, local)
 
 
 # ---------------------------------------------------------------------------------------
