@@ -18,9 +18,11 @@ from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION
 DEFAULT_STATES = {
     "base": 261216,
     "frag": 21964,
-    "skb": 142468,
+    "skb": 115332,
     "process": 224200,
     "rt": 119960,
+    "coalesce": 256836,
+    "skbhead": 240960,
 }
 
 
