@@ -361,11 +361,6 @@ BUGS: list[Bug] = [
     Bug(ScrubSkipsCache, "no_leaked_page", "base", 14, "page_pool_scrub"),
 ]
 
-# the skb paths' seeded bugs live in tests/skb_bugs.py; the one for skb_head_exclusive joins
-from skb_bugs import StolenHeadFreedAgain  # noqa: E402
-
-BUGS.append(Bug(StolenHeadFreedAgain, "skb_head_exclusive", "skbhead", 6, "skb_try_coalesce"))
-
 #: the progress property, broken by a leak: (bug, property, config, lasso length, loop length)
 LIVENESS_BUGS: list[Bug] = [
     Bug(FragBiasLeak, "destroy_completes", "frag", 21, "page_pool_release_unlock"),

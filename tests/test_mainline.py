@@ -21,6 +21,7 @@ DEFAULT_STATES = {
     "skb": 115332,
     "process": 224200,
     "rt": 119960,
+    "percpu": 31840,
     "coalesce": 256836,
     "skbhead": 240960,
 }

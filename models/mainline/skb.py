@@ -497,7 +497,7 @@ class SkbActions(MainlineBase):
         self.put_page(s, p)
 
     # -- properties of the skb paths -----------------------------------------------------------
-    @always
+    @always(applies=lambda c: int(c.skbs) > 0)
     def skb_head_exclusive(self, s):
         """A pool page is the head of at most one skb data area, and while it is one it is
         with its users (not in the pool's cache, ring or RX ring), carries pp_magic when the
