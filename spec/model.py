@@ -240,6 +240,9 @@ def _members(cls: type) -> dict[str, Any]:
                 out[k] = v
             elif v is None and k in out:
                 del out[k]
+            elif v is None and base is not Model and not any(k in b.__dict__ for b in base.__mro__[1:]):
+                raise SpecError(f"{base.__name__}.{k} = None removes nothing: no inherited action, "
+                                f"property or attribute is named {k!r}")
             elif k in out:
                 raise SpecError(
                     f"{cls.__name__}.{k} overrides an action or property without @action/@always/...")
