@@ -1,11 +1,13 @@
 """Seeded bugs of the skb paths (models/mainline/skb.py): each variant overrides one kernel
 function of :class:`~ppcheck.models.mainline.Mainline` the way a wrong patch would, and
-``SKB_BUGS`` pins the property it breaks, the default configuration it is caught in, and the
-shortest counterexample (length, last action)."""
+``SKB_BUGS`` names the property it breaks, the default configuration it is caught in, and the
+last action of the shortest counterexample (whose length ``ppcheck manifest --update`` records
+in manifest.json, section ``bugs``; this file is one of checks/manifest.py's BUG_FILES)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ppcheck.models.mainline import Mainline
 from ppcheck.models.pagepool import PC
@@ -17,14 +19,15 @@ FALSE = const(False)
 
 @dataclass(frozen=True)
 class Bug:
-    """A seeded bug: the variant, the property it breaks, the configuration, the length and
-    last action of the shortest counterexample (the fields of tests/seeded_bugs.py's Bug)."""
+    """A seeded bug: the variant, the property it breaks, the configuration and the last
+    action of the shortest counterexample (the fields of tests/seeded_bugs.py's Bug; this file
+    is loaded on its own by checks/manifest.py, so it does not import that one)."""
 
     model: type[Mainline]
     prop: str
     config: str
-    length: int
     last: str
+    overrides: dict[str, Any] | None = None
 
 
 class StolenHeadFreedAgain(Mainline):
@@ -168,13 +171,15 @@ class ShiftMergeKeepsRef(Mainline):
         shs.pp_kind = False
 
 
-#: (variant, property it breaks, default configuration, shortest trace length, last action)
+#: (variant, property it breaks, default configuration, last action of the shortest trace)
 SKB_BUGS: list[Bug] = [
-    Bug(StolenHeadFreedAgain, "skb_head_exclusive", "skbhead", 6, "skb_try_coalesce"),
-    Bug(HeadFreedByPutPage, "ref_kinds_match", "skbhead", 5, "skb_free_head"),
-    Bug(GroMixesKinds, "ref_kinds_match", "skbhead", 7, "skb_page_unref"),
-    Bug(CoalesceNoPpRef, "pp_ref_accounting", "coalesce", 7, "skb_try_coalesce"),
-    Bug(FragRefWithoutGetPage, "no_double_free", "skb", 8, "skb_page_unref"),
-    Bug(SegmentKeepsRecycle, "ref_kinds_match", "skb", 6, "skb_page_unref"),
-    Bug(ShiftMergeKeepsRef, "lemma_refcnt_accounting", "skb", 14, "skb_shift"),
+    Bug(StolenHeadFreedAgain, "skb_head_exclusive", "skbhead", "skb_try_coalesce"),
+    Bug(HeadFreedByPutPage, "ref_kinds_match", "skbhead", "skb_free_head"),
+    Bug(GroMixesKinds, "ref_kinds_match", "skbhead", "skb_page_unref"),
+    Bug(CoalesceNoPpRef, "pp_ref_accounting", "coalesce", "skb_try_coalesce"),
+    Bug(FragRefWithoutGetPage, "no_double_free", "skb", "skb_page_unref"),
+    Bug(SegmentKeepsRecycle, "ref_kinds_match", "skb", "skb_page_unref"),
+    Bug(ShiftMergeKeepsRef, "lemma_refcnt_accounting", "skb", "skb_shift"),
 ]
+
+MANIFEST_BUGS = SKB_BUGS
