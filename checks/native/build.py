@@ -1,10 +1,10 @@
 """Build a generated model source with the system C compiler and load it with cffi.
 
 The shared object is cached under ``$PPCHECK_CACHE`` (default ``~/.cache/ppcheck``) in
-``native/``, named by the model, its fingerprint and a hash of the generated source
-(which covers the symmetry setting, the checked properties and the runtime), so a model
-is compiled once per change.  Loading uses cffi's ABI mode (``dlopen``): no Python
-headers are needed, only a C compiler.
+``native/``, named by the model, its fingerprint and a hash of the generated source and
+the compiler flags (the runtime is part of the source), so a model is compiled once per
+change; the symmetry setting and the checked properties are chosen at run time.  Loading
+uses cffi's ABI mode (``dlopen``): no Python headers are needed, only a C compiler.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ CDEF = """
 void *pp_new(int);
 int pp_succ(const uint8_t *, int32_t *, int32_t *, int32_t *, uint8_t *, uint8_t *);
 int pp_nb(void);
+void pp_set_active(void *, int, int);
 int pp_prop(int, const uint8_t *, const uint8_t *);
 void pp_free(void *);
 int pp_add_init(void *, const uint8_t *);

@@ -211,18 +211,19 @@ def _function(head: str, body: list[str], fields: list[Any], ret: str | None = N
     return out
 
 
-def generate(system: System, active: set[str] | None = None) -> str:
-    """The whole C source (runtime, then the model half) for ``system``."""
+def generate(system: System) -> str:
+    """The whole C source (runtime, then the model half) for ``system``.
+
+    Every property is compiled in; which are checked is set per search (``pp_set_active``),
+    so one build serves every ``--property`` selection and both symmetry settings."""
     lay = system.layout
     fields = lay.fields
     if len(system.bindings) >= 0xFFFF:
         raise Unsupported(f"{len(system.bindings)} bindings (at most 65534)")
-    props = [p for p in system.properties if active is None or p.name in active]
-    pidx = {p.name: i for i, p in enumerate(system.properties)}
     kinds: dict[str, list[int]] = {k: [] for k in (ALWAYS, SOMETIMES, TRANSITION)}
-    for p in props:
+    for i, p in enumerate(system.properties):
         if p.kind in kinds:
-            kinds[p.kind].append(pidx[p.name])
+            kinds[p.kind].append(i)
     canon = has_canon(system)
     sb = max(1, (lay.total_bits + 7) // 8)
     words = max(1, (lay.total_bits + 63) // 64)
@@ -280,7 +281,8 @@ def generate(system: System, active: set[str] | None = None) -> str:
         if kinds[TRANSITION]:
             tail.append("if (!out) {")
             for k in kinds[TRANSITION]:
-                tail.append(f"    if (!pp_prop_{k}(s, t)) pp_report(wk, K_TRANSITION, {k}, idx, {b.id}, -1);")
+                tail.append(f"    if (wk->c->active[{k}] && !pp_prop_{k}(s, t)) "
+                            f"pp_report(wk, K_TRANSITION, {k}, idx, {b.id}, -1);")
             tail.append("}")
         tail += [f"if (out) pp_collect(out, {b.id}, t, ek, em); else pp_emit(wk, t, idx, {b.id});",
                  "en = 1;"]
@@ -311,10 +313,11 @@ def generate(system: System, active: set[str] | None = None) -> str:
     fn = ["static int pp_expand_state(pp_worker *wk, const uint64_t *s, int64_t idx) {",
           "    int en = 0;", "    uint64_t t[W];", "    pp_ctx *c = wk->c;"]
     for k in kinds[ALWAYS]:
-        fn.append(f"    if (c->viol_idx[{k}] < 0 && !pp_prop_{k}(s, s)) "
+        fn.append(f"    if (c->active[{k}] && c->viol_idx[{k}] < 0 && !pp_prop_{k}(s, s)) "
                   f"pp_report(wk, K_ALWAYS, {k}, idx, -1, -1);")
     for k in kinds[SOMETIMES]:
-        fn.append(f"    if (c->found[{k}] < 0 && pp_prop_{k}(s, s)) pp_found(wk, {k}, idx);")
+        fn.append(f"    if (c->active[{k}] && c->found[{k}] < 0 && pp_prop_{k}(s, s)) "
+                  f"pp_found(wk, {k}, idx);")
     fn += [f"    en |= pp_br_{j}(wk, s, idx, t, NULL);" for j in range(len(branches))]
     fn += ["    return en;", "}", ""]
     fn += ["static int pp_succ_state(const uint64_t *s, pp_out *out) {",

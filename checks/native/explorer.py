@@ -118,7 +118,7 @@ class NativeExplorer(Explorer):
             return
         tb = time.perf_counter()
         sysm = self.system
-        self.source = generate(sysm, self.only)
+        self.source = generate(sysm)
         self.ffi, self.lib, self.so_path = build(self.source, f"{sysm.name}-{sysm.config.name}",
                                                  sysm.fingerprint)
         self.sb = self.lib.pp_sb()
@@ -165,9 +165,13 @@ class NativeExplorer(Explorer):
         if ctx == ffi.NULL:
             raise MemoryError("the native explorer could not allocate its state store")
         self.ctx = ffi.gc(ctx, lib.pp_free)
+        if self.only is not None:
+            for k, p in enumerate(sysm.properties):
+                lib.pp_set_active(self.ctx, k, int(p.name in self.only))
         for s in sysm.init_states:
             lib.pp_add_init(self.ctx, s.to_bytes(self.sb, "little"))
         self.states, self.parents, self.acts = _States(self), _Links(self, False), _Links(self, True)
+        self.search_seconds = 0.0  # in the C search itself
         nprops = len(sysm.properties)
         violations: list[_Violation] = []
         recorded: set[int] = set()
@@ -203,7 +207,10 @@ class NativeExplorer(Explorer):
                     depth += 1
                     level_end = count()
                 hi = min(level_end, head + self.chunk)
-                if lib.pp_expand(self.ctx, head, hi, self.workers) != 0:
+                ts = time.perf_counter()
+                rc = lib.pp_expand(self.ctx, head, hi, self.workers)
+                self.search_seconds += time.perf_counter() - ts
+                if rc != 0:
                     complete, reason = False, "out of memory"
                     break
                 head = hi
@@ -287,6 +294,14 @@ class NativeExplorer(Explorer):
                 "" if self.max_depth is None else f"max_depth={self.max_depth}") if b) or "none",
             deadlocks=dead, fingerprint=sysm.fingerprint, results=results, coverage=coverage,
             params=dict(sysm.config.params))
+
+    def _check_leads_to(self, prop: int, complete: bool, reason: str) -> PropertyResult:
+        store = self.states
+        self.states = list(store)  # type: ignore[assignment]  # decoded once for the graph search
+        try:
+            return super()._check_leads_to(prop, complete, reason)
+        finally:
+            self.states = store
 
     # -- every trace is replayed on the model before it is reported ----------------------
     def _emit(self, tr: Trace) -> None:

@@ -38,6 +38,7 @@ typedef struct pp_ctx {
     int64_t cursor, hi, limit, margin;
     int need_grow;
     int symmetry;         /* canonicalise successors (the model has HAS_CANON code) */
+    uint8_t active[NPROP > 0 ? NPROP : 1];  /* the properties this search checks */
     pthread_mutex_t lock;
 } pp_ctx;
 
@@ -221,6 +222,7 @@ void *pp_new(int symmetry) {
     pthread_mutex_init(&c->lock, NULL);
     for (int k = 0; k < KEYS; k++) c->viol_idx[k] = -1;
     for (int k = 0; k < NPROP; k++) c->found[k] = -1;
+    for (int k = 0; k < NPROP; k++) c->active[k] = 1;
     c->tsize = 1 << 16;
     c->table = calloc(c->tsize, sizeof(uint32_t));
     if (!c->table || pp_reserve(c, 1 << 14)) return NULL;
@@ -323,6 +325,10 @@ int pp_succ(const uint8_t *s, int32_t *bids, int32_t *ek, int32_t *em, uint8_t *
 }
 
 int pp_nb(void) { return NB; }
+
+void pp_set_active(void *p, int k, int on) {
+    if (k >= 0 && k < NPROP) ((pp_ctx *)p)->active[k] = (uint8_t)(on != 0);
+}
 
 int64_t pp_count(void *p) { return ((pp_ctx *)p)->n; }
 int64_t pp_dead(void *p) { return ((pp_ctx *)p)->dead; }
