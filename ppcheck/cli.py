@@ -525,14 +525,26 @@ def list_cmd(as_json: bool, quiet: bool) -> None:
 @click.option("--engine", type=click.Choice(["explorer", "z3"]), default="explorer", show_default=True)
 @click.option("--depth", type=click.IntRange(min=0), help="Depth bound for --engine z3 (BMC).")
 @click.option("--first", is_flag=True, help="Stop at the first violation.")
+@click.option("--backend", type=click.Choice(["native", "python"]),
+              help="Explorer backend: the model compiled to C (default when a C compiler is found) "
+                   "or the Python explorer.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Threads of the native explorer's BFS (default: all cores).")
 def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], max_states: int | None,
               timeout: float | None, max_depth: int | None, out_dir: str, as_json: bool, quiet: bool,
               junit_file: str | None, sarif_file: str | None, props: tuple[str, ...], no_symmetry: bool,
-              engine: str, depth: int | None, first: bool, **engine_opts: Any) -> None:
+              engine: str, depth: int | None, first: bool, backend: str | None, workers: int | None,
+              **engine_opts: Any) -> None:
     """Check MODELs (default: the default models) in their configurations."""
     _begin("check", as_json, quiet)
     overrides = _parse_sets(sets)
     plan = [(m, c) for m in _models(models) for c in _configs(m, config, overrides)]
+    noted: set[str] = set()
+
+    def note_once(msg: str) -> None:
+        if msg not in noted:
+            noted.add(msg)
+            _note(msg)
 
     def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
         if engine == "z3":
@@ -540,12 +552,12 @@ def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
 
             return prove(system, "bmc", depth if depth is not None else max_depth, timeout,
                          out_dir=trace_dir, properties=list(props) or None)
-        from ppcheck.checks.explorer import Explorer
+        from ppcheck.checks.native import run_explorer
 
-        return Explorer(system, symmetry=not no_symmetry, max_states=max_states, timeout=timeout,
-                        progress=prog.update, progress_every=1.0, out_dir=trace_dir,
-                        stop_at_first=first, max_depth=max_depth,
-                        properties=list(props) if props else None).run()
+        return run_explorer(system, backend, workers, note_once, symmetry=not no_symmetry,
+                            max_states=max_states, timeout=timeout, progress=prog.update,
+                            progress_every=1.0, out_dir=trace_dir, stop_at_first=first,
+                            max_depth=max_depth, properties=list(props) if props else None)[0]
 
     _execute("check", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
              lambda m, c: f"check {m.name}/{c.name} ({engine})")

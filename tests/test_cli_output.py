@@ -197,7 +197,9 @@ def test_sigkill_at_the_first_violated_line_leaves_a_complete_trace(tmp_path):
 def test_sigint_stops_the_whole_command_with_exit_3(tmp_path):
     import time
 
-    p = subprocess.Popen([sys.executable, "-u", "-m", "ppcheck.cli", "check", "mainline", "--out", "t"],
+    # the Python backend: the native one finishes mainline/base before its first progress line
+    p = subprocess.Popen([sys.executable, "-u", "-m", "ppcheck.cli", "check", "mainline", "--out", "t",
+                          "--backend", "python"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     assert p.stderr is not None
     # wait until the first of the five default configurations is being explored (its progress
