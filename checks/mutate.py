@@ -47,6 +47,10 @@ KILLED, BY_LEMMA, SURVIVED, EQUIVALENT, INCOMPLETE, INVALID = (
 STATUSES = (KILLED, BY_LEMMA, SURVIVED, EQUIVALENT, INCOMPLETE, INVALID)
 
 
+class OriginalFails(Exception):
+    """The model already fails (or does not finish) unmutated: nothing to measure."""
+
+
 @dataclass
 class Base:
     """The original model in one configuration: its system, verdict and reachable states."""
@@ -91,10 +95,10 @@ def probe(model: type[Model], configs: list[Config], timeout: float | None = Non
         run = ex.run()
         bad = [r.name for r in run.results if r.status in (VIOLATED, VACUOUS)]
         if bad:
-            raise SpecError(f"{model.name}/{cfg.name} already fails ({', '.join(bad)}): mutation "
+            raise OriginalFails(f"{model.name}/{cfg.name} already fails ({', '.join(bad)}): mutation "
                             "testing needs a model whose properties hold")
         if not run.complete:
-            raise SpecError(f"{model.name}/{cfg.name}: the original is incomplete ({run.reason})")
+            raise OriginalFails(f"{model.name}/{cfg.name}: the original is incomplete ({run.reason})")
         fired = {a for a, n in run.coverage.items() if n > 0}
         bases.append(Base(cfg, system, run, list(ex.states), ex.symmetry, fired))
         names = system.layout.names()

@@ -489,17 +489,22 @@ def step_pairs(system: System) -> list[tuple[str, str, int]]:
         for b_name, b_bs in by_action.items():
             if a_name == b_name:
                 continue
-            for fi in _pc_fields(a_bs, b_bs):
+            for fi in _pc_fields(system, a_bs, b_bs):
                 if (a_name, b_name, fi) not in out:
                     out.append((a_name, b_name, fi))
     return out
 
 
-def _pc_fields(a_bs: list[Binding], b_bs: list[Binding]) -> list[int]:
+def _pc_fields(system: System, a_bs: list[Binding], b_bs: list[Binding]) -> list[int]:
+    """The program-counter fields A and B step: a field of the context's own record (``who``)
+    whose middle value P1 is not its initial (idle) value: B continues A's function."""
     found: list[int] = []
+    names = system.layout.names()
+    init = system.layout.unpack(system.init_states[0])
     for a in a_bs:
         for fi, u in a.ir.updates.items():
-            if u.op != "const" or fi in found:
+            if u.op != "const" or fi in found or not a.who or not names[fi].startswith(a.who + ".") \
+                    or u.value == init[fi]:
                 continue
             p0 = _pc_conjunct(a.ir.guard, fi)
             if p0 is None or p0 == u.value:
