@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -176,6 +177,13 @@ class MutantResult:
         d = dict(self.__dict__)
         d["timing"] = {"seconds": round(d.pop("seconds"), 3)}
         return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> MutantResult:
+        d = dict(d)
+        d["seconds"] = d.pop("timing", {}).get("seconds", 0.0)
+        d.pop("probe", None)
+        return cls(**d)
 
 
 def binding_hashes(system: System) -> dict[str, str]:
@@ -341,6 +349,11 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
 _WORK: dict[str, Any] = {}
 
 
+def probe_key(pr: Probe) -> str:
+    """What a logged verdict depends on: the model's IR in every configuration probed."""
+    return ",".join(f"{b.config.name}:{b.system.fingerprint}" for b in pr.bases)
+
+
 def _work(i: int) -> MutantResult:
     pr, muts, budget = _WORK["probe"], _WORK["mutants"], _WORK["budget"]
     try:
@@ -362,9 +375,12 @@ def run_all(pr: Probe, mutants: list[tuple[int, Mutation]], budget: float, jobs:
     out: list[MutantResult] = []
     interrupted = False
     n = len(mutants)
+    # a seeded shuffle: a run cut short is a uniform sample of the plan, not its first actions
+    order = list(range(n))
+    random.Random(0).shuffle(order)
     try:
         if jobs <= 1 or n <= 1:
-            for i in range(n):
+            for i in order:
                 out.append(_work(i))
                 if progress:
                     progress(out[-1], len(out), n)
@@ -372,7 +388,7 @@ def run_all(pr: Probe, mutants: list[tuple[int, Mutation]], budget: float, jobs:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(jobs, maxtasksperchild=25) as pool:
                 try:
-                    for r in pool.imap_unordered(_work, range(n)):
+                    for r in pool.imap_unordered(_work, order):
                         out.append(r)
                         if progress:
                             progress(r, len(out), n)

@@ -936,7 +936,8 @@ def new_cmd(name: str, parent: str, out_file: str | None, as_json: bool, quiet: 
               help="Exit 1 when fewer than this share of non-equivalent mutants is killed.")
 @click.option("--markdown", "md_file", metavar="FILE", help="Write the kill table as Markdown.")
 @click.option("--log", "log_file", metavar="FILE",
-              help="Append each mutant's verdict to FILE as a JSON line as soon as it is known.")
+              help="Append each mutant's verdict to FILE as a JSON line as soon as it is known; "
+                   "verdicts already in FILE for the same model IR are reused (resume).")
 def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: bool, quiet: bool,
                budget: float, jobs: int, sample: int | None, seed: int, min_score: float | None,
                md_file: str | None, log_file: str | None) -> None:
@@ -959,9 +960,15 @@ def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: b
     m = _model(model)
     cfgs = _configs(m, config, _parse_sets(sets))
     log = None
+    logged: dict[str, Any] = {}
     if log_file:
         if Path(log_file).is_dir():
             _fail(f"cannot write the log to {log_file}: it is a directory")
+        with contextlib.suppress(OSError):
+            for line in Path(log_file).read_text(encoding="utf-8").splitlines():
+                with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+                    d = json.loads(line)
+                    logged[f"{d['probe']}|{d['id']}"] = d
         try:
             log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115
         except OSError as e:
@@ -984,17 +991,23 @@ def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: b
         planned = len(muts)
         if sample is not None and sample < len(muts):
             muts = sorted(random.Random(seed).sample(muts, sample), key=lambda x: x[0])
-        _note(f"{planned} mutants planned, running {len(muts)} (budget {budget:g}s each, {jobs} jobs)")
+        key = mt.probe_key(pr)
+        reused = [mt.MutantResult.from_json(logged[f"{key}|{mm.id}"]) for _, mm in muts
+                  if f"{key}|{mm.id}" in logged]
+        todo = [(i, mm) for i, mm in muts if f"{key}|{mm.id}" not in logged]
+        _note(f"{planned} mutants planned, running {len(todo)} (budget {budget:g}s each, {jobs} jobs)"
+              + (f"; {len(reused)} verdicts reused from {log_file}" if reused else ""))
 
         def progress(r: Any, done: int, n: int) -> None:
             if log is not None:
-                log.write(json.dumps(r.to_json(), sort_keys=True) + "\n")
+                log.write(json.dumps(dict(r.to_json(), probe=key), sort_keys=True) + "\n")
                 log.flush()
             if not quiet and not as_json:
                 click.echo(f"  [{done}/{n}] {r.status:<15} {r.id}"
                            + (f" ({r.property})" if r.property else ""), err=True)
 
-        results, interrupted = mt.run_all(pr, muts, budget, jobs, progress)
+        results, interrupted = mt.run_all(pr, todo, budget, jobs, progress)
+        results = sorted(results + reused, key=lambda r: r.index)
     finally:
         if log is not None:
             log.close()
