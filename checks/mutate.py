@@ -18,11 +18,12 @@ mutant in every configuration and explores it with a time budget.  A mutant is
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,6 +251,33 @@ def same_successors(base: Base, sysm: System, deadline: float, split: bool = Fal
     return True
 
 
+@contextlib.contextmanager
+def _compile_once() -> Iterator[None]:
+    """While a mutant is explored, compile each (system, symmetry, properties) once: the
+    explorer compiles the symmetric code for its soundness probe and again for the search."""
+    from . import explorer
+
+    orig = explorer.compile_system
+    memo: dict[tuple, Any] = {}
+
+    def cached(system: System, symmetry: bool = True, active: set[str] | None = None) -> Any:
+        k = (id(system), bool(symmetry), None if active is None else frozenset(active))
+        if k not in memo:
+            memo[k] = orig(system, symmetry, active)
+        return memo[k]
+
+    explorer.compile_system = cached  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        explorer.compile_system = orig  # type: ignore[assignment]
+
+
+def _explore(system: System, **kw: Any) -> RunResult:
+    with _compile_once():
+        return Explorer(system, **kw).run()
+
+
 def _subsystem(system: System, bindings: list[Binding]) -> System:
     """``system`` with only ``bindings`` (renumbered) and no properties: cheap to compile."""
     bs = [Binding(i, b.action, b.args, b.who, b.ir) for i, b in enumerate(bindings)]
@@ -294,8 +322,8 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
             continue
         cap = max(200_000, 50 * base.run.states)
         left = deadline - time.perf_counter()
-        run = Explorer(sysm, symmetry=symmetry, timeout=max(left, 0.01), stop_at_first=True,
-                       max_states=cap).run()
+        run = _explore(sysm, symmetry=symmetry, timeout=max(left, 0.01), stop_at_first=True,
+                       max_states=cap)
         bad = [r for r in run.results if r.status in (VIOLATED, VACUOUS)]
         kernel = [r for r in bad if r.name not in pr.lemmas]
         if bad and not kernel:
@@ -306,8 +334,8 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
                 lemma_hit = lemma_hit or (cfg, first)
                 incomplete = "budget spent"
                 break
-            run = Explorer(sysm, symmetry=symmetry, timeout=left, stop_at_first=True,
-                           max_states=cap, properties=names).run()
+            run = _explore(sysm, symmetry=symmetry, timeout=left, stop_at_first=True,
+                           max_states=cap, properties=names)
             kernel = [r for r in run.results if r.status in (VIOLATED, VACUOUS)]
             if not kernel:
                 lemma_hit = lemma_hit or (cfg, first)
