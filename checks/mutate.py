@@ -284,6 +284,22 @@ def _subsystem(system: System, bindings: list[Binding]) -> System:
     return dataclasses.replace(system, bindings=bs, properties=[])
 
 
+def _lemma_kill(pr: Probe, held: list[tuple[Base, System]], symmetry: bool, deadline: float
+                ) -> tuple[str, str] | None:
+    """For a mutant the kernel properties miss: does a proof lemma notice it somewhere?"""
+    for base, sysm in held:
+        names = [p.name for p in sysm.properties if p.lemma]
+        left = deadline - time.perf_counter()
+        if not names or left <= 0:
+            continue
+        run = _explore(sysm, symmetry=symmetry, timeout=left, stop_at_first=True, properties=names,
+                       max_states=max(200_000, 50 * base.run.states))
+        bad = [r.name for r in run.results if r.status == VIOLATED and r.name in pr.lemmas]
+        if bad:
+            return base.config.name, bad[0]
+    return None
+
+
 def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantResult:
     """Build one mutant in every configuration (cheapest first) within ``budget`` seconds:
     equivalent there if its successors are the original's on every reachable state, else
@@ -292,7 +308,7 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
     deadline = t0 + budget
     res = MutantResult(index, m.id, m.site.action, m.operator, m.site.where, m.site.text, m.label,
                        SURVIVED)
-    lemma_hit: tuple[str, str] | None = None
+    held: list[tuple[Base, System]] = []
     incomplete = ""
     equivalent = 0
     split = m.operator == "split_rmw"
@@ -322,24 +338,10 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
             continue
         cap = max(200_000, 50 * base.run.states)
         left = deadline - time.perf_counter()
+        kernel_names = [p.name for p in sysm.properties if not p.lemma] + [ACTION_ASSERTIONS]
         run = _explore(sysm, symmetry=symmetry, timeout=max(left, 0.01), stop_at_first=True,
-                       max_states=cap)
-        bad = [r for r in run.results if r.status in (VIOLATED, VACUOUS)]
-        kernel = [r for r in bad if r.name not in pr.lemmas]
-        if bad and not kernel:
-            names = [p.name for p in sysm.properties if not p.lemma] + [ACTION_ASSERTIONS]
-            first = bad[0].name
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                lemma_hit = lemma_hit or (cfg, first)
-                incomplete = "budget spent"
-                break
-            run = _explore(sysm, symmetry=symmetry, timeout=left, stop_at_first=True,
-                           max_states=cap, properties=names)
-            kernel = [r for r in run.results if r.status in (VIOLATED, VACUOUS)]
-            if not kernel:
-                lemma_hit = lemma_hit or (cfg, first)
-                res.per_config[cfg] = f"lemma {first}"
+                       max_states=cap, properties=kernel_names)
+        kernel = [r for r in run.results if r.status in (VIOLATED, VACUOUS)]
         if kernel:
             r = min(kernel, key=lambda r: (r.status != VIOLATED, r.trace_length or 0))
             res.status, res.config, res.property = KILLED, cfg, r.name
@@ -357,11 +359,9 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
             res.per_config[cfg] = f"killed: {lost[0]} never fires"
             break
         res.per_config.setdefault(cfg, "holds")
+        held.append((base, sysm))
     if res.status == SURVIVED:
-        if lemma_hit is not None:
-            res.status, res.config, res.property = BY_LEMMA, lemma_hit[0], lemma_hit[1]
-            res.detail = "only a proof lemma notices"
-        elif incomplete:
+        if incomplete:
             res.status, res.detail = INCOMPLETE, incomplete
         elif equivalent == len(pr.bases):
             res.status = EQUIVALENT
@@ -369,7 +369,11 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
                           if all(v == "same IR" for v in res.per_config.values())
                           else "identical successors on every reachable state")
         else:
-            res.detail = "every property holds, and the state graph differs"
+            res.detail = "every kernel property holds, and the state graph differs"
+            lemma_hit = _lemma_kill(pr, held, symmetry, deadline)
+            if lemma_hit is not None:
+                res.status, res.config, res.property = BY_LEMMA, lemma_hit[0], lemma_hit[1]
+                res.detail = "only a proof lemma notices"
     res.seconds = time.perf_counter() - t0
     return res
 

@@ -19,7 +19,20 @@ from ppcheck.checks import mutate_report as mr
 from ppcheck.checks.report import schema_text
 from ppcheck.cli import main
 from ppcheck.models import get_model
-from ppcheck.spec import Array, Bool, Int, Model, Record, action, all_, always, implies, require, sometimes
+from ppcheck.spec import (
+    Array,
+    Bool,
+    Int,
+    Model,
+    Record,
+    action,
+    all_,
+    always,
+    implies,
+    lemma,
+    require,
+    sometimes,
+)
 
 # -- toys -------------------------------------------------------------------------------------
 
@@ -48,6 +61,16 @@ class Weak(Model):
     @sometimes
     def reaches_two(self, s):
         return s.x == 2
+
+
+class WeakLemma(Weak):
+    """The same with a proof lemma that reads ``stat``: it notices, the kernel properties do not."""
+
+    name = "mutate_weak_lemma"
+
+    @lemma
+    def lemma_stat_set(self, s):
+        return implies(s.x > 0, s.stat == 1)
 
 
 class Th(Record):
@@ -120,6 +143,14 @@ def test_unchecked_field_survives_and_redundant_guard_is_equivalent():
     assert "drop update `x = (x + 1)`" in killed
     md = mr.markdown("mutate_weak", ["default"], res)
     assert "s.stat = 1" in md and "| **total** |" in md  # the survivor's source line
+
+
+def test_a_mutant_only_a_lemma_notices_is_not_a_kill():
+    _, res = _run(WeakLemma)
+    r = next(r for r in res if r.label == "drop update `stat = 1`")
+    assert r.status == mt.BY_LEMMA and r.property == "lemma_stat_set"
+    c = mr.counts(res)
+    assert c[mt.BY_LEMMA] >= 1 and mr.score(c) < 1.0
 
 
 def test_split_read_modify_write_loses_an_update():
