@@ -64,6 +64,7 @@ class Base:
     symmetry: bool
     fired: set[str]
     _concrete: Concrete | None = None
+    _hashes: dict[str, str] | None = None
 
     def concrete(self) -> Concrete:
         if self._concrete is None:
@@ -223,7 +224,9 @@ def same_successors(base: Base, sysm: System, deadline: float, split: bool = Fal
         return False
     if any((f.lo, f.hi, f.offset) != (g.lo, g.hi, g.offset) for f, g in zip(lb.fields, lm.fields)):
         return False
-    hb, hm = binding_hashes(base.system), binding_hashes(sysm)
+    if base._hashes is None:
+        base._hashes = binding_hashes(base.system)
+    hb, hm = base._hashes, binding_hashes(sysm)
     changed = [b for b in sysm.bindings if hb.get(b.label()) != hm[b.label()]]
     if any(lbl not in hm for lbl in hb):
         return False
@@ -319,7 +322,7 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
             incomplete = "budget spent"
             break
         try:
-            sysm = build_mutant(pr.model, m, base.config)
+            sysm = build_mutant(pr.model, m, base.config, base.system)
         except SpecError as e:
             res.status, res.detail = INVALID, f"{cfg}: {e}"
             res.seconds = time.perf_counter() - t0

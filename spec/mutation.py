@@ -16,6 +16,7 @@ comparisons on one line are two.  A mutation applies to every node its site prod
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import linecache
 import os
 import re
@@ -27,7 +28,7 @@ from typing import Any
 from .expr import BOOL, HOOKS, INT, TRUE, Expr, SpecError, const, lift, make, render
 from .model import ActionDef, Binding, Model, System, build, fingerprint, who_label
 from .schema import Int, layout
-from .tracer import Traced
+from .tracer import Traced, trace
 
 SPEC_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -610,11 +611,52 @@ def finish_split(system: System, hook: Apply, action: str) -> None:
     system.fingerprint = fingerprint(system)
 
 
-def build_mutant(model: type[Model], m: Mutation, cfg: Any) -> System:
+def retrace(original: System, model: type[Model], m: Mutation) -> System:
+    """The mutant of ``original`` (``model`` built in its configuration) with only the mutated
+    action traced again under the hook: the other actions' IR is the original's (a mutation
+    applies to its own action only), so this is :func:`build` with the mutation, cheaper."""
+    from .model import _bindings
+
+    cfg, lay = original.config, original.layout
+    inst = model(cfg)
+    hook = Apply(model, m)
+    by_action: dict[str, list[Binding]] = {}
+    for b in original.bindings:
+        by_action.setdefault(b.action, []).append(b)
+    bindings: list[Binding] = []
+    for d in model.action_defs():
+        if d.name != m.site.action:
+            bindings.extend(Binding(len(bindings) + i, b.action, b.args, b.who, b.ir)
+                            for i, b in enumerate(by_action.get(d.name, [])))
+            continue
+        method = d.fn.__get__(inst)
+        with active(hook):
+            for args in _bindings(d, cfg, lay):
+                try:
+                    ir = trace(lay, method, args)
+                except SpecError as e:
+                    raise SpecError(f"action {d.name}: {e}") from None
+                if ir.guard.op == "const" and not ir.guard.value:
+                    continue
+                bindings.append(Binding(len(bindings), d.name, args, who_label(d, args), ir))
+    system = dataclasses.replace(original, bindings=bindings)
+    system.fingerprint = fingerprint(system)
+    system.mutation_hits = hook.hits  # type: ignore[attr-defined]
+    return system
+
+
+def build_mutant(model: type[Model], m: Mutation, cfg: Any, original: System | None = None) -> System:
     """Build ``model`` in configuration ``cfg`` with mutation ``m`` applied (SpecError if the
-    mutant does not build)."""
+    mutant does not build).  With the ``original`` system of that configuration, only what the
+    mutation changes is traced again."""
+    if m.operator in ("drop_require", "drop_update", "negate", "const") and original is not None:
+        return retrace(original, model, m)
     if m.operator == "swap_steps":
-        system = build(model, cfg)
+        if original is not None:
+            system = dataclasses.replace(original, bindings=[
+                Binding(b.id, b.action, b.args, b.who, b.ir) for b in original.bindings])
+        else:
+            system = build(model, cfg)
         b_name, pattern = m.param
         names = system.layout.names()
         hits = 0
