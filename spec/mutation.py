@@ -626,8 +626,8 @@ def retrace(original: System, model: type[Model], m: Mutation) -> System:
     bindings: list[Binding] = []
     for d in model.action_defs():
         if d.name != m.site.action:
-            bindings.extend(Binding(len(bindings) + i, b.action, b.args, b.who, b.ir)
-                            for i, b in enumerate(by_action.get(d.name, [])))
+            for b in by_action.get(d.name, []):
+                bindings.append(Binding(len(bindings), b.action, b.args, b.who, b.ir))
             continue
         method = d.fn.__get__(inst)
         with active(hook):
