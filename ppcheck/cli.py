@@ -954,6 +954,123 @@ def new_cmd(name: str, parent: str, out_file: str | None, as_json: bool, quiet: 
         click.echo(text)
 
 
+@cli.command("mutate")
+@click.argument("model", metavar="MODEL")
+@options("config", "output")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Time budget (s) per mutant over all configurations (incomplete when spent).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Mutants run in parallel (a fork pool).")
+@click.option("--sample", type=click.IntRange(min=1), help="Run only N mutants, drawn with --seed.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Exit 1 when fewer than this share of non-equivalent mutants is killed.")
+@click.option("--markdown", "md_file", metavar="FILE", help="Write the kill table as Markdown.")
+@click.option("--log", "log_file", metavar="FILE",
+              help="Append each mutant's verdict to FILE as a JSON line as soon as it is known; "
+                   "verdicts already in FILE for the same model IR are reused (resume).")
+def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: bool, quiet: bool,
+               budget: float, jobs: int, sample: int | None, seed: int, min_score: float | None,
+               md_file: str | None, log_file: str | None) -> None:
+    """Plant one bug at a time in MODEL's actions and report which the properties catch.
+
+    Operators: drop a require() conjunct, drop an update, negate a comparison, move a
+    constant to a neighbour, split an atomic read-modify-write in two steps, swap two steps
+    of a multi-step function.  Every mutant runs in every default configuration (or
+    --config); exit 1 when the score is below --min-score, 3 when a mutant's budget ran
+    out or Ctrl-C stopped the run, 1 when the unmutated model already fails.
+    """
+    import random
+    import time as _time
+
+    from ppcheck.checks import mutate as mt
+    from ppcheck.checks import mutate_report as mr
+
+    _begin("mutate", as_json, quiet)
+    t0 = _time.perf_counter()
+    m = _model(model)
+    cfgs = _configs(m, config, _parse_sets(sets))
+    log = None
+    logged: dict[str, Any] = {}
+    if log_file:
+        if Path(log_file).is_dir():
+            _fail(f"cannot write the log to {log_file}: it is a directory")
+        with contextlib.suppress(OSError):
+            for line in Path(log_file).read_text(encoding="utf-8").splitlines():
+                with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+                    d = json.loads(line)
+                    logged[f"{d['probe']}|{d['id']}"] = d
+        try:
+            log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as e:
+            _fail(f"cannot write the log to {log_file}: {e.strerror or e}")
+    try:
+        _note(f"probing {m.name} in {', '.join(c.name for c in cfgs)} (the original must pass)")
+        try:
+            pr = mt.probe(m, cfgs)
+        except mt.OriginalFails as e:
+            text = f"mutate {m.name}: {e}"
+            if as_json:
+                click.echo(dumps(envelope("mutate", EXIT_VIOLATION, summary={"text": text},
+                                          error=str(e))))
+            click.echo(text, err=as_json)
+            sys.exit(EXIT_VIOLATION)
+        except KeyboardInterrupt:
+            click.echo("ppcheck: interrupted (Ctrl-C) while probing the original", err=True)
+            sys.exit(EXIT_INCOMPLETE)
+        muts = list(enumerate(mt.plan(pr)))
+        planned = len(muts)
+        if sample is not None and sample < len(muts):
+            muts = sorted(random.Random(seed).sample(muts, sample), key=lambda x: x[0])
+        key = mt.probe_key(pr)
+        reused = [mt.MutantResult.from_json(logged[f"{key}|{mm.id}"]) for _, mm in muts
+                  if f"{key}|{mm.id}" in logged]
+        todo = [(i, mm) for i, mm in muts if f"{key}|{mm.id}" not in logged]
+        _note(f"{planned} mutants planned, running {len(todo)} (budget {budget:g}s each, {jobs} jobs)"
+              + (f"; {len(reused)} verdicts reused from {log_file}" if reused else ""))
+
+        def progress(r: Any, done: int, n: int) -> None:
+            if log is not None:
+                log.write(json.dumps(dict(r.to_json(), probe=key), sort_keys=True) + "\n")
+                log.flush()
+            if not quiet and not as_json:
+                click.echo(f"  [{done}/{n}] {r.status:<15} {r.id}"
+                           + (f" ({r.property})" if r.property else ""), err=True)
+
+        results, interrupted = mt.run_all(pr, todo, budget, jobs, progress)
+        results = sorted(results + reused, key=lambda r: r.index)
+    finally:
+        if log is not None:
+            log.close()
+    names = [b.config.name for b in sorted(pr.bases, key=lambda b: [c.name for c in cfgs].index(
+        b.config.name))]
+    summ = mr.summary(m.name, results, len(muts), interrupted)
+    summ["generated"] = planned
+    code = EXIT_OK
+    if min_score is not None and (summ["score"] is None or summ["score"] < min_score):
+        code = EXIT_VIOLATION
+        summ["text"] += f" (below --min-score {min_score:g})"
+    elif interrupted or summ[mt.INCOMPLETE]:
+        code = EXIT_INCOMPLETE
+    if md_file:
+        err = _write_output(md_file, mr.markdown(m.name, names, results), "kill table")
+        if err:
+            click.echo(f"ppcheck: error: {err}", err=True)
+            if code == EXIT_OK:
+                code = EXIT_USAGE
+    if as_json:
+        click.echo(dumps(envelope("mutate", code, summary=summ, model=m.name, configs=names,
+                                  mutants=[r.to_json() for r in results],
+                                  timing={"seconds": round(_time.perf_counter() - t0, 3),
+                                          "probe_seconds": round(pr.seconds, 3)})))
+        if not quiet:
+            click.echo(summ["text"], err=True)
+    else:
+        click.echo(mr.text(m.name, names, results), nl=False)
+        click.echo(summ["text"])
+    sys.exit(code)
+
+
 @cli.command("schema")
 def schema_cmd() -> None:
     """Print the JSON Schema of every command's --json output."""

@@ -53,6 +53,7 @@ def test_every_command_prints_the_one_json_shape(tmp_path, capsys, trace):
         ["show", str(trace)], ["explain", str(trace)], ["replay", str(trace)], ["list"],
         ["export", "increment"], ["new", "zz", "--from", "increment", "--out", str(tmp_path / "zz.py")],
         ["check", "nosuch"], ["replay", str(tmp_path)],
+        ["mutate", "increment_lock", "--sample", "3", "-q"], ["mutate", "increment", "-q"],
     ]
     seen = set()
     for argv in cases:
@@ -60,7 +61,7 @@ def test_every_command_prints_the_one_json_shape(tmp_path, capsys, trace):
         seen.add(data["command"])
         assert data["format"] == "ppcheck-result" and data["version"] == 1
     assert seen >= {"check", "prove", "simulate", "diff", "show", "explain", "replay", "list", "export",
-                    "new"}
+                    "new", "mutate"}
 
 
 def test_the_schema_rejects_what_it_should():
