@@ -737,6 +737,84 @@ def _diff_entries(d: Any, a: Any, b: Any) -> list[RunEntry]:
     return out
 
 
+@cli.command("kernel")
+@click.option("--tree", "tree_path", required=True, metavar="PATH",
+              help="A kernel source tree or a Debian linux-source-X.Y.tar.xz.")
+@options("budget", "traces", "output", "ci")
+@click.option("--mode", type=click.Choice(["exhaustive", "random"]), default="exhaustive", show_default=True,
+              help="Every schedule of each scenario, or --runs random ones.")
+@click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Random schedules per scenario (--mode random).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--scenario", "only", multiple=True, help="Run only this scenario (repeatable).")
+@click.option("--findings", is_flag=True,
+              help="Run the findings scenarios (outside the kernel's contract; docs/kernel.md).")
+@click.option("--bug", "bug", metavar="NAME", help="Build with the seeded bug NAME (ppcheck.kernel.bugs).")
+@click.option("--no-spec", is_flag=True, help="Do not evaluate the mainline spec's invariants.")
+def kernel_cmd(tree_path: str, max_states: int | None, timeout: float | None, max_depth: int | None,
+               out_dir: str, as_json: bool, quiet: bool, junit_file: str | None, sarif_file: str | None,
+               mode: str, runs: int, seed: int, only: tuple[str, ...], findings: bool, bug: str | None,
+               no_spec: bool) -> None:
+    """Build the tree's unmodified net/core/page_pool.c against ppcheck's shim and run the
+    conformance suite on it (docs/kernel.md): every scenario's schedules, each step checked."""
+    from ppcheck.kernel import bugs as kbugs
+    from ppcheck.kernel.build import build
+    from ppcheck.kernel.scenarios import FINDINGS, SCENARIOS
+    from ppcheck.kernel.suite import run_suite, scenarios_for
+    from ppcheck.kernel.tree import TreeError, open_tree
+
+    _begin("kernel", as_json, quiet)
+    names = {s.name for s in (*SCENARIOS, *FINDINGS)}
+    for n in only:
+        if n not in names:
+            _fail(f"unknown scenario {n!r} (known: {', '.join(sorted(names))})")
+    patch, tag = None, ""
+    try:
+        tree = open_tree(tree_path)
+        if bug:
+            b = kbugs.by_name(bug)
+            if b is None:
+                _fail(f"unknown seeded bug {bug!r} (known: {', '.join(kbugs.names())})")
+            patch, tag = kbugs.patch_for(b, tree), f"+{bug}"
+        base = build(tree)
+    except TreeError as e:
+        _fail(str(e))
+    if not scenarios_for(tree, findings, only):
+        _fail(f"no scenario applies to {tree.name} with these options")
+    _note(f"{tree_path}: linux {tree.name}, page_pool.c built "
+          + ("(cached)" if base.cached else f"in {base.seconds:.1f}s") + f" -> {base.lib}")
+    con = _console()
+    entries: list[RunEntry] = []
+
+    def shown(run: RunResult) -> None:
+        e = RunEntry(run, source=tree_path)
+        entries.append(e)
+        if not as_json:
+            _print_run(e, con)
+
+    spec_for = None
+    if not no_spec:
+        from ppcheck.kernel.spec_map import spec_hook_for
+
+        spec_for = lambda sc: spec_hook_for(sc, tree)  # noqa: E731
+    sink = TraceSink(out_dir)
+    try:
+        run_suite(tree, sink.engine_dir, mode=mode, max_states=max_states or 20000, runs=runs, seed=seed,
+                  timeout=timeout, findings=findings, only=only, patch=patch, tag=tag, spec_for=spec_for,
+                  on_run=shown)
+    except TreeError as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        sink.close()
+        _finish_runs("kernel", entries, len(entries), True, Outputs(as_json, quiet, junit_file, sarif_file),
+                     False)
+    for e in entries:
+        sink.after(e)
+    sink.close()
+    _finish_runs("kernel", entries, len(entries), False, Outputs(as_json, quiet, junit_file, sarif_file),
+                 bool(sink.error))
+
+
 @cli.command("show")
 @click.argument("trace_file", metavar="TRACE")
 @options("file", "output")
