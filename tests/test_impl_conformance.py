@@ -68,7 +68,8 @@ def test_every_step_claims_an_action_of_the_model():
     assert {label.action for _, label, _ in h.log} <= names
 
 
-@pytest.mark.parametrize("config", ["base", "frag", "skb", "process", "rt"])
+@pytest.mark.parametrize("config", ["base", "frag", "skb", "process", "rt", "percpu",
+                                    "percpu_destroy"])
 def test_random_schedules_conform(config):
     """The random detector of the mutation report passes on the real implementation."""
     assert random_detector(config, 6)(MAINLINE) is None

@@ -21,6 +21,7 @@ DEFAULT_STATES = {
     "skb": 142468,
     "process": 224200,
     "rt": 119960,
+    "percpu": 31840,
 }
 
 
