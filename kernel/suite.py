@@ -123,3 +123,50 @@ def _log_of(b: Build, sc: Scenario, v: Violation) -> list[str]:
     k = Kernel(b)
     run_schedule(k, sc, v.schedule, None, SearchResult(sc.name, "replay"))
     return k.log()
+
+
+class KernelTraceError(ValueError):
+    """A file that is not a readable kernel trace (exit 2)."""
+
+
+def load_kernel_trace(path: str) -> dict[str, Any]:
+    try:
+        d = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise KernelTraceError(f"{path}: not a readable trace ({e})") from None
+    if not isinstance(d, dict) or d.get("format") != TRACE_FORMAT:
+        raise KernelTraceError(f"{path}: not a kernel trace (format {TRACE_FORMAT!r}); spec traces are "
+                               "replayed on the kernel through their scenario (docs/kernel.md)")
+    if not isinstance(d.get("schedule"), list) or not all(isinstance(c, int) for c in d["schedule"]):
+        raise KernelTraceError(f"{path}: malformed schedule")
+    return d
+
+
+def replay_on_kernel(tree: Tree, trace: dict[str, Any], patch: str | None = None,
+                     spec: bool = True) -> tuple[bool, str]:
+    """Run a kernel trace's schedule on ``tree``'s page_pool.c: (reproduced, what happened).
+
+    Reproduced means the same property fails at the end of the same schedule."""
+    from .explore import SearchResult, run_schedule
+    from .scenarios import by_name
+    from .spec_map import spec_hook_for
+
+    try:
+        sc = by_name(str(trace.get("scenario")))
+    except KeyError:
+        raise KernelTraceError(f"the trace's scenario {trace.get('scenario')!r} does not exist") from None
+    if not sc.applies(tree.kver):
+        return False, f"scenario {sc.name} does not apply to linux {tree.name}"
+    b = build(tree, rt=sc.rt, patch=patch, fine=sc.fine)
+    res = SearchResult(sc.name, "replay")
+    v = run_schedule(Kernel(b), sc, list(trace["schedule"]), None, res,
+                     spec_hook_for(sc, tree) if spec else None)
+    want = trace.get("property")
+    if v is None:
+        return False, f"does not reproduce on linux {tree.name}: the {len(trace['schedule'])} steps end " \
+                      f"with every property holding (the trace shows {want})"
+    if v.prop == "replay":
+        return False, f"does not replay on linux {tree.name}: {v.detail}"
+    if v.prop != want:
+        return False, f"linux {tree.name} fails {v.prop} instead of {want}: {v.detail}"
+    return True, f"reproduces on linux {tree.name}: {v.prop} after {len(v.schedule)} steps ({v.detail})"

@@ -893,8 +893,11 @@ def explain_cmd(trace_file: str, out_file: str | None, as_json: bool, quiet: boo
               help="Run the trace on the executable implementation instead of the model.")
 @click.option("--model", "model_ref", metavar="MODEL",
               help="Replay on this model instead of the one the trace names.")
+@click.option("--kernel", "kernel_tree", metavar="PATH",
+              help="Run kernel traces (ppcheck kernel's) on this tree's compiled page_pool.c.")
+@click.option("--bug", "kernel_bug", metavar="NAME", help="With --kernel: build with a seeded bug.")
 def replay_cmd(trace_files: tuple[str, ...], as_json: bool, quiet: bool, impl: bool,
-               model_ref: str | None) -> None:
+               model_ref: str | None, kernel_tree: str | None, kernel_bug: str | None) -> None:
     """Re-execute traces against their models, verifying every recorded state.
 
     Exit 0 when every trace replays, 1 when one does not (stale, not enabled, a state
@@ -906,6 +909,10 @@ def replay_cmd(trace_files: tuple[str, ...], as_json: bool, quiet: bool, impl: b
     from ppcheck.loading import ModelLoadError
 
     _begin("replay", as_json, quiet)
+    if kernel_tree:
+        _replay_kernel(trace_files, kernel_tree, kernel_bug, as_json)
+    if kernel_bug:
+        _fail("--bug needs --kernel PATH")
     override = _model(model_ref) if model_ref else None
     worst = 0
     results = []
@@ -949,6 +956,48 @@ def replay_cmd(trace_files: tuple[str, ...], as_json: bool, quiet: bool, impl: b
             bad(f, EXIT_VIOLATION, str(e))
     ok = sum(r["replays"] for r in results)
     text = f"{len(results)} traces: {ok} replay, {len(results) - ok} do not"
+    if as_json:
+        click.echo(dumps(envelope("replay", worst, summary={"text": text}, replays=results)))
+    elif len(results) > 1:
+        click.echo(text)
+    sys.exit(worst)
+
+
+def _replay_kernel(trace_files: tuple[str, ...], tree_path: str, bug: str | None, as_json: bool) -> None:
+    """``replay --kernel``: each kernel trace's schedule re-run on the tree (exit 0 when every
+    one reproduces, 1 when one does not, 2 for a file that is not a kernel trace)."""
+    from ppcheck.kernel import bugs as kbugs
+    from ppcheck.kernel.suite import KernelTraceError, load_kernel_trace, replay_on_kernel
+    from ppcheck.kernel.tree import TreeError, open_tree
+
+    try:
+        tree = open_tree(tree_path)
+        patch = None
+        if bug:
+            b = kbugs.by_name(bug)
+            if b is None:
+                _fail(f"unknown seeded bug {bug!r} (known: {', '.join(kbugs.names())})")
+            patch = kbugs.patch_for(b, tree)
+    except TreeError as e:
+        _fail(str(e))
+    worst, results = 0, []
+    for f in trace_files:
+        try:
+            ok, text = replay_on_kernel(tree, load_kernel_trace(f), patch)
+        except KernelTraceError as e:
+            click.echo(f"ppcheck: error: {e}", err=True)
+            worst = max(worst, EXIT_USAGE)
+            results.append({"file": f, "replays": False, "exit_code": EXIT_USAGE, "error": str(e)})
+            continue
+        except TreeError as e:
+            _fail(str(e))
+        code = EXIT_OK if ok else EXIT_VIOLATION
+        worst = max(worst, code)
+        results.append({"file": f, "replays": ok, "exit_code": code, "claim": text, "tree": tree.name})
+        if not as_json:
+            click.echo(f"{f}: {text}")
+    ok = sum(r["replays"] for r in results)
+    text = f"{len(results)} traces: {ok} reproduce on linux {tree.name}, {len(results) - ok} do not"
     if as_json:
         click.echo(dumps(envelope("replay", worst, summary={"text": text}, replays=results)))
     elif len(results) > 1:

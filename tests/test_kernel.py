@@ -116,3 +116,19 @@ def test_61_unbind_without_dma_tracking():
     """6.1 has no dma_mapped tracking: a page returned after unbind is unmapped then."""
     res = _search(open_tree(T61), "unbind_inflight_untracked")
     assert "no_dma_after_unbind" in res.violations
+
+
+@needs612
+def test_replay_kernel_trace(tree612, tmp_path, capsys):
+    """A seeded bug's trace reproduces on the patched build and not on the tree as shipped."""
+    assert main(["kernel", "--tree", T612, "--scenario", "unbind_inflight", "--bug", "scrub_no_unmap",
+                 "-q", "--out", str(tmp_path)]) == 1
+    trace = next(tmp_path.glob("kernel-6.12+scrub_no_unmap-unbind_inflight-no_dma_after_unbind.json"))
+    capsys.readouterr()
+    assert main(["replay", "--kernel", T612, "--bug", "scrub_no_unmap", str(trace)]) == 0
+    assert "reproduces on linux 6.12" in capsys.readouterr().out
+    assert main(["replay", "--kernel", T612, str(trace)]) == 1
+    assert "does not reproduce" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["replay", "--kernel", T612, str(bad)]) == 2
