@@ -7,16 +7,19 @@ Marked ``kernel``; skipped (with the reason) when no tree is installed
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from ppcheck.cli import main
 from ppcheck.kernel import bugs
 from ppcheck.kernel.build import build, shim_lines
+from ppcheck.kernel.coverage import parse_gcov
 from ppcheck.kernel.driver import Kernel, Op
 from ppcheck.kernel.explore import exhaustive
 from ppcheck.kernel.scenarios import by_name
 from ppcheck.kernel.spec_map import spec_hook_for
+from ppcheck.kernel.suite import load_kernel_trace, replay_on_kernel
 from ppcheck.kernel.tree import find_tree, open_tree
 
 pytestmark = pytest.mark.kernel
@@ -132,3 +135,25 @@ def test_replay_kernel_trace(tree612, tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     assert main(["replay", "--kernel", T612, str(bad)]) == 2
+
+
+STORED = sorted((Path(__file__).resolve().parent.parent / "counterexamples" / "kernel").glob("*.json"))
+
+
+@pytest.mark.parametrize("trace", STORED, ids=lambda p: p.name)
+def test_stored_kernel_traces_reproduce(trace):
+    """The findings' traces re-run on the tree they were found on (CI: 6.12 and 6.1)."""
+    d = load_kernel_trace(str(trace))
+    path = find_tree(d["tree"])
+    if path is None:
+        pytest.skip(f"no linux-source-{d['tree']} tree")
+    ok, text = replay_on_kernel(open_tree(path), d)
+    assert ok, text
+
+
+def test_parse_gcov():
+    out = ("File 'src/net/core/page_pool.c'\nLines executed:72.18% of 435\n\n"
+           "File 'include/linux/ptr_ring.h'\nLines executed:50.00% of 10\n")
+    assert parse_gcov(out, "page_pool.c") == (314, 435)
+    with pytest.raises(ValueError):
+        parse_gcov(out, "skbuff.c")
