@@ -96,12 +96,32 @@ BUGS: tuple[Bug, ...] = (
 )
 
 
+#: proposed fixes, applied the same way; ``scenario`` is the finding they close and ``prop``
+#: the property that then holds
+FIXES: tuple[Bug, ...] = (
+    Bug("rcu_napi_local",
+        "Yunsheng Lin's unmerged \"page_pool: fix timing for checking and disabling napi_local\": "
+        "rcu_read_lock() from page_pool_napi_local() to the end of the recycle, synchronize_rcu() "
+        "in page_pool_destroy() after page_pool_disable_direct_recycling().",
+        "net/core/page_pool.c",
+        "\tif (!allow_direct)\n\t\tallow_direct = page_pool_napi_local(pool);\n\n\tnetmem =\n"
+        "\t\t__page_pool_put_page(pool, netmem, dma_sync_size, allow_direct);\n",
+        "\trcu_read_lock();\n\tif (!allow_direct)\n\t\tallow_direct = page_pool_napi_local(pool);\n\n"
+        "\tnetmem =\n\t\t__page_pool_put_page(pool, netmem, dma_sync_size, allow_direct);\n"
+        "\trcu_read_unlock();\n",
+        "percpu_destroy_local_free", "no_cache_push_after_destroy",
+        more=(("\tpage_pool_disable_direct_recycling(pool);\n\tpage_pool_free_frag(pool);",
+               "\tpage_pool_disable_direct_recycling(pool);\n\tsynchronize_rcu();\n"
+               "\tpage_pool_free_frag(pool);"),)),
+)
+
+
 def names() -> list[str]:
-    return [b.name for b in BUGS]
+    return [b.name for b in (*BUGS, *FIXES)]
 
 
 def by_name(name: str) -> Bug | None:
-    return next((b for b in BUGS if b.name == name), None)
+    return next((b for b in (*BUGS, *FIXES) if b.name == name), None)
 
 
 def patch_for(bug: Bug, tree: Tree) -> str:

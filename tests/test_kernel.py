@@ -157,3 +157,12 @@ def test_parse_gcov():
     assert parse_gcov(out, "page_pool.c") == (314, 435)
     with pytest.raises(ValueError):
         parse_gcov(out, "skbuff.c")
+
+
+@needs612
+def test_rcu_fix_closes_percpu_window(tree612):
+    """Yunsheng Lin's proposal (rcu_read_lock around the check and the push, synchronize_rcu in
+    destroy), applied to the real code: the per-CPU destroy window is gone."""
+    fix = bugs.by_name("rcu_napi_local")
+    res = _search(tree612, fix.scenario, patch=bugs.patch_for(fix, tree612))
+    assert res.complete and res.violations == {}
