@@ -53,6 +53,7 @@ def test_every_command_prints_the_one_json_shape(tmp_path, capsys, trace):
         ["show", str(trace)], ["explain", str(trace)], ["replay", str(trace)], ["list"],
         ["export", "increment"], ["new", "zz", "--from", "increment", "--out", str(tmp_path / "zz.py")],
         ["check", "nosuch"], ["replay", str(tmp_path)],
+        ["mutate", "increment_lock", "--sample", "3", "-q"], ["mutate", "increment", "-q"],
     ]
     seen = set()
     for argv in cases:
@@ -60,7 +61,7 @@ def test_every_command_prints_the_one_json_shape(tmp_path, capsys, trace):
         seen.add(data["command"])
         assert data["format"] == "ppcheck-result" and data["version"] == 1
     assert seen >= {"check", "prove", "simulate", "diff", "show", "explain", "replay", "list", "export",
-                    "new"}
+                    "new", "mutate"}
 
 
 def test_the_schema_rejects_what_it_should():
@@ -197,7 +198,9 @@ def test_sigkill_at_the_first_violated_line_leaves_a_complete_trace(tmp_path):
 def test_sigint_stops_the_whole_command_with_exit_3(tmp_path):
     import time
 
-    p = subprocess.Popen([sys.executable, "-u", "-m", "ppcheck.cli", "check", "mainline", "--out", "t"],
+    # the Python backend: the native one finishes mainline/base before its first progress line
+    p = subprocess.Popen([sys.executable, "-u", "-m", "ppcheck.cli", "check", "mainline", "--out", "t",
+                          "--backend", "python"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     assert p.stderr is not None
     # wait until the first of the five default configurations is being explored (its progress
