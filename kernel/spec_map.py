@@ -40,16 +40,23 @@ BIAS_MAX = (2**63 - 1) >> 1
 
 #: kernel call -> the spec actions (models/mainline) its steps are transitions of
 ACTION_OF: dict[Op, tuple[str, ...]] = {
-    Op.ALLOC: ("napi_poll_alloc", "page_pool_alloc_pages", "page_pool_refill_alloc_cache"),
-    Op.ALLOC_FRAG: ("page_pool_alloc_frag", "page_pool_drain_frag"),
-    Op.PUT: ("page_pool_put_unrefed_netmem", "page_pool_napi_local", "page_pool_recycle_in_cache",
-             "page_pool_recycle_in_ring", "page_pool_return_page"),
+    Op.ALLOC: ("page_pool_alloc_fast", "page_pool_refill_alloc_cache", "page_pool_alloc_slow",
+               "page_pool_alloc_fail"),
+    Op.ALLOC_FRAG: ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_alloc_fast",
+                    "page_pool_refill_alloc_cache", "page_pool_alloc_slow", "page_pool_alloc_fail"),
+    Op.PUT: ("page_pool_put_full_page", "page_pool_unref_read", "page_pool_unref_sub",
+             "page_pool_napi_local", "page_pool_put_page", "page_pool_recycle_in_cache",
+             "page_pool_producer_lock", "ptr_ring_produce", "page_pool_producer_unlock",
+             "page_pool_return_page", "page_pool_return_put"),
     Op.GET_PAGE: ("get_page",),
-    Op.PUT_PAGE: ("put_page",),
-    Op.DESTROY: ("page_pool_destroy", "page_pool_scrub", "page_pool_empty_ring", "page_pool_release"),
-    Op.WORKER: ("page_pool_release_retry",),
-    Op.NAPI_DISABLE: ("napi_disable",),
-    Op.NAPI_ENABLE: ("napi_enable",),
+    Op.PUT_PAGE: ("stack_put_page",),
+    Op.DESTROY: ("page_pool_destroy", "page_pool_free_frag", "page_pool_empty_alloc_cache_once",
+                 "page_pool_scrub", "page_pool_empty_ring", "page_pool_inflight", "page_pool_release_lock",
+                 "page_pool_release_unlock"),
+    Op.WORKER: ("page_pool_release_retry", "page_pool_scrub", "page_pool_empty_ring", "page_pool_inflight",
+                "page_pool_release_lock", "page_pool_release_unlock"),
+    Op.NAPI_DISABLE: ("napi_disable", "napi_disable_wait"),
+    Op.NAPI_ENABLE: ("napi_enable_new_pool",),
     Op.UNBIND: ("driver_unbind",),
 }
 
