@@ -109,6 +109,17 @@ def test_cli_bad_tree(tmp_path, capsys):
     code = main(["kernel", "--tree", str(tmp_path / "nope")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "no such kernel tree" in err
+    (tmp_path / "Makefile").write_text("VERSION = 6\nPATCHLEVEL = 12\n")
+    assert main(["kernel", "--tree", str(tmp_path)]) == 2
+    assert "no net/core/page_pool.c" in capsys.readouterr().err
+    assert main(["kernel", "--tree", str(tmp_path), "--scenario", "nope"]) == 2
+    assert "unknown scenario" in capsys.readouterr().err
+
+
+@needs612
+def test_cli_bad_bug(capsys):
+    assert main(["kernel", "--tree", T612, "--bug", "nope"]) == 2
+    assert "unknown seeded bug" in capsys.readouterr().err
 
 
 @needs61
