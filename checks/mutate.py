@@ -42,7 +42,7 @@ from ppcheck.spec.mutation import (
 )
 
 from .explorer import Concrete, Explorer
-from .verdict import ACTION_ASSERTIONS, VACUOUS, VIOLATED, RunResult
+from .verdict import ACTION_ASSERTIONS, VACUOUS, VIOLATED, RunResult, is_failure
 
 KILLED, BY_LEMMA, SURVIVED, EQUIVALENT, INCOMPLETE, INVALID = (
     "killed", "killed_by_lemma", "survived", "equivalent", "incomplete", "invalid")
@@ -96,7 +96,7 @@ def probe(model: type[Model], configs: list[Config], timeout: float | None = Non
             system = build(model, cfg)
         ex = Explorer(system, timeout=timeout)
         run = ex.run()
-        bad = [r.name for r in run.results if r.status in (VIOLATED, VACUOUS)]
+        bad = [r.name for r in run.results if is_failure(r)]
         if bad:
             raise OriginalFails(f"{model.name}/{cfg.name} already fails ({', '.join(bad)}): mutation "
                             "testing needs a model whose properties hold")
@@ -344,7 +344,7 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
         kernel_names = [p.name for p in sysm.properties if not p.lemma] + [ACTION_ASSERTIONS]
         run = _explore(sysm, symmetry=symmetry, timeout=max(left, 0.01), stop_at_first=True,
                        max_states=cap, properties=kernel_names)
-        kernel = [r for r in run.results if r.status in (VIOLATED, VACUOUS)]
+        kernel = [r for r in run.results if is_failure(r)]
         if kernel:
             r = min(kernel, key=lambda r: (r.status != VIOLATED, r.trace_length or 0))
             res.status, res.config, res.property = KILLED, cfg, r.name
