@@ -386,7 +386,7 @@ _WORK: dict[str, Any] = {}
 
 def probe_key(pr: Probe) -> str:
     """What a logged verdict depends on: the model's IR in every configuration probed."""
-    return ",".join(f"{b.config.name}:{b.system.fingerprint}" for b in pr.bases)
+    return ",".join(sorted(f"{b.config.name}:{b.system.fingerprint}" for b in pr.bases))
 
 
 def _work(i: int) -> MutantResult:

@@ -987,7 +987,7 @@ def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: b
             for line in Path(log_file).read_text(encoding="utf-8").splitlines():
                 with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
                     d = json.loads(line)
-                    logged[f"{d['probe']}|{d['id']}"] = d
+                    logged[f"{','.join(sorted(d['probe'].split(',')))}|{d['id']}"] = d
         try:
             log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115
         except OSError as e:
