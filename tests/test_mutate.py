@@ -243,3 +243,21 @@ def test_cli_bad_input_is_one_line(argv, code, needle, capsys):
     assert needle in text and "Traceback" not in cap.err
     assert len(text.splitlines()) == 1, text
 
+
+# -- the recorded mutation score of the mainline model (CI notices a drop) ----------------------
+
+@pytest.mark.slow
+def test_mainline_sampled_mutation_score_does_not_drop(capsys):
+    """Re-run the recorded CI sample of mainline's mutants (mutation_scores.json, recorded from
+    the full run's verdicts of the same mutants) and fail if fewer are killed."""
+    from pathlib import Path
+
+    rec = json.loads((Path(__file__).resolve().parent.parent / "mutation_scores.json").read_text())
+    ci = rec["models"]["mainline"]["ci"]
+    code = main(["mutate", "mainline", "--json", "-q", *ci["args"], "--min-score", str(ci["min_score"])])
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"]["mutants"] == ci["mutants"]
+    killed = {m["id"] for m in out["mutants"] if m["status"] == mt.KILLED}
+    missed = sorted(set(ci["killed_ids"]) - killed)
+    # the plan changes with the model (then the sample differs): the score is what must not drop
+    assert code == 0, f"{out['summary']['text']}; no longer killed: {missed}"
