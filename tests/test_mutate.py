@@ -246,14 +246,11 @@ def test_cli_bad_input_is_one_line(argv, code, needle, capsys):
 
 # -- the recorded mutation score of the mainline model (CI notices a drop) ----------------------
 
-@pytest.mark.slow
-def test_mainline_sampled_mutation_score_does_not_drop(capsys):
-    """Re-run the recorded CI sample of mainline's mutants (mutation_scores.json, recorded from
-    the full run's verdicts of the same mutants) and fail if fewer are killed."""
+def _recorded_sample(key, capsys):
     from pathlib import Path
 
     rec = json.loads((Path(__file__).resolve().parent.parent / "mutation_scores.json").read_text())
-    ci = rec["models"]["mainline"]["ci"]
+    ci = rec["models"]["mainline"][key]
     code = main(["mutate", "mainline", "--json", "-q", *ci["args"], "--min-score", str(ci["min_score"])])
     out = json.loads(capsys.readouterr().out)
     assert out["summary"]["mutants"] == ci["mutants"]
@@ -261,3 +258,14 @@ def test_mainline_sampled_mutation_score_does_not_drop(capsys):
     missed = sorted(set(ci["killed_ids"]) - killed)
     # the plan changes with the model (then the sample differs): the score is what must not drop
     assert code == 0, f"{out['summary']['text']}; no longer killed: {missed}"
+
+
+def test_mainline_frag_sample_score_does_not_drop(capsys):
+    """The recorded CI sample (mutation_scores.json ``ci``: 10 mutants of mainline in frag)."""
+    _recorded_sample("ci", capsys)
+
+
+@pytest.mark.slow
+def test_mainline_sampled_mutation_score_does_not_drop(capsys):
+    """The recorded sample over every default configuration (``sample``: 24 mutants)."""
+    _recorded_sample("sample", capsys)
