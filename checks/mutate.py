@@ -109,7 +109,10 @@ def probe(model: type[Model], configs: list[Config], timeout: float | None = Non
             if (a, b, field_pattern(names[fi])) not in pairs:
                 pairs.append((a, b, field_pattern(names[fi])))
     order = {d.name: i for i, d in enumerate(model.action_defs())}
-    sites = [rec.sites[k] for k in rec.order]
+    enabled = {b.action for base in bases for b in base.system.bindings}
+    # an action statically disabled in every configuration (a feature they all turn off) has
+    # no binding to mutate: its sites would only give "same IR" equivalents
+    sites = [rec.sites[k] for k in rec.order if rec.sites[k].action in enabled]
     sites.sort(key=lambda si: order.get(si.action, 1 << 20))  # stable: appearance order within
     lemmas = {p.name for b in bases for p in b.system.properties if p.lemma}
     bases.sort(key=lambda b: b.run.seconds)  # cheapest configuration first: kills come fast
@@ -146,7 +149,7 @@ def plan(pr: Probe) -> list[Mutation]:
         elif si.kind == "const":
             for (i, delta), text in si.consts.items():
                 ms.append(Mutation(st, "const", (i, delta), f"constant {text}"))
-    for a, b, fname in pr.pairs:
+    for a, b, fname in pr.pairs:  # from the systems' bindings: enabled actions only
         d = next(x for x in pr.model.action_defs() if x.name == a)
         code = d.fn.__code__
         st = Site(a, "steps", ordinals.get((a, "steps"), 0), rel(code.co_filename),
