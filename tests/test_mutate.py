@@ -196,6 +196,15 @@ def test_cli_json_and_min_score(tmp_path, capsys):
     assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 6
 
 
+def test_cli_record_writes_the_scores_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["mutate", "increment_lock", "--sample", "4", "--seed", "2", "--record", "ci", "-q"]) == 0
+    rec = json.loads((tmp_path / "mutation_scores.json").read_text())
+    e = rec["models"]["increment_lock"]["ci"]
+    assert e["args"] == ["--sample", "4", "--seed", "2", "--budget", "120"]
+    assert e["mutants"] == 4 and e["score"] == e["min_score"] == 1.0 and len(e["killed_ids"]) == 4
+
+
 def test_cli_score_below_minimum_exits_1(tmp_path, capsys):
     f = tmp_path / "weak.py"
     f.write_text(textwrap.dedent('''
