@@ -128,7 +128,7 @@ def plan(pr: Probe) -> list[Mutation]:
         k = (si.action, si.kind)
         n = ordinals.get(k, 0)
         ordinals[k] = n + 1
-        return Site(si.action, si.kind, n, si.file, si.line, si.key)
+        return Site(si.action, si.kind, n, si.file, si.line, si.key, si.source)
 
     per_action: dict[str, list[Mutation]] = {}
     for si in pr.sites:
