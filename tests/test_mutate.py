@@ -273,8 +273,3 @@ def test_mainline_frag_sample_score_does_not_drop(capsys):
     """The recorded CI sample (mutation_scores.json ``ci``: 10 mutants of mainline in frag)."""
     _recorded_sample("ci", capsys)
 
-
-@pytest.mark.slow
-def test_mainline_sampled_mutation_score_does_not_drop(capsys):
-    """The recorded sample over every default configuration (``sample``: 24 mutants)."""
-    _recorded_sample("sample", capsys)
