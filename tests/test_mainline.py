@@ -22,6 +22,7 @@ DEFAULT_STATES = {
     "process": 224200,
     "rt": 119960,
     "percpu": 31840,
+    "polling": 2996,
 }
 
 
