@@ -49,13 +49,12 @@ from __future__ import annotations
 from typing import Any
 
 from ppcheck.models.mainline import BASE, Mainline
+from ppcheck.models.mainline.state import MainlineCtx, MainlineState
 from ppcheck.models.pagepool import (
     PC,
     After,
-    Ctx,
     Kind,
     Loc,
-    PagePoolState,
     Role,
     Stage,
     destroy_started,
@@ -77,14 +76,14 @@ from ppcheck.spec import (
 from ppcheck.spec.expr import const
 
 
-class LocalCtx(Ctx):
+class LocalCtx(MainlineCtx):
     """Mainline's context plus ``local``: this free's ``allow_direct`` came from the locality
     check (not from its caller), so it is only right while the NAPI stays on this CPU."""
 
     local = Bool()
 
 
-class SwapState(PagePoolState):
+class SwapState(MainlineState):
     """Mainline's state plus: the NAPI now serves a new pool (its polls no longer touch
     this one); contexts remember where their ``allow_direct`` came from."""
 

@@ -12,6 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from poolpath_bugs import (
+    BulkAlwaysDirect,
+    BulkSkipsLastRef,
+    BulkStatAfterUnlock,
+    DestroyIgnoresUsers,
+    NetIovRefcount,
+    PfmemallocRecycled,
+    UpdateNidDropsCache,
+)
+
 from ppcheck.models.mainline import Mainline
 from ppcheck.models.pagepool import PC, After, Loc, Role, Stage
 from ppcheck.spec import Ref, action, ite, require, when
@@ -359,6 +369,14 @@ BUGS: list[Bug] = [
     Bug(ScrubKeepsMappings, "no_dma_after_unbind", "base", 20, "page_pool_return_page"),
     Bug(FragUsersLost, "pp_ref_accounting", "frag", 3, "page_pool_alloc_frag"),
     Bug(ScrubSkipsCache, "no_leaked_page", "base", 14, "page_pool_scrub"),
+    # the pool paths (tests/poolpath_bugs.py)
+    Bug(NetIovRefcount, "net_iov_no_page_ops", "devmem", 6, "page_pool_put_page"),
+    Bug(BulkAlwaysDirect, "alloc_cache_single_owner", "bulk", 5, "xdp_flush_frame_bulk"),
+    Bug(BulkSkipsLastRef, "bulk_pages_owned", "bulk", 7, "page_pool_is_last_ref"),
+    Bug(BulkStatAfterUnlock, "no_pool_use_after_free", "bulk", 27, "recycle_stat_add"),
+    Bug(DestroyIgnoresUsers, "pool_alive_while_registered", "xdp", 7, "page_pool_destroy"),
+    Bug(PfmemallocRecycled, "pfmemalloc_not_recycled", "numa", 7, "page_pool_recycle_in_cache"),
+    Bug(UpdateNidDropsCache, "page_in_one_place", "numa", 8, "page_pool_update_nid"),
 ]
 
 #: the progress property, broken by a leak: (bug, property, config, lasso length, loop length)

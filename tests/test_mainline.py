@@ -21,6 +21,10 @@ DEFAULT_STATES = {
     "skb": 142468,
     "process": 224200,
     "rt": 119960,
+    "devmem": 60265,
+    "bulk": 161209,
+    "xdp": 63256,
+    "numa": 72984,
 }
 
 

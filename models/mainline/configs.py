@@ -29,6 +29,12 @@ BASE: dict[str, Any] = {
     "pool_cpuid": -1,  # page_pool_create_percpu() cpuid
     "reconfig": False,  # after destroy the driver re-enables the NAPI for a new pool
     "liveness": False,  # check the progress property (a graph search after the BFS)
+    "mp": False,  # a memory provider (devmem): every netmem is a net_iov (provider.py)
+    "bulk": 0,  # XDP_BULK_QUEUE_SIZE of xdp_return_frame_bulk(); 0: no bulk free (bulk.py)
+    "bulk_ctx": -1,  # the context (a 'user@cpu' softirq) that frees in bulk
+    "xdp_mem": False,  # the pool is also the RX queue's XDP memory model (xdp.py)
+    "pfmemalloc": False,  # the page allocator may hand out pfmemalloc pages (xdp.py)
+    "numa": False,  # the NAPI may call page_pool_update_nid() (xdp.py)
 }
 
 
@@ -59,6 +65,19 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # PREEMPT_RT: a second softirq of the NAPI's CPU may preempt the poll; napi_local says no
     "rt": _cfg(max_page_refs=1, preempt_rt=True,
                contexts=("softirq@0", "user@0", "control@1", "worker@0")),
+    # a memory provider (devmem TCP): every netmem a net_iov of a dma-buf binding; devmem's init
+    # cleared dma_sync; a stack user may take a second (pp) reference
+    "devmem": _cfg(mp=True, dma_sync=False, max_page_refs=1,
+                   contexts=("softirq@0", "user@1", "control@1", "worker@0")),
+    # the bulk paths: a softirq on CPU 1 frees XDP frames in bulk (two per flush, one producer
+    # lock hold), the NAPI's slow path allocates two pages per alloc_pages_bulk
+    "bulk": _cfg(bulk=2, bulk_ctx=1, refill=2,
+                 contexts=("softirq@0", "user@1", "control@1", "worker@0")),
+    # a second pool user (the XDP memory model) and the two teardown orders
+    "xdp": _cfg(xdp_mem=True, contexts=("softirq@0", "user@1", "control@1", "worker@0")),
+    # pfmemalloc pages from the page allocator; page_pool_update_nid() from the NAPI
+    "numa": _cfg(pfmemalloc=True, numa=True, destroy=False,
+                 contexts=("softirq@0", "user@1", "user@0")),
     # a larger skb scope (not in the default set)
     "skb2": _cfg(skbs=2, pages=2, contexts=("softirq@0", "user@1", "control@1", "worker@0")),
     # benchmarks: 4 pages and 3 concurrent contexts (the NAPI softirq of CPU 0, a softirq
@@ -73,4 +92,4 @@ CONFIGS: dict[str, dict[str, Any]] = {
 CONFIGS["big"] = CONFIGS["bench"]  # the name benchmarks/explorer_bench.py uses
 
 #: the configurations `ppcheck check` runs by default
-DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt")
+DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "devmem", "bulk", "xdp", "numa")
