@@ -79,7 +79,10 @@ def _event_args(h: Conformance, budget: Budget) -> list[tuple[str, tuple, dict[s
     P = w.params
     out: list[tuple[str, tuple, dict[str, Any]]] = []
     napi_cpus = {sp.cpu for sp in w.specs if sp.role == Role.NAPI}
+    cpuid = int(P["pool_cpuid"])  # a per-CPU pool's consumer polls on its CPU only
     for cpu in range(int(P["cpus"])):
+        if cpuid >= 0 and cpu != cpuid:
+            continue
         if not budget.napi_cpus_only or cpu in napi_cpus:
             out.append(("napi_schedule", (cpu,), {"cpu": cpu}))
     for p in range(int(P["pages"])):

@@ -344,7 +344,9 @@ class World:
             pfn = self.rx[0]
             yield Step.of("driver_rx_ring_free", page=pfn)
             self.rx.remove(pfn)
-            yield from pp.page_pool_put_page(self.pool, self.k.memmap[pfn], allow_direct=True)
+            # a per-CPU pool's consumer (its CPU's softirqs) is not stopped by napi_disable()
+            direct = int(self.params["pool_cpuid"]) < 0
+            yield from pp.page_pool_put_page(self.pool, self.k.memmap[pfn], allow_direct=direct)
         yield Step.of("driver_rx_ring_done")
         retry = yield from pp.page_pool_destroy(self.pool)
         if retry:  # schedule_delayed_work(&pool->release_dw, DEFER_TIME)

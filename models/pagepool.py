@@ -540,7 +540,8 @@ class PagePoolInvariants:
         is freed once they come back."""
         return s.pool.deferred & s.pool.freed
 
-    @sometimes
+    @sometimes(applies=lambda c: int(getattr(c, "pool_cpuid", -1)) < 0)
     def napi_migrated(self, s):
-        """The NAPI instance is scheduled on another CPU than the one it started on."""
+        """The NAPI instance is scheduled on another CPU than the one it started on (not for a
+        per-CPU pool, whose consumer stays on ``pool->cpuid``)."""
         return s.napi.owner > 0

@@ -43,6 +43,7 @@ from ppcheck.checks.verdict import (
     EXIT_USAGE,
     EXIT_VIOLATION,
     RunResult,
+    is_failure,
 )
 from ppcheck.spec.expr import SpecError
 
@@ -340,7 +341,7 @@ def _print_run(entry: RunEntry, console: Any) -> None:
                       "not kernel properties)")
         console.print(_table(lemmas))
     first = shortest_violation(run, entry.lemmas)
-    bad = [r for r in run.results if r.status in ("violated", "vacuous")]
+    bad = [r for r in run.results if is_failure(r)]
     if first is not None and len(bad) > 1:
         what = f"{first.trace_length} steps" if first.trace_length is not None else first.status
         console.print(f"  [bold]read first:[/bold] {first.name} ({what}, the shortest of {len(bad)} "
@@ -349,7 +350,7 @@ def _print_run(entry: RunEntry, console: Any) -> None:
         console.print(f"  [red]{entry.write_error}[/red] (traces printed on stderr)")
     never = run.never_fired()
     if never:
-        console.print(f"  [yellow]actions that never fired:[/yellow] {', '.join(never)}")
+        console.print(f"  [yellow]actions that never fired here:[/yellow] {', '.join(never)}")
     console.print()
 
 
@@ -386,6 +387,7 @@ def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, s
 
     sink = TraceSink(out_dir)
     entries: list[RunEntry] = []
+    ran: list[tuple[Any, RunResult]] = []
     interrupted = False
     con = _console()
     try:
@@ -404,6 +406,7 @@ def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, s
                 entry = _entry(run, system, m)
                 sink.after(entry)
                 entries.append(entry)
+                ran.append((m, run))
                 if not outs.as_json:
                     _print_run(entry, con)
                 if INTERRUPTED.is_set() or run.reason.startswith("interrupted"):
@@ -411,18 +414,34 @@ def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, s
                     break
     finally:
         sink.close()
-    _finish_runs(command, entries, len(plan), interrupted, outs, bool(sink.error))
+    cov = None
+    if command == "check" and not interrupted:
+        from ppcheck.checks.coverage import coverage_verdicts
+
+        cov = coverage_verdicts(ran)
+    _finish_runs(command, entries, len(plan), interrupted, outs, bool(sink.error), cov)
 
 
 def _finish_runs(command: str, entries: list[RunEntry], planned: int, interrupted: bool,
-                 outs: Outputs, write_failed: bool) -> None:
+                 outs: Outputs, write_failed: bool, coverage: list[Any] | None = None) -> None:
     summary = summarize(entries, planned, interrupted)
     failed = write_failed
     failed |= _ci_reports(entries, outs)
     code = exit_code_of(entries, interrupted, failed)
+    extra: dict[str, Any] = {}
+    if coverage is not None:
+        uncovered = [c for c in coverage if c.failed]
+        if not outs.as_json:
+            for c in coverage:
+                click.echo(c.text())
+        if uncovered:
+            code = EXIT_VIOLATION
+            summary["text"] += "; coverage fails: " + ", ".join(
+                f"{c.model} ({len(c.never_fired) + len(c.contradicted)} actions)" for c in uncovered)
+        extra["coverage"] = [c.to_json() for c in coverage]
     if outs.as_json:
         click.echo(dumps(envelope(command, code, summary=summary,
-                                  runs=[run_json(e) for e in entries])))
+                                  runs=[run_json(e) for e in entries], **extra)))
         if not outs.quiet:
             click.echo(summary["text"], err=True)
     else:
@@ -935,66 +954,97 @@ def schema_cmd() -> None:
 @cli.command("manifest")
 @click.argument("models", nargs=-1, metavar="[MODEL]...")
 @options("output")
-@click.option("--update", is_flag=True, help="Record fresh results into the manifest.")
+@click.option("--update", is_flag=True,
+              help="Re-record the stale and missing entries (those of the named models: all of them).")
+@click.option("--all", "everything", is_flag=True, help="With --update: re-record every entry.")
 @click.option("--file", "path", default="manifest.json", show_default=True)
 @click.option("--max-seconds", type=click.FloatRange(min=0), default=None,
               help="Skip entries whose recorded run took longer (checking only).")
-def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bool, path: str,
-                 max_seconds: float | None) -> None:
-    """Check (or --update) the golden manifest of state counts and verdicts."""
+def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bool, everything: bool,
+                 path: str, max_seconds: float | None) -> None:
+    """Check (or --update) the expectations manifest: counts, verdicts, bug traces, diffs."""
     from ppcheck.checks import manifest
-    from ppcheck.models import registry
 
     _begin("manifest", as_json, quiet)
     p = Path(path)
     if p.is_dir():
         _fail(f"{p}: is a directory, not a manifest file")
-    reg = registry()
-    ms = _models(models) if models else [m for m in reg.values() if manifest.in_scope(m)]
     try:
-        recorded = manifest.load(p)
+        data = manifest.load(p)
     except (ValueError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
         _fail(f"{p}: malformed manifest ({e})")
     except OSError as e:
         _fail(f"{p}: cannot read the manifest: {e.strerror or e}")
+    root = p.resolve().parent
+    known = manifest.models_by_name(root)
+    named = _models(models) if models else []
+    for m in named:
+        known.setdefault(m.name, m)
+    scope = [m for m in known.values() if manifest.in_scope(m)]
+    scope += [m for m in named if m not in scope and not manifest.in_scope(m)]
+    planned = manifest.plan(scope, root)
+    chosen = [e for e in planned if not named or e.models & {m.name for m in named}]
+    now = manifest.current_fingerprints((u for e in chosen for u in e.uses), known.get)
+    stale = {e.key for e in manifest.stale(data, chosen, now)}
+    if update:
+        todo = chosen if (everything or named) else [e for e in chosen if e.key in stale]
+    else:
+        todo = chosen
     bad = 0
     rows = []
-    for e in manifest.plan(ms):
-        old = recorded.get(e.key)
-        if not update and old is None:
-            rows.append({"key": e.key, "status": "missing"})
+    for e in todo:
+        label = f"{e.section}/{e.key}"
+        old = data[e.section].get(e.key)
+        if not update and e.key in stale:
+            why = "not in the manifest" if old is None else "the model changed since it was recorded"
+            rows.append({"key": label, "status": "missing" if old is None else "stale"})
             if not as_json:
-                click.echo(f"{e.key}: not in the manifest (run --update)")
+                click.echo(f"{label}: {why} (run `{manifest.UPDATE_COMMAND}`)")
             bad += 1
             continue
         if not update and max_seconds is not None and old.get("seconds", 0) > max_seconds:
-            rows.append({"key": e.key, "status": "skipped"})
+            rows.append({"key": label, "status": "skipped"})
             if not as_json:
-                click.echo(f"{e.key}: skipped (recorded {old['seconds']}s > {max_seconds}s)")
+                click.echo(f"{label}: skipped (recorded {old['seconds']}s > {max_seconds}s)")
             continue
-        new = manifest.record(e, reg.get(e.model) or next(m for m in ms if m.name == e.model))
+        new = manifest.record(e, known.__getitem__, out_dir=root / "counterexamples" if update else None)
         if update:
-            recorded[e.key] = new
-            rows.append({"key": e.key, "status": "recorded"})
+            manifest.put(data, e, new, now)
+            rows.append({"key": label, "status": "recorded"})
             if not as_json:
-                click.echo(f"{e.key}: {new['states']:,} states, {new['seconds']}s")
-            try:
-                manifest.save(recorded, p)
-            except OSError as err:
-                _fail(f"cannot write the manifest {p}: {err.strerror or err}")
+                click.echo(f"{label}: recorded in {new.get('seconds', 0)}s")
+            _save_manifest(data, p)
             continue
+        if "traces" in old:
+            new["traces"] = old["traces"]
         diffs = manifest.compare(old, new)
-        rows.append({"key": e.key, "status": "ok" if not diffs else "differs", "differences": diffs})
+        rows.append({"key": label, "status": "ok" if not diffs else "differs", "differences": diffs})
         if not as_json:
-            click.echo(f"{e.key}: " + ("ok" if not diffs else "DIFFERS: " + "; ".join(diffs)))
+            click.echo(f"{label}: " + ("ok" if not diffs else "DIFFERS: " + "; ".join(diffs)))
         bad += bool(diffs)
+    if update and not named:
+        for gone in manifest.prune(data, planned):
+            rows.append({"key": gone, "status": "removed"})
+            if not as_json:
+                click.echo(f"{gone}: no longer planned, removed")
+        _save_manifest(data, p)
     code = EXIT_VIOLATION if bad else EXIT_OK
-    text = f"{len(rows)} manifest entries: {bad} differ or are missing"
+    verb = "recorded" if update else "checked"
+    text = f"{len(rows)} manifest entries {verb}: {bad} differ, are stale or are missing"
     if as_json:
         click.echo(dumps(envelope("manifest", code, summary={"text": text}, entries=rows)))
     else:
         click.echo(text)
     sys.exit(code)
+
+
+def _save_manifest(data: dict[str, Any], p: Path) -> None:
+    from ppcheck.checks import manifest
+
+    try:
+        manifest.save(data, p)
+    except OSError as err:
+        _fail(f"cannot write the manifest {p}: {err.strerror or err}")
 
 
 # -- entry point -------------------------------------------------------------------------------

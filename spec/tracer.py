@@ -169,6 +169,13 @@ class SymRecordView:
             e = ite(mk("eq", self._idx, i), self._rec.read(idxs[i]), e)
         return e
 
+    def get(self, k: str, *, default: Any) -> Any:
+        """The field ``k`` of the record the index names, or ``default`` when the index is out
+        of range (a NONE Ref): the explicit form of a read that may go through NONE."""
+        n = len(self._arr.elements)
+        inside = mk("and", mk("le", 0, self._idx), mk("lt", self._idx, n))
+        return ite(inside, self.__getattr__(k), default)
+
     def __setattr__(self, k: str, v: Any) -> None:
         r = self._rec
         n = len(self._arr.elements)

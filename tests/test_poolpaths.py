@@ -4,7 +4,7 @@ witnesses and shortest counterexamples are pinned in tests/test_mainline.py (``B
 
 from __future__ import annotations
 
-from poolpath_bugs import BulkStatAfterUnlock, DestroyIgnoresUsers
+from seeded_bugs import BulkStatAfterUnlock, DestroyIgnoresUsers
 
 from ppcheck.checks.explorer import Explorer
 from ppcheck.models import get_model

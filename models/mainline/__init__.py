@@ -23,7 +23,8 @@ A variant subclasses :class:`Mainline` and overrides one action or one helper.
 
 from .configs import BASE, CONFIGS, DEFAULT_CONFIGS
 from .model import Mainline
+from .rcu_fix import MainlineRcuNapiLocal
 
-MODELS = [Mainline]
+MODELS = [Mainline, MainlineRcuNapiLocal]
 
-__all__ = ["BASE", "CONFIGS", "DEFAULT_CONFIGS", "MODELS", "Mainline"]
+__all__ = ["BASE", "CONFIGS", "DEFAULT_CONFIGS", "MODELS", "Mainline", "MainlineRcuNapiLocal"]

@@ -49,6 +49,9 @@ def alloc_destinations(cfg: Any) -> list[Loc]:
     return [Loc.RX, Loc.FRAG] if cfg.frag else [Loc.RX]
 
 
+#: a per-CPU pool of CPU 0: page_pool_create_percpu() callers do not link a NAPI (p.napi)
+_PERCPU: dict[str, Any] = {"pool_cpuid": 0, "napi_linked": False}
+
 CONFIGS: dict[str, dict[str, Any]] = {
     # the free path, NAPI migration, destroy with pages in flight, stack page references
     "base": _cfg(max_page_refs=1, reconfig=True),
@@ -65,6 +68,18 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # PREEMPT_RT: a second softirq of the NAPI's CPU may preempt the poll; napi_local says no
     "rt": _cfg(max_page_refs=1, preempt_rt=True,
                contexts=("softirq@0", "user@0", "control@1", "worker@0")),
+    # per-CPU pools (page_pool_create_percpu(), pool->cpuid = 0, no NAPI linked): the consumer
+    # is a softirq of CPU 0 (generic XDP on the system page pool, net/core/dev.c); another
+    # softirq of CPU 0 frees into the cache (cpuid), one of CPU 1 into the ring.
+    # The system page pool is never destroyed (only when net_dev_init() fails, before use).
+    "percpu": _cfg(**_PERCPU, max_page_refs=1, destroy=False,
+                   contexts=("softirq@0", "user@0", "user@1")),
+    # a driver's per-CPU pool destroyed from CPU 1 while a softirq of CPU 0 frees into it.
+    # Not in the default set: mainline violates no_cache_push_after_destroy and no_leaked_page
+    # here (docs/findings.md, finding 3; no in-tree caller destroys a per-CPU pool in use);
+    # mainline_rcu_napi_local (the proposed RCU fix) checks it by default and holds.
+    "percpu_destroy": _cfg(**_PERCPU, max_page_refs=1,
+                           contexts=("softirq@0", "user@0", "control@1", "worker@0")),
     # a memory provider (devmem TCP): every netmem a net_iov of a dma-buf binding; devmem's init
     # cleared dma_sync; a stack user may take a second (pp) reference
     "devmem": _cfg(mp=True, dma_sync=False, max_page_refs=1,
@@ -92,4 +107,5 @@ CONFIGS: dict[str, dict[str, Any]] = {
 CONFIGS["big"] = CONFIGS["bench"]  # the name benchmarks/explorer_bench.py uses
 
 #: the configurations `ppcheck check` runs by default
-DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "devmem", "bulk", "xdp", "numa")
+DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu", "devmem", "bulk", "xdp",
+                   "numa")

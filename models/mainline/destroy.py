@@ -45,12 +45,14 @@ page_pool_release() with its delayed worker."""
     @action(c="ctxs", p="pages", who="c")
     def driver_rx_ring_free(self, s, c, p):
         """The driver frees a page still posted to its RX ring: page_pool_put_full_page(pool,
-        page, allow_direct=true) is allowed because the NAPI is disabled (the consumer is us)."""
+        page, allow_direct=true) is allowed because the NAPI is disabled (the consumer is us).
+        A per-CPU pool (``pool_cpuid >= 0``) has its consumer in the softirqs of its CPU, which
+        napi_disable() does not stop: its teardown from another CPU passes allow_direct=false."""
         self.ctl_ok(s, c, Stage.RX_CLEAN)
         pg = s.pages[p]
         require(pg.loc == Loc.RX)
         pg.loc = Loc.USERS
-        self.start_unref(s, c, p, 1, After.PUT, direct=True)
+        self.start_unref(s, c, p, 1, After.PUT, direct=int(self.cfg.pool_cpuid) < 0)
 
     @action(c="ctxs", who="c")
     def driver_rx_ring_done(self, s, c):
@@ -75,6 +77,7 @@ page_pool_release() with its delayed worker."""
         """page_pool_free_frag(): take ``frag_page`` (``frag_page = 0``) and drop its unused bias
         with page_pool_unref_netmem(page, BIAS_MAX - frag_users); the last user returns it."""
         self.ctl_ok(s, c, Stage.FREE_FRAG)
+        self.wait_direct_recyclers(s)
         pool = s.pool
         require(pool.frag_page == p)
         self.touch(s)
@@ -83,6 +86,13 @@ page_pool_release() with its delayed worker."""
             pool.frag_page = Ref.NONE
             s.pages[p].loc = Loc.USERS
             self.start_unref(s, c, p, self.bias - pool.frag_users, After.FREE_FRAG)
+
+    def wait_direct_recyclers(self, s) -> None:
+        """What page_pool_destroy() waits for after page_pool_disable_direct_recycling():
+        nothing.  A free that read ``cpuid`` (or ``p.napi``) before the WRITE_ONCE() may still
+        push into alloc.cache after the scrub emptied it; only a NAPI-linked pool is ordered, by
+        napi_disable() (docs/findings.md, finding 3).  The proposed RCU fix overrides this
+        (:mod:`.rcu_fix`)."""
 
     # page_pool_release(), run by page_pool_destroy() (control) and the release worker
     @action(c="ctxs", p="pages", who="c")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ppcheck.models.pagepool import (
     PC,
     After,
@@ -16,6 +18,13 @@ from ppcheck.spec import (
 from ppcheck.spec.expr import const
 
 from .base import MainlineBase
+
+
+def consumer_cpus(cfg: Any) -> range:
+    """The CPUs the pool's consumer (the model's NAPI context) may poll on: every CPU, or only
+    ``pool->cpuid`` for a per-CPU pool."""
+    cpuid = int(cfg.pool_cpuid)
+    return range(cpuid, cpuid + 1) if cpuid >= 0 else range(int(cfg.cpus))
 
 
 class NapiActions(MainlineBase):
@@ -44,10 +53,13 @@ class NapiActions(MainlineBase):
         pg.pp_holders = pg.pp_holders + 1
 
     # -- NAPI scheduling ----------------------------------------------------------------------
-    @action(cpu="cpus", who="irq")
+    @action(cpu=consumer_cpus, who="irq")
     def napi_schedule(self, s, cpu):
         """napi_schedule() from the device interrupt on ``cpu``: NAPI_STATE_SCHED is set and
-        ``list_owner = cpu`` (the NAPI moves between CPUs from one poll to the next)."""
+        ``list_owner = cpu`` (the NAPI moves between CPUs from one poll to the next).  The
+        consumer of a per-CPU pool (``pool_cpuid >= 0``, page_pool_create_percpu()) runs on that
+        CPU only: the system page pool is reached through this_cpu_read(system_page_pool)
+        (net/core/dev.c), which is what makes page_pool_napi_local()'s ``cpuid`` test safe."""
         require(s.napi.enabled & (s.napi.owner == -1))
         s.napi.owner = cpu
 
