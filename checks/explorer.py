@@ -83,7 +83,7 @@ class _Nothing:
 
 
 @dataclass
-class _Violation:
+class Violation:
     kind: str  # always | transition | assert | domain
     prop: int  # property index (-1 for assert/domain)
     idx: int  # state index
@@ -185,7 +185,7 @@ class Explorer:
         nprops = len(sysm.properties)
         found = [-1] * nprops
         cov = [0] * len(sysm.bindings)
-        violations: list[_Violation] = []
+        violations: list[Violation] = []
         violated_keys: set[Any] = set()
 
         def violation(kind: str, prop: int, idx: int, bid: int, msg: str) -> None:
@@ -193,7 +193,7 @@ class Explorer:
             if key in violated_keys:
                 return
             violated_keys.add(key)
-            violations.append(_Violation(kind, prop, idx, bid, msg))
+            violations.append(Violation(kind, prop, idx, bid, msg))
 
         comp.namespace.update(
             states=states, seen=seen, seen_add=seen.add, states_append=states.append,
@@ -367,7 +367,7 @@ class Explorer:
         canon = self.compiled.namespace["canon"]
         return canon(concrete) == stored or same_orbit(self.system, concrete, stored)
 
-    def _record(self, v: _Violation) -> None:
+    def _record(self, v: Violation) -> None:
         sysm = self.system
         path = self.concrete_path(v.idx)
         steps = [self.concrete.step_record(b, s) for b, s in path]

@@ -49,6 +49,7 @@ from __future__ import annotations
 from typing import Any
 
 from ppcheck.models.mainline import BASE, Mainline
+from ppcheck.models.mainline.configs import POOL_PATH_ACTIONS, POOL_PATHS_ELSEWHERE
 from ppcheck.models.mainline.state import MainlineCtx, MainlineState
 from ppcheck.models.pagepool import (
     PC,
@@ -149,7 +150,8 @@ class PP004Mainline(Mainline):
             ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_sub", "napi_build_skb",
              "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_page_unref",
              "skb_free_head", "get_page", "stack_put_page"), _CACHE_ONLY),
-              "napi_enable_new_pool": "the NAPI's reuse for a new pool is napi_swap_pool() here"},
+              "napi_enable_new_pool": "the NAPI's reuse for a new pool is napi_swap_pool() here",
+              **dict.fromkeys(POOL_PATH_ACTIONS, POOL_PATHS_ELSEWHERE)},
         "rt": {"direct_recycling": _RT},
         "percpu_rt": {"direct_recycling": _RT},
     }

@@ -343,7 +343,8 @@ def _bindings(defn: ActionDef, cfg: Config, lay: Layout) -> list[dict[str, Any]]
     return combos
 
 
-def _who(defn: ActionDef, args: dict[str, Any]) -> str:
+def who_label(defn: ActionDef, args: dict[str, Any]) -> str:
+    """The context label of a binding of ``defn`` (``ctxs[0]``, ``t=1`` or a fixed label)."""
     if defn.who is None:
         return ""
     if defn.who in args:
@@ -391,7 +392,7 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
                 raise SpecError(f"action {d.name}({a}): {e}") from None
             if ir.guard.op == "const" and not ir.guard.value:
                 continue  # statically disabled binding
-            bindings.append(Binding(len(bindings), d.name, args, _who(d, args), ir))
+            bindings.append(Binding(len(bindings), d.name, args, who_label(d, args), ir))
         if len(bindings) == before:
             dropped.append(d.name)
 

@@ -77,12 +77,16 @@ NOT_IMPLEMENTED = {
             "impl/ (models/mainline/bulk.py)",
     "xdp": "no XDP memory model (second pool user) in impl/ (models/mainline/xdp.py)",
     "numa": "no page_pool_update_nid() or pfmemalloc pages in impl/ (models/mainline/xdp.py)",
+    "coalesce": "skbpaths' configuration (3 skbs, skb_try_coalesce pp references): not in this "
+                "conformance list yet; impl/skbuff.py coverage of it is undecided",
+    "skbhead": "skbpaths' configuration (the skb head in a pool page, GRO): not in this "
+               "conformance list yet; impl/skbuff.py coverage of it is undecided",
 }
 
 
 def test_every_default_configuration_conforms_or_is_excluded():
     defaults = set(get_model("mainline").default_configs)
-    assert defaults <= set(CONFORMING) | set(NOT_IMPLEMENTED)
+    assert defaults == (set(CONFORMING) | set(NOT_IMPLEMENTED)) - {"percpu_destroy"}
     assert not set(CONFORMING) & set(NOT_IMPLEMENTED)
 
 

@@ -21,6 +21,7 @@ from ppcheck.models.pagepool import (
     PC,
     AllocStat,
     Loc,
+    PagePoolInvariants,
     in_unref,
     skb_refs,
 )
@@ -58,6 +59,13 @@ def pages_only(name: str) -> Any:
     k-induction of the page configurations; every safety property is still checked on
     ``devmem``."""
     return dataclasses.replace(getattr(MainlineLemmas, name), applies=lambda c: not has_mp(c))
+
+
+def pages_witness(name: str) -> Any:
+    """A shared witness (PagePoolInvariants) of a page-only path, not checked with ``mp``."""
+    base = getattr(PagePoolInvariants, name)
+    applies = base.applies or (lambda c: True)
+    return dataclasses.replace(base, applies=lambda c: applies(c) and not has_mp(c))
 
 
 class ProviderActions(MainlineBase):
@@ -219,17 +227,10 @@ class ProviderActions(MainlineBase):
         ``dma_sync`` off."""
         return ~s.ghost.niov_page_op
 
-    @sometimes(applies=lambda c: not has_mp(c))
-    def slow_allocation(self, s):
-        """__page_pool_alloc_pages_slow() takes a page from the buddy allocator."""
-        return s.pool.alloc_stat == AllocStat.SLOW
-
-    @sometimes(applies=lambda c: (int(c.max_page_refs) > 0 or int(c.skbs) > 0) and not has_mp(c))
-    def release_for_extra_page_ref(self, s):
-        """__page_pool_put_page() finds page_ref_count() != 1 and releases the page from the pool
-        (recycle_stats.released_refcnt; a net_iov has no page references)."""
-        return any_(any_((c.pc == PC.RETURN) & (c.page == i) & (p.refcnt > 1)
-                         for i, p in enumerate(s.pages)) for c in s.ctxs)
+    #: witnesses of page-only paths: not on a pool of net_iovs (no buddy allocation, no page
+    #: references)
+    slow_allocation = pages_witness("slow_allocation")
+    release_for_extra_page_ref = pages_witness("release_for_extra_page_ref")
 
     @sometimes(applies=has_mp)
     def provider_allocation(self, s):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import enum
 
-from ppcheck.models.pagepool import Ctx, Ghost, Page, PagePoolState, Pool
+from ppcheck.models.pagepool import Ctx, Ghost, Page, Pool
 from ppcheck.spec import Array, Bool, Enum, Int
+
+from .skbstate import MainlineState as SkbState
 
 
 class BulkStage(enum.IntEnum):
@@ -75,7 +77,9 @@ class MainlineGhost(Ghost):
     niov_page_op = Bool()  #: a page-only operation (put_page, page_ref_*, DMA) on a net_iov
 
 
-class MainlineState(PagePoolState):
+class MainlineState(SkbState):
+    """skbpaths' state (skbs a scalarset) plus the pool paths' fields."""
+
     pages = Array(MainlinePage, "pages", symmetric=True)
     pool = MainlinePool
     ctxs = Array(MainlineCtx, lambda c: len(c.contexts))
