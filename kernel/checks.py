@@ -70,6 +70,9 @@ PROPS: dict[str, Prop] = {p.name: p for p in [
          "in the buddy allocator, unmapped, with hold == release."),
     Prop("spec_invariants", "always",
          "The mainline spec's invariants hold on the abstracted state at every quiescent point."),
+    Prop("refines_spec", "always",
+         "A kernel call that ran alone between two quiescent points is a run of the spec actions "
+         "it corresponds to (spec_map.ACTION_OF), from the abstracted state before to the one after."),
     Prop("ring_full", "sometimes", "The ptr_ring fills up."),
     Prop("refill_from_ring", "sometimes", "The alloc cache is refilled from the ptr_ring."),
     Prop("direct_recycling", "sometimes", "A context other than the consumer recycles into alloc.cache."),

@@ -72,15 +72,30 @@ def _check_step(run: Run, info: StepInfo | None, seen_log: int, spec: SpecHook |
 
 
 def run_schedule(k: Kernel, sc: Scenario, schedule: list[int], chooser: Callable[[list[int]], int] | None,
-                 res: SearchResult, spec: SpecHook | None = None, max_steps: int = 2000) -> Violation | None:
-    """Execute ``schedule`` (then ``chooser``) to the end; the first violation, or None."""
+                 res: SearchResult, spec: SpecHook | None = None, max_steps: int = 2000,
+                 collect: dict[str, str] | None = None) -> Violation | None:
+    """Execute ``schedule`` (then ``chooser``) to the end; the first violation, or None.
+    With ``collect``, go on past violations and gather every property that failed."""
     run = Run(k, sc)
     run.reset()
     taken: list[int] = []
     seen = 0
     bad, seen = _check_step(run, None, seen, spec, res)
+    first: list[tuple[str, str]] = []
+
+    def keep_going() -> bool:
+        nonlocal bad
+        if collect is None or not bad or any(p in ("no_deadlock", "replay") for p, _ in bad):
+            return not bad
+        for p, d in bad:
+            collect.setdefault(p, d)
+        if not first:
+            first.extend(bad)
+        bad = []
+        return True
+
     i = 0
-    while not bad:
+    while keep_going():
         en = run.enabled()
         if not en:
             if not run.done():
@@ -108,6 +123,9 @@ def run_schedule(k: Kernel, sc: Scenario, schedule: list[int], chooser: Callable
         bad, seen = _check_step(run, None, seen, spec, res)
         if not bad and run.last is not None:
             bad = final_violations(run, run.last)
+    if collect is not None:
+        keep_going()
+        bad = first
     res.runs += 1
     res.steps += run.nsteps
     res.max_depth = max(res.max_depth, len(taken))

@@ -108,6 +108,8 @@ class Run:
     steps: list[StepInfo] = field(default_factory=list)
     last: KState | None = None
     nsteps: int = 0
+    segment_calls: list[tuple[int, Op]] = field(default_factory=list)  # since the last quiescent check
+    last_quiescent: int | None = None  # the spec state there (spec_map)
 
     def reset(self) -> None:
         sc, k = self.sc, self.k
@@ -122,6 +124,8 @@ class Run:
         self.vars = {}
         self.touched_cache = [False] * len(sc.contexts)
         self.steps = []
+        self.segment_calls = []
+        self.last_quiescent = None
         self.last = k.state()
 
     # -- who may run ------------------------------------------------------------------------
@@ -219,6 +223,7 @@ class Run:
         if finished:
             if ins.op in (Op.ALLOC, Op.ALLOC_FRAG) and ins.page:
                 self.vars[ins.page] = k.result(c)
+            self.segment_calls.append((c, ins.op))
             self.pc[c] += 1
             self.touched_cache[c] = False
         self.steps.append(info)

@@ -94,6 +94,11 @@ def test_cli_kernel(tree612, tmp_path, capsys):
                  "--out", str(tmp_path)])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["command"] == "kernel" and out["runs"][0]["config"] == "destroy_inflight"
+    import jsonschema
+
+    from ppcheck.checks.report import schema_text
+
+    jsonschema.validate(out, json.loads(schema_text()))
     code = main(["kernel", "--tree", T612, "--scenario", "two_producers", "--bug", "no_producer_lock",
                  "-q", "--out", str(tmp_path)])
     assert code == 1
@@ -104,6 +109,17 @@ def test_cli_bad_tree(tmp_path, capsys):
     code = main(["kernel", "--tree", str(tmp_path / "nope")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "no such kernel tree" in err
+    (tmp_path / "Makefile").write_text("VERSION = 6\nPATCHLEVEL = 12\n")
+    assert main(["kernel", "--tree", str(tmp_path)]) == 2
+    assert "no net/core/page_pool.c" in capsys.readouterr().err
+    assert main(["kernel", "--tree", str(tmp_path), "--scenario", "nope"]) == 2
+    assert "unknown scenario" in capsys.readouterr().err
+
+
+@needs612
+def test_cli_bad_bug(capsys):
+    assert main(["kernel", "--tree", T612, "--bug", "nope"]) == 2
+    assert "unknown seeded bug" in capsys.readouterr().err
 
 
 @needs61
@@ -166,3 +182,13 @@ def test_rcu_fix_closes_percpu_window(tree612):
     fix = bugs.by_name("rcu_napi_local")
     res = _search(tree612, fix.scenario, patch=bugs.patch_for(fix, tree612))
     assert res.complete and res.violations == {}
+
+
+def test_action_table_names_spec_actions():
+    """Every action the call table names is an action of models/mainline."""
+    from ppcheck.kernel.spec_map import ACTION_OF
+    from ppcheck.loading import resolve_one
+
+    names = {a.name for a in resolve_one("mainline").action_defs()}
+    assert {a for acts in ACTION_OF.values() for a in acts} <= names
+    assert set(ACTION_OF) == set(Op) - {Op.REF, Op.DISABLE_DIRECT}
