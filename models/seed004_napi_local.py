@@ -149,7 +149,8 @@ class PP004Mainline(Mainline):
         "*": {**dict.fromkeys(
             ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_sub", "napi_build_skb",
              "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_page_unref",
-             "skb_free_head", "get_page", "stack_put_page"), _CACHE_ONLY),
+             "skb_free_head", "get_page", "stack_put_page", "napi_alloc_skb", "skb_gro_receive",
+             "skb_split", "skb_shift", "skb_segment"), _CACHE_ONLY),
               "napi_enable_new_pool": "the NAPI's reuse for a new pool is napi_swap_pool() here",
               **dict.fromkeys(POOL_PATH_ACTIONS, POOL_PATHS_ELSEWHERE)},
         "rt": {"direct_recycling": _RT},
