@@ -29,6 +29,7 @@ from ..verdict import (
     VACUOUS,
     PropertyResult,
     RunResult,
+    apply_out_of_scope,
 )
 from .build import build
 from .cgen import domain_message, generate
@@ -281,10 +282,11 @@ class NativeExplorer(Explorer):
         else:
             results.insert(0, PropertyResult(ACTION_ASSERTIONS, ALWAYS, HOLDS if complete else UNKNOWN,
                                              "" if complete else reason, engine=ENGINE))
-        coverage: dict[str, int] = {}
+        # an action dropped at build time (constant-false guard) never fires: it counts 0
+        coverage: dict[str, int] = dict.fromkeys((d.name for d in sysm.model.action_defs()), 0)
         for b in sysm.bindings:
             coverage[b.action] = coverage.get(b.action, 0) + cov[b.id]
-        return RunResult(
+        return apply_out_of_scope(RunResult(
             model=sysm.name, config=sysm.config.name, engine=ENGINE, complete=complete,
             reason=reason, states=len(self.states), transitions=sum(cov), depth=depth,
             seconds=elapsed, peak_memory=peak_rss(), symmetry=self.symmetry,
@@ -293,7 +295,7 @@ class NativeExplorer(Explorer):
                 "" if self.timeout is None else f"timeout={self.timeout:g}s",
                 "" if self.max_depth is None else f"max_depth={self.max_depth}") if b) or "none",
             deadlocks=dead, fingerprint=sysm.fingerprint, results=results, coverage=coverage,
-            params=dict(sysm.config.params))
+            params=dict(sysm.config.params)), sysm.out_of_scope)
 
     def _check_leads_to(self, prop: int, complete: bool, reason: str) -> PropertyResult:
         store = self.states
