@@ -133,6 +133,11 @@ def abstract_flat(w: World) -> dict[str, Any]:
         out[pre + "mapped"] = p.pfn in k.device.mapped
         out[pre + "pp_holders"] = w.pp_holders.get(p.pfn, 0)
         out[pre + "page_holders"] = w.page_holders.get(p.pfn, 0)
+        # the mainline paths the implementation does not have (docs/impl.md): no memory
+        # provider, no pfmemalloc pages, no bulk free
+        out[pre + "niov"] = False
+        out[pre + "pfmemalloc"] = False
+        out[pre + "bulk"] = 0
     owner = pool.ring.producer_lock.owner
     ring_lock = next((c for c in range(len(w.specs)) if w.ctx[c].name == owner), None)
     out.update({
@@ -150,6 +155,9 @@ def abstract_flat(w: World) -> dict[str, Any]:
         "dev.bound": k.device.bound,
         "swapped": w.swapped,  # seed 004's SwapState (ignored by layouts without it)
         "local_after_destroy": pool.local_after_destroy,  # seed 004's ghost (likewise)
+        "pool.mem_model": 0,  # no xdp_rxq_info memory model in the implementation
+        "pool.nid_changed": False,  # no page_pool_update_nid() in the implementation
+        "ghost.niov_page_op": False,  # no net_iov in the implementation
     })
     for c, sp in enumerate(w.specs):
         cl = ctxs[c]
@@ -160,6 +168,7 @@ def abstract_flat(w: World) -> dict[str, Any]:
                     pre + "in_poll": w.in_poll[c], pre + "stage": cl["stage"],
                     pre + "flag": cl["flag"], pre + "sh": cl["sh"], pre + "recycle": cl["recycle"],
                     pre + "local": cl["local"]})  # seed 004's LocalCtx (likewise)
+        out.update({pre + "bpc": 0, pre + "bdirect": False})  # no bulk free in the implementation
     for j in range(len(w.shinfos)):
         (p1, p2), (k1, k2) = w.shinfo_view(j)
         pre = f"shinfos[{j}]."

@@ -151,7 +151,10 @@ class SpecView:
             out.update({pre + "loc": loc, pre + "slot": slot, pre + "refcnt": 0 if p.free else p.refcount,
                         pre + "pp_ref": max(pp_ref, 0) if magic else 0, pre + "magic": magic,
                         pre + "mapped": p.mapped, pre + "pp_holders": max(pp_held.get(p.pfn, 0), 0),
-                        pre + "page_holders": max(page_held.get(p.pfn, 0), 0)})
+                        pre + "page_holders": max(page_held.get(p.pfn, 0), 0),
+                        # the pool paths (models/mainline/{provider,bulk,xdp}.py) no scenario
+                        # drives: no net_iov, no pfmemalloc page, no bulk free
+                        pre + "niov": False, pre + "pfmemalloc": False, pre + "bulk": 0})
         mask = (1 << int(self.cfg.counter_bits)) - 1
         napi_owner = s.napi_owner if s.napi_owner < int(self.cfg.cpus) else -1
         out.update({
@@ -167,6 +170,7 @@ class SpecView:
             "pool.deferred": bool(run.k.lib.pph_work_runs()) or s.work_pending,
             "pool.alloc_stat": next(iter(AllocStat)),
             "napi.owner": napi_owner, "napi.enabled": self._napi_enabled(run), "dev.bound": s.dev_bound,
+            "pool.mem_model": 0, "pool.nid_changed": False,  # no XDP memory model, no update_nid
         })
         for c in range(len(run.sc.contexts)):
             pre = f"ctxs[{c}]."
@@ -175,7 +179,8 @@ class SpecView:
             out.update({pre + "cpu": sp.cpu, pre + "kind": sp.kind, pre + "role": sp.role,
                         pre + "pc": PC.READY, pre + "page": None, pre + "nr": 0, pre + "direct": False,
                         pre + "after": After.NONE, pre + "in_poll": False, pre + "stage": role_stage,
-                        pre + "flag": False, pre + "sh": None, pre + "recycle": False, pre + "local": False})
+                        pre + "flag": False, pre + "sh": None, pre + "recycle": False, pre + "local": False,
+                        pre + "bpc": 0, pre + "bdirect": False})
         errs = {ln.split(" ")[2] for ln in run.k.log() if ln.startswith("ERR ")}
         ghosts = {GHOST_OF[e] for e in errs if e in GHOST_OF}
         if s.destroy_cnt > 0 and s.alloc_count > 0:

@@ -65,6 +65,8 @@ class Loc(enum.IntEnum):
     RING = 4  #: ``pool->ring`` at FIFO position ``slot`` (0 = next to be consumed)
     USERS = 5  #: referenced by users only (skbs, xdp frames, stack users); maybe released
     FRAG = 6  #: ``pool->frag_page``: the frag allocator holds the unused bias
+    BULK = 7  #: owned by a context's bulk free (page_pool_put_page_bulk()'s ``data[]``, after
+    #: the last pp reference was dropped; ``Page.bulk`` says at which step, models/mainline/bulk.py)
 
 
 class Kind(enum.IntEnum):

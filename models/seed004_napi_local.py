@@ -49,13 +49,13 @@ from __future__ import annotations
 from typing import Any
 
 from ppcheck.models.mainline import BASE, Mainline
+from ppcheck.models.mainline.configs import POOL_PATH_ACTIONS, POOL_PATHS_ELSEWHERE
+from ppcheck.models.mainline.state import MainlineCtx, MainlineState
 from ppcheck.models.pagepool import (
     PC,
     After,
-    Ctx,
     Kind,
     Loc,
-    PagePoolState,
     Role,
     Stage,
     destroy_started,
@@ -77,14 +77,14 @@ from ppcheck.spec import (
 from ppcheck.spec.expr import const
 
 
-class LocalCtx(Ctx):
+class LocalCtx(MainlineCtx):
     """Mainline's context plus ``local``: this free's ``allow_direct`` came from the locality
     check (not from its caller), so it is only right while the NAPI stays on this CPU."""
 
     local = Bool()
 
 
-class SwapState(PagePoolState):
+class SwapState(MainlineState):
     """Mainline's state plus: the NAPI now serves a new pool (its polls no longer touch
     this one); contexts remember where their ``allow_direct`` came from."""
 
@@ -149,8 +149,10 @@ class PP004Mainline(Mainline):
         "*": {**dict.fromkeys(
             ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_sub", "napi_build_skb",
              "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_page_unref",
-             "skb_free_head", "get_page", "stack_put_page"), _CACHE_ONLY),
-              "napi_enable_new_pool": "the NAPI's reuse for a new pool is napi_swap_pool() here"},
+             "skb_free_head", "get_page", "stack_put_page", "napi_alloc_skb", "skb_gro_receive",
+             "skb_split", "skb_shift", "skb_segment"), _CACHE_ONLY),
+              "napi_enable_new_pool": "the NAPI's reuse for a new pool is napi_swap_pool() here",
+              **dict.fromkeys(POOL_PATH_ACTIONS, POOL_PATHS_ELSEWHERE)},
         "rt": {"direct_recycling": _RT},
         "percpu_rt": {"direct_recycling": _RT},
     }

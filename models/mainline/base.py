@@ -28,7 +28,7 @@ from ppcheck.spec import (
 )
 from ppcheck.spec.expr import const
 
-from .skbstate import MainlineState
+from .state import MainlineState
 
 TRUE = const(True)
 
@@ -116,6 +116,21 @@ class MainlineBase(PagePoolInvariants, Model):
                 conds.append(s.pool.ring_lock != d.index)
         return all_(conds)
 
+    def may_start(self, s, c: int) -> Expr:
+        """Context ``c`` may call into the free path (page_pool_put_full_page): it is between
+        kernel functions (:mod:`.bulk` adds: not inside page_pool_put_page_bulk())."""
+        return s.ctxs[c].pc == PC.READY
+
+    def may_drop(self, s, p: int) -> Expr:
+        """A user may drop one of the pp references counted in ``pp_holders`` of page ``p``
+        (:mod:`.bulk`: not the one a bulk queue holds)."""
+        return s.pages[p].pp_holders > 0
+
+    def lock_holder(self, s, c: int) -> Expr:
+        """Context ``c`` holds ``ring.producer_lock`` outside page_pool_recycle_in_ring() and
+        page_pool_release() (:mod:`.bulk`: the bulk's one lock hold)."""
+        return const(False)
+
     def touch(self, s) -> None:
         """The step dereferences ``pool``: after __page_pool_destroy() that is a use after free."""
         with when(s.pool.freed):
@@ -134,6 +149,19 @@ class MainlineBase(PagePoolInvariants, Model):
             self.dma(s)
         pg.mapped = False
 
+    def can_be_recycled(self, s, p: int) -> Expr:
+        """__page_pool_page_can_be_recycled(): ``netmem_is_net_iov(netmem) ||
+        (page_ref_count(page) == 1 && !page_is_pfmemalloc(page))``.  The net_iov arm is
+        :mod:`.provider`'s; a pfmemalloc page (from the memory reserves) is never recycled."""
+        pg = s.pages[p]
+        return (pg.refcnt == 1) & ~pg.pfmemalloc
+
+    def sync_for_device(self, s, p: int) -> None:
+        """page_pool_dma_sync_for_device(): a DMA sync if ``pool->dma_sync`` and the page is
+        still mapped (the scrub may have unmapped it)."""
+        with when(s.pool.dma_sync & s.pages[p].mapped):
+            self.dma(s)
+
     def put_page(self, s, p: int) -> None:
         """put_page(): drop a page reference; at 0 the page goes back to the buddy allocator."""
         pg = s.pages[p]
@@ -149,6 +177,7 @@ class MainlineBase(PagePoolInvariants, Model):
             pg.magic = False
             pg.pp_ref = 0
             pg.mapped = False
+            pg.pfmemalloc = False
 
     def finish(self, ctx) -> None:
         """The context returns from the kernel function (locals cleared)."""

@@ -32,6 +32,12 @@ BASE: dict[str, Any] = {
     "pool_cpuid": -1,  # page_pool_create_percpu() cpuid
     "reconfig": False,  # after destroy the driver re-enables the NAPI for a new pool
     "liveness": False,  # check the progress property (a graph search after the BFS)
+    "mp": False,  # a memory provider (devmem): every netmem is a net_iov (provider.py)
+    "bulk": 0,  # XDP_BULK_QUEUE_SIZE of xdp_return_frame_bulk(); 0: no bulk free (bulk.py)
+    "bulk_ctx": -1,  # the context (a 'user@cpu' softirq) that frees in bulk
+    "xdp_mem": False,  # the pool is also the RX queue's XDP memory model (xdp.py)
+    "pfmemalloc": False,  # the page allocator may hand out pfmemalloc pages (xdp.py)
+    "numa": False,  # the NAPI may call page_pool_update_nid() (xdp.py)
 }
 
 
@@ -96,6 +102,19 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # (recycled_page_reallocated), dropped pages come back (dropped_page_returns)
     "polling": _cfg(pages=1, max_page_refs=1, counter_bits=2, destroy=False, liveness=True,
                     contexts=("softirq@0", "softirq@1")),
+    # a memory provider (devmem TCP): every netmem a net_iov of a dma-buf binding; devmem's init
+    # cleared dma_sync; a stack user may take a second (pp) reference
+    "devmem": _cfg(mp=True, dma_sync=False, max_page_refs=1,
+                   contexts=("softirq@0", "user@1", "control@1", "worker@0")),
+    # the bulk paths: a softirq on CPU 1 frees XDP frames in bulk (two per flush, one producer
+    # lock hold), the NAPI's slow path allocates two pages per alloc_pages_bulk
+    "bulk": _cfg(bulk=2, bulk_ctx=1, refill=2,
+                 contexts=("softirq@0", "user@1", "control@1", "worker@0")),
+    # a second pool user (the XDP memory model) and the two teardown orders
+    "xdp": _cfg(xdp_mem=True, contexts=("softirq@0", "user@1", "control@1", "worker@0")),
+    # pfmemalloc pages from the page allocator; page_pool_update_nid() from the NAPI
+    "numa": _cfg(pfmemalloc=True, numa=True, destroy=False,
+                 contexts=("softirq@0", "user@1", "user@0")),
     # a larger skb scope (not in the default set)
     "skb2": _cfg(skbs=2, pages=2, contexts=("softirq@0", "user@1", "control@1", "worker@0")),
     # benchmarks: 4 pages and 3 concurrent contexts (the NAPI softirq of CPU 0, a softirq
@@ -110,4 +129,20 @@ CONFIGS: dict[str, dict[str, Any]] = {
 CONFIGS["big"] = CONFIGS["bench"]  # the name benchmarks/explorer_bench.py uses
 
 #: the configurations `ppcheck check` runs by default
-DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu", "polling", "coalesce", "skbhead")
+DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu", "polling", "coalesce", "skbhead",
+                   "devmem", "bulk", "xdp", "numa")
+
+#: the actions of the pool paths (provider.py, bulk.py, xdp.py), each on only in mainline's
+#: devmem, bulk, xdp or numa configuration: a variant that checks other configurations only
+#: declares them out of scope with :data:`POOL_PATHS_ELSEWHERE` (Model.out_of_scope)
+POOL_PATH_ACTIONS = (
+    "mp_dmabuf_devmem_alloc_netmems", "net_iov_get", "xdp_return_frame_bulk",
+    "xdp_flush_frame_bulk", "page_pool_is_last_ref", "page_pool_is_last_ref_sub",
+    "page_pool_put_page_bulk", "page_pool_recycle_ring_bulk_lock",
+    "page_pool_recycle_ring_bulk_produce", "page_pool_recycle_ring_bulk_unlock",
+    "page_pool_recycle_ring_bulk_return", "page_pool_ref_netmem", "page_pool_alloc_pages_bulk",
+    "xdp_rxq_info_reg_mem_model", "xdp_rxq_info_unreg_mem_model", "page_pool_update_nid",
+    "page_pool_alloc_pfmemalloc")
+POOL_PATHS_ELSEWHERE = ("a pool path (memory provider, bulk free or bulk allocation, XDP memory "
+                        "model, NUMA or pfmemalloc) that this configuration turns off; mainline's "
+                        "devmem, bulk, xdp and numa configurations check it")

@@ -111,11 +111,13 @@ class MainlineLemmas(MainlineBase):
     def lemma_producer_lock_holder(self, s):
         """``ring.producer_lock`` is held by exactly the context between
         page_pool_producer_lock() and page_pool_producer_unlock(), or by the control/worker
-        context inside page_pool_release()'s lock/unlock."""
+        context inside page_pool_release()'s lock/unlock, or by a bulk free from its lock to its
+        unlock (:meth:`lock_holder`)."""
         conds = []
         for i, c in enumerate(s.ctxs):
             holds = ((c.pc == PC.RING_PRODUCE) | (c.pc == PC.RING_UNLOCK)
-                     | (c.pc == PC.RING_UNLOCK_FULL) | (c.stage == Stage.UNLOCK))
+                     | (c.pc == PC.RING_UNLOCK_FULL) | (c.stage == Stage.UNLOCK)
+                     | self.lock_holder(s, i))
             conds.append((s.pool.ring_lock == i) == holds)
         return all_(conds)
 
@@ -187,14 +189,14 @@ class MainlineLemmas(MainlineBase):
         for i, c in enumerate(s.ctxs):
             busy = c.pc != PC.READY
             if self.is_role(i, Role.CONTROL):
-                conds.append(implies(c.direct & busy, (c.stage == Stage.RX_CLEAN) & (s.pool.user_cnt == 1)))
+                conds.append(implies(c.direct & busy, (c.stage == Stage.RX_CLEAN) & (s.pool.user_cnt >= 1)))
                 off = ((c.stage != Stage.IDLE) & (c.stage != Stage.NAPI_DISABLE)
                        & (c.stage != Stage.UNBIND) & (c.stage != Stage.DONE))
                 conds.append(implies(off, (s.napi.owner == -1) & ~s.napi.enabled))
                 conds.append(implies(c.stage != Stage.IDLE, ~s.napi.enabled | (c.stage == Stage.UNBIND)
                                      | (c.stage == Stage.DONE)))
             else:
-                conds.append(implies(c.direct & busy, (s.pool.user_cnt == 1)
+                conds.append(implies(c.direct & busy, (s.pool.user_cnt >= 1)
                                      & ((s.napi.owner == c.cpu) | (s.pool.cpuid == c.cpu))))
                 sp = self.spec(i)
                 no_napi_local = bool(self.cfg.preempt_rt) or not in_softirq(sp.kind)
@@ -299,7 +301,7 @@ class MainlineLemmas(MainlineBase):
                 continue
             early = ((c.stage == Stage.IDLE) | (c.stage == Stage.NAPI_DISABLE)
                      | (c.stage == Stage.RX_CLEAN) | (c.stage == Stage.DESTROY))
-            conds.append((pool.user_cnt == 1) == early)
+            conds.append((pool.user_cnt >= 1) == early)
             conds.append(implies(~early | (c.stage == Stage.DESTROY),
                                  all_(p.loc != Loc.RX for p in s.pages)))
             conds.append(implies(~s.dev.bound, c.stage == Stage.DONE))

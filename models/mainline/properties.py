@@ -124,15 +124,16 @@ class MainlineProperties(MainlineBase):
     @always
     def no_leaked_page(self, s):
         """Every page the pool still counts in flight is somewhere it will come back from: held
-        by a user, a context, an skb, the RX ring or the frag allocator, or waiting in the cache
-        or ring, and never in alloc.cache once the first page_pool_scrub() emptied it (nobody
-        drains the cache again: the page would keep inflight above 0 for ever and the pool would
-        never be freed, seed 000's "FIXME-mem-leak").  The safety half of "every page
-        eventually returns"."""
+        by a user, a context (or its bulk free), an skb, the RX ring or the frag allocator, or
+        waiting in the cache or ring, and never in alloc.cache once the first page_pool_scrub()
+        emptied it (nobody drains the cache again: the page would keep inflight above 0 for ever
+        and the pool would never be freed, seed 000's "FIXME-mem-leak").  The safety half of
+        "every page eventually returns"."""
         conds = []
         for i, p in enumerate(s.pages):
             somewhere = ((p.loc == Loc.RX) | (p.loc == Loc.CTX) | (p.loc == Loc.CACHE)
-                         | (p.loc == Loc.RING) | (p.loc == Loc.FRAG) | referenced(s, i))
+                         | (p.loc == Loc.RING) | (p.loc == Loc.FRAG) | (p.loc == Loc.BULK)
+                         | referenced(s, i))
             conds.append(implies(p.magic, somewhere))
             conds.append(implies(s.pool.destroy_cnt > 0, p.loc != Loc.CACHE))
         return all_(conds)

@@ -35,11 +35,10 @@ recycling, returning a page to the page allocator."""
     def page_pool_put_full_page(self, s, c, p):
         """A user drops its pp reference (xdp_return_frame, a frag user, page_pool_put_full_page
         with allow_direct=false): enter page_pool_put_netmem() -> page_pool_unref_and_test()."""
-        ctx = s.ctxs[c]
         require(const(self.is_role(c, Role.NAPI, Role.USER)))
-        require((ctx.pc == PC.READY) & self.can_run(s, c))
+        require(self.may_start(s, c) & self.can_run(s, c))
         pg = s.pages[p]
-        require(pg.pp_holders > 0)
+        require(self.may_drop(s, p))
         pg.pp_holders = pg.pp_holders - 1
         self.start_unref(s, c, p, 1, After.PUT)
 
@@ -86,10 +85,9 @@ recycling, returning a page to the page allocator."""
             ctx.pc = PC.RETURN
         with when(after == After.DRAIN):  # page_pool_drain_frag()
             self.touch(s)
-            ok = pg.refcnt == 1
+            ok = self.can_be_recycled(s, p)
             with when(ok):  # reuse it as the new frag page: frag_reset
-                with when(s.pool.dma_sync & pg.mapped):
-                    self.dma(s)
+                self.sync_for_device(s, p)
                 pg.loc = Loc.FRAG
                 pg.pp_ref = self.bias
                 s.pool.frag_users = 1
@@ -129,18 +127,16 @@ recycling, returning a page to the page allocator."""
 
     @action(c="ctxs", p="pages", who="c")
     def page_pool_put_page(self, s, c, p):
-        """__page_pool_put_page(): if page_ref_count() == 1 the pool owns the page: sync it for the
-        device (when dma_sync, under rcu_read_lock), then recycle it into the cache if
-        allow_direct, else into the ring.  Otherwise someone holds a page reference: release the
-        page from the pool (recycle_stats.released_refcnt)."""
+        """__page_pool_put_page(): if __page_pool_page_can_be_recycled() (page_ref_count() == 1,
+        not pfmemalloc, or a net_iov) the pool owns the page: sync it for the device (when
+        dma_sync, under rcu_read_lock), then recycle it into the cache if allow_direct, else
+        into the ring.  Otherwise release the page from the pool (recycle_stats.released_refcnt)."""
         ctx = s.ctxs[c]
         require((ctx.pc == PC.PUT_PAGE) & (ctx.page == p) & self.can_run(s, c))
-        pg = s.pages[p]
         self.touch(s)
-        ok = pg.refcnt == 1
+        ok = self.can_be_recycled(s, p)
         with when(ok):
-            with when(s.pool.dma_sync & pg.mapped):
-                self.dma(s)
+            self.sync_for_device(s, p)
             ctx.pc = ite(ctx.direct, int(PC.CACHE_PUSH), int(PC.RING_LOCK))
         with when(~ok):
             ctx.pc = PC.RETURN
