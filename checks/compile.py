@@ -16,19 +16,46 @@ Nothing walks an expression tree per state: each tree is turned into Python once
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ppcheck.spec.expr import Expr, walk
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
 
-_PYOP = {"add": "+", "sub": "-", "mul": "*", "mod": "%", "eq": "==", "ne": "!=",
-         "lt": "<", "le": "<="}
+
+def _infix(sym: str) -> Callable[[Expr, list[str], str, str], str]:
+    return lambda e, a, var, nxt: f"({a[0]} {sym} {a[1]})"
+
+
+def _ite(e: Expr, a: list[str], var: str, nxt: str) -> str:
+    if a[1] == "1" and a[2] == "0":  # a boolean counted as 0/1: Python bools add as ints
+        return a[0]
+    return f"({a[1]} if {a[0]} else {a[2]})"
+
+
+#: Python source of each operator of :data:`~ppcheck.spec.expr.OPS`: ``(node, argument
+#: sources, pre-state variable prefix, post-state prefix) -> source``
+OP_TABLE: dict[str, Callable[[Expr, list[str], str, str], str]] = {
+    "const": lambda e, a, var, nxt: str(e.value),
+    "var": lambda e, a, var, nxt: f"{var}{e.value}",
+    "next": lambda e, a, var, nxt: f"{nxt}{e.value}",
+    **{op: _infix(sym) for op, sym in (("add", "+"), ("sub", "-"), ("mul", "*"), ("mod", "%"),
+                                         ("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="))},
+    "neg": lambda e, a, var, nxt: f"(-{a[0]})",
+    "min": lambda e, a, var, nxt: f"min({a[0]}, {a[1]})",
+    "max": lambda e, a, var, nxt: f"max({a[0]}, {a[1]})",
+    "and": lambda e, a, var, nxt: "(" + " and ".join(a) + ")",
+    "or": lambda e, a, var, nxt: "(" + " or ".join(a) + ")",
+    "not": lambda e, a, var, nxt: f"(not {a[0]})",
+    "ite": _ite,
+}
+_LEAVES = ("const", "var", "next")
 
 
 # -- interval analysis: which updates cannot leave their field's domain -------------------
 
-def _intervals_from_guard(guard: Expr, dom: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+def intervals_from_guard(guard: Expr, dom: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
     """Tighten field intervals with top-level guard conjuncts ``field <op> const``."""
     out = dict(dom)
     conj = guard.args if guard.op == "and" else (guard,)
@@ -59,58 +86,63 @@ def _intervals_from_guard(guard: Expr, dom: dict[int, tuple[int, int]]) -> dict[
     return out
 
 
-def interval(e: Expr, dom: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    """Sound bounds of an integer expression given field intervals."""
-    memo: dict[int, tuple[int, int]] = {}
+_TOP = (-(1 << 62), 1 << 62)
+Interval = tuple[int, int]
 
-    def iv(n: Expr) -> tuple[int, int]:
+
+def _mod_interval(n: Expr, a: list[Interval], dom: dict[int, Interval]) -> Interval:
+    m = n.args[1]
+    if m.op == "const" and m.value > 0:
+        lo, hi = a[0]
+        return (lo, hi) if lo >= 0 and hi < m.value else (0, m.value - 1)
+    return _TOP
+
+
+def _mul_interval(n: Expr, a: list[Interval], dom: dict[int, Interval]) -> Interval:
+    (p, q), (r, t) = a
+    ps = [p * r, p * t, q * r, q * t]
+    return (min(ps), max(ps))
+
+
+#: sound bounds of each integer operator of :data:`~ppcheck.spec.expr.OPS` (a boolean node is
+#: (0, 1) whatever its operator): ``(node, argument intervals, field intervals) -> interval``
+INTERVAL_OP_TABLE: dict[str, Callable[[Expr, list[Interval], dict[int, Interval]], Interval]] = {
+    "const": lambda n, a, dom: (n.value, n.value),
+    "var": lambda n, a, dom: dom[n.value],
+    "next": lambda n, a, dom: dom[n.value],
+    "add": lambda n, a, dom: (a[0][0] + a[1][0], a[0][1] + a[1][1]),
+    "sub": lambda n, a, dom: (a[0][0] - a[1][1], a[0][1] - a[1][0]),
+    "mul": _mul_interval,
+    "neg": lambda n, a, dom: (-a[0][1], -a[0][0]),
+    "mod": _mod_interval,
+    "min": lambda n, a, dom: (min(a[0][0], a[1][0]), min(a[0][1], a[1][1])),
+    "max": lambda n, a, dom: (max(a[0][0], a[1][0]), max(a[0][1], a[1][1])),
+    **dict.fromkeys(("eq", "ne", "lt", "le", "and", "or", "not"), lambda n, a, dom: (0, 1)),
+    "ite": lambda n, a, dom: (min(a[1][0], a[2][0]), max(a[1][1], a[2][1])),
+}
+
+
+def interval(e: Expr, dom: dict[int, Interval]) -> Interval:
+    """Sound bounds of an integer expression given field intervals."""
+    memo: dict[int, Interval] = {}
+
+    def iv(n: Expr) -> Interval:
         k = id(n)
-        if k in memo:
-            return memo[k]
-        op = n.op
-        if op == "const":
-            r = (n.value, n.value)
-        elif op in ("var", "next"):
-            r = dom[n.value]
-        elif n.sort == "bool":
-            r = (0, 1)
-        elif op == "add":
-            (a, b), (c, d) = iv(n.args[0]), iv(n.args[1])
-            r = (a + c, b + d)
-        elif op == "sub":
-            (a, b), (c, d) = iv(n.args[0]), iv(n.args[1])
-            r = (a - d, b - c)
-        elif op == "neg":
-            a, b = iv(n.args[0])
-            r = (-b, -a)
-        elif op == "mul":
-            (a, b), (c, d) = iv(n.args[0]), iv(n.args[1])
-            ps = [a * c, a * d, b * c, b * d]
-            r = (min(ps), max(ps))
-        elif op == "mod":
-            m = n.args[1]
-            if m.op == "const" and m.value > 0:
-                a, b = iv(n.args[0])
-                r = (a, b) if a >= 0 and b < m.value else (0, m.value - 1)
+        if k not in memo:
+            if n.sort == "bool" and n.op != "const":
+                memo[k] = (0, 1)
+            elif n.op == "ite":  # the condition is boolean: only the branches bound the value
+                memo[k] = INTERVAL_OP_TABLE["ite"](n, [(0, 1), iv(n.args[1]), iv(n.args[2])], dom)
             else:
-                r = (-(1 << 62), 1 << 62)
-        elif op in ("min", "max"):
-            (a, b), (c, d) = iv(n.args[0]), iv(n.args[1])
-            r = (min(a, c), min(b, d)) if op == "min" else (max(a, c), max(b, d))
-        elif op == "ite":
-            (a, b), (c, d) = iv(n.args[1]), iv(n.args[2])
-            r = (min(a, c), max(b, d))
-        else:
-            r = (-(1 << 62), 1 << 62)
-        memo[k] = r
-        return r
+                memo[k] = INTERVAL_OP_TABLE[n.op](n, [iv(a) for a in n.args], dom)
+        return memo[k]
 
     return iv(e)
 
 
 # -- expression to Python source ----------------------------------------------------------
 
-class _Emitter:
+class Emitter:
     """Turns expressions into Python source, hoisting shared subtrees into temporaries."""
 
     def __init__(self, prefix: str, shared: set[int]):
@@ -126,32 +158,9 @@ class _Emitter:
         if k in self.names:
             return self.names[k]
         op = e.op
-        if op == "const":
-            return str(e.value)
-        if op == "var":
-            return f"{var}{e.value}"
-        if op == "next":
-            return f"{nxt}{e.value}"
-        a = [self.expr(x, var, nxt) for x in e.args]
-        if op in _PYOP:
-            src = f"({a[0]} {_PYOP[op]} {a[1]})"
-        elif op == "neg":
-            src = f"(-{a[0]})"
-        elif op == "and":
-            src = "(" + " and ".join(a) + ")"
-        elif op == "or":
-            src = "(" + " or ".join(a) + ")"
-        elif op == "not":
-            src = f"(not {a[0]})"
-        elif op == "ite":
-            if a[1] == "1" and a[2] == "0":  # a boolean counted as 0/1: Python bools add as ints
-                src = a[0]
-            else:
-                src = f"({a[1]} if {a[0]} else {a[2]})"
-        elif op in ("min", "max"):
-            src = f"{op}({a[0]}, {a[1]})"
-        else:  # pragma: no cover - OPS is closed
-            raise ValueError(op)
+        if op in _LEAVES:
+            return OP_TABLE[op](e, [], var, nxt)
+        src = OP_TABLE[op](e, [self.expr(x, var, nxt) for x in e.args], var, nxt)
         if k in self.shared:
             name = self.by_src.get(src)
             if name is None:
@@ -164,7 +173,7 @@ class _Emitter:
         return src
 
 
-def _shared_nodes(roots: list[Expr]) -> set[int]:
+def shared_nodes(roots: list[Expr]) -> set[int]:
     refs: Counter[int] = Counter()
     seen: set[int] = set()
     stack = list(roots)
@@ -232,13 +241,39 @@ class Compiled:
             raise AttributeError(k) from None
 
 
-def _unpack_line(f: Any, src: str = "s", dst: str = "f") -> str:
+def unpack_line(f: Any, src: str = "s", dst: str = "f") -> str:
     mask = (1 << f.width) - 1
     shift = f"({src} >> {f.offset})" if f.offset else src
     lo = f" + {f.lo}" if f.lo else ""
     if f.lo:
         lo = f" + {f.lo}" if f.lo > 0 else f" - {-f.lo}"
     return f"{dst}{f.index} = ({shift} & {mask}){lo}"
+
+
+def compile_state_function(system: System, exprs: list[Expr], prefix: str = "_c") -> Callable[[int], tuple]:
+    """The values of ``exprs`` on a packed state of ``system``, as one compiled function
+    (``s -> tuple``): what every engine that evaluates IR on explored states uses."""
+    em = Emitter(prefix, shared_nodes(exprs))
+    srcs = [em.expr(e) for e in exprs]
+    used = sorted({n.value for e in exprs for n in walk(e) if n.op == "var"})
+    lines = ["def values(s):"] + ["    " + unpack_line(system.layout.fields[i]) for i in used]
+    lines += ["    " + ln for ln in em.lines]
+    lines.append("    return (" + "".join(f"{x}, " for x in srcs) + ")")
+    ns: dict[str, Any] = {}
+    exec("\n".join(lines), ns)
+    return ns["values"]
+
+
+def compile_predicate(system: System, expr: Expr) -> Callable[[int], bool]:
+    """A state predicate of ``system`` compiled to a function of a packed state."""
+    em = Emitter("_l", shared_nodes([expr]))
+    src = em.expr(expr)
+    used = sorted({n.value for n in walk(expr) if n.op == "var"})
+    lines = ["def pred(s):"] + ["    " + unpack_line(system.layout.fields[i]) for i in used]
+    lines += ["    " + ln for ln in em.lines] + [f"    return bool({src})"]
+    ns: dict[str, Any] = {}
+    exec("\n".join(lines), ns)
+    return ns["pred"]
 
 
 #: CPython's ints are stored in 30-bit digits: shifting and masking a one-digit int is
@@ -265,7 +300,7 @@ def _unpack_block(fields: list[Any], src: str = "s") -> list[str]:
             lo = f" + {f.lo}" if f.lo > 0 else (f" - {-f.lo}" if f.lo < 0 else "")
             lines.append(f"f{f.index} = {expr}{lo}")
         else:
-            lines.append(_unpack_line(f, src))
+            lines.append(unpack_line(f, src))
     return lines
 
 
@@ -364,12 +399,12 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
         if p.kind not in (ALWAYS, SOMETIMES, TRANSITION):
             continue
         k = pidx[p.name]
-        em = _Emitter("_p", _shared_nodes([p.expr]))
+        em = Emitter("_p", shared_nodes([p.expr]))
         src = em.expr(p.expr)
         if p.kind == TRANSITION:
             out.append(f"def prop_{k}(s, t):")
-            out += ["    " + _unpack_line(f) for f in fields]
-            out += ["    " + _unpack_line(f, "t", "n") for f in fields]
+            out += ["    " + unpack_line(f) for f in fields]
+            out += ["    " + unpack_line(f, "t", "n") for f in fields]
         else:
             out.append(f"def prop_{k}(s):")
             out += ["    " + ln for ln in _unpack_block(fields)]
@@ -388,12 +423,12 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
     for k in kinds[ALWAYS]:
         # per property, shared only by identity: hoisting eagerly defeats `and`/`or`
         # short-circuiting, which is what makes most invariant checks cheap
-        em = _Emitter(f"_a{k}_", _shared_nodes([system.properties[k].expr]))
+        em = Emitter(f"_a{k}_", shared_nodes([system.properties[k].expr]))
         src = em.expr(system.properties[k].expr)
         body += em.lines
         body.append(f"if not {src}: violation('always', {k}, idx, -1, '')")
     for k in kinds[SOMETIMES]:
-        em = _Emitter(f"_w{k}_", _shared_nodes([system.properties[k].expr]))
+        em = Emitter(f"_w{k}_", shared_nodes([system.properties[k].expr]))
         src = em.expr(system.properties[k].expr)
         body.append(f"if found[{k}] < 0:")
         body += ["    " + ln for ln in em.lines]
@@ -406,10 +441,10 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
     for b in system.bindings:
         ir = b.ir
         conj = list(ir.guard.args) if ir.guard.op == "and" else [ir.guard]
-        conj_src = [_Emitter("", set()).expr(c) for c in conj if not (c.op == "const" and c.value)]
-        em = _Emitter(f"_u{b.id}_", _shared_nodes([*ir.updates.values(),
+        conj_src = [Emitter("", set()).expr(c) for c in conj if not (c.op == "const" and c.value)]
+        em = Emitter(f"_u{b.id}_", shared_nodes([*ir.updates.values(),
                                                     *(c for c, _ in ir.assertions)]))
-        tight = _intervals_from_guard(ir.guard, dom)
+        tight = intervals_from_guard(ir.guard, dom)
         upd: list[tuple[Any, str, bool]] = []
         for i in sorted(ir.updates):
             e = ir.updates[i]
@@ -470,7 +505,7 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
             collect))
         # standalone step function for replay: returns (successor or None, error or None)
         sf = [f"def step_{b.id}(s):", "    err = None"]
-        sf += ["    " + _unpack_line(f) for f in fields]
+        sf += ["    " + unpack_line(f) for f in fields]
         sf.append(f"    if {' and '.join(conj_src) or 'True'}:")
         stail = ["t = s + " + delta if upd else "t = s", "return t, err"]
         sf += ["        " + ln for ln in inner(stail, lambda kind, msg: f"err = err or ({kind!r}, {msg!r})")]

@@ -45,16 +45,17 @@ from ppcheck.spec.expr import Expr, SpecError, lift
 from ppcheck.spec.model import Model, System
 from ppcheck.spec.tracer import evaluate_view
 
-from .compile import _Emitter, _shared_nodes, _unpack_line
+from .compile import compile_state_function
 from .explorer import Explorer
 from .traces import default_name, write_trace
 from .verdict import (
     EXIT_INCOMPLETE,
     EXIT_OK,
     EXIT_VIOLATION,
-    VACUOUS,
     VIOLATED,
+    PropertyResult,
     RunResult,
+    is_failure,
 )
 
 #: how many examples of each kind of difference are shown
@@ -69,8 +70,7 @@ _ELEM = re.compile(r"^([A-Za-z_][\w.]*)\[(\d+)\](.*)$")
 
 def observable_exprs(system: System) -> dict[str, Expr] | None:
     """The model's declared observables traced to expressions, or None if it has none."""
-    fn = getattr(system.model, "observables", None)
-    if fn is None:
+    if system.model.observables is None:
         return None
     inst = system.model(system.config)
     got: dict[str, Any] = {}
@@ -108,15 +108,7 @@ class Projection:
         self.keys = keys
         self.exprs = [exprs[k] for k in keys]
         lay = system.layout
-        em = _Emitter("_o", _shared_nodes(self.exprs))
-        srcs = [em.expr(e) for e in self.exprs]
-        used = sorted({n for e in self.exprs for n in _vars(e)})
-        lines = ["def proj(s):"] + ["    " + _unpack_line(lay.fields[i]) for i in used]
-        lines += ["    " + ln for ln in em.lines]
-        lines.append("    return (" + "".join(f"{s}, " for s in srcs) + ")")
-        ns: dict[str, Any] = {}
-        exec("\n".join(lines), ns)
-        self.raw = ns["proj"]
+        self.raw = compile_state_function(system, self.exprs, "_o")
         # group element observables of symmetric arrays: arr -> index -> [(suffix, pos)]
         groups: dict[str, dict[int, list[tuple[str, int]]]] = {}
         self.plain: list[int] = []
@@ -178,12 +170,6 @@ class Projection:
         return out
 
 
-def _vars(e: Expr) -> set[int]:
-    from ppcheck.spec.expr import walk
-
-    return {n.value for n in walk(e) if n.op == "var"}
-
-
 def shared_observables(sa: System, sb: System) -> tuple[list[str], dict[str, Expr], dict[str, Expr],
                                                            list[str], str]:
     """The observable names both models offer, their expressions, the names dropped, and how
@@ -234,7 +220,7 @@ class Side:
             self.first.setdefault(k, i)
             self.obs.append(intern.setdefault(k, len(intern)))
         self.succ = [[] for _ in states]
-        for i, t in _all_edges(ex):
+        for i, t in ex.edges():
             j = index.get(t)
             if j is None:  # beyond the budget of an incomplete search
                 continue
@@ -245,36 +231,6 @@ class Side:
     def path_to(self, idx: int) -> list[str]:
         """The shortest path to a state, as action labels."""
         return [b.label() for b, _ in self.explorer.concrete_path(idx)[1:] if b is not None]
-
-
-class _Never:
-    """A visited set that contains nothing: every successor is reported."""
-
-    def __contains__(self, x: object) -> bool:
-        return False
-
-
-def _all_edges(ex: Explorer) -> list[tuple[int, int]]:
-    """Every transition (source index, canonical successor) of a finished exploration.
-
-    Re-runs the explorer's own compiled BFS loop over the stored states with its hooks
-    pointed at lists, so successors are computed exactly as the search computed them.
-    """
-    ns = ex.compiled.namespace
-    names = ("seen", "seen_add", "states_append", "parents_append", "acts_append",
-             "violation", "found", "cov")
-    saved = {k: ns.get(k) for k in names}
-    src: list[int] = []
-    dst: list[int] = []
-    try:
-        ns.update(seen=_Never(), seen_add=dst.append, states_append=lambda t: None,
-                  parents_append=src.append, acts_append=lambda b: None,
-                  violation=lambda *a: None, found=[0] * len(ex.system.properties),
-                  cov=[0] * len(ex.system.bindings))
-        ns["expand"](0, len(ex.states))
-    finally:
-        ns.update(saved)
-    return list(zip(src, dst))
 
 
 def _explore(model: type[Model], cfg: Any, max_states: int | None,
@@ -437,11 +393,12 @@ def base_failures(run: RunResult) -> list[dict[str, Any]]:
     """The properties the base model violates (or whose witness is vacuous) in its run."""
     return [{"property": r.name, "status": r.status, "detail": r.detail,
              "length": r.trace_length, "trace_file": r.trace_file}
-            for r in run.results if _bad(r.status)]
+            for r in run.results if _bad(r)]
 
 
-def _bad(status: str | None) -> bool:
-    return status in (VIOLATED, VACUOUS)
+def _bad(r: PropertyResult | None) -> bool:
+    """A failure (a vacuous witness declared out of scope in the configuration is not one)."""
+    return r is not None and is_failure(r)
 
 
 def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
@@ -500,7 +457,7 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
         if sa == sb:
             continue
         changes.append({"property": p, "a": sa, "b": sb})
-        if _bad(sb) and not _bad(sa) and sa is not None:
+        if _bad(vb.get(p)) and not _bad(va.get(p)) and sa is not None:
             entry: dict[str, Any] = {"property": p, "status": sb, "detail": vb[p].detail}
             tr = b.explorer.traces.get(p)
             if tr is not None and sb == VIOLATED:
@@ -512,7 +469,7 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
                     path = write_trace(tr, Path(out_dir) / default_name(tr.model, name, p))
                     entry["trace_file"] = str(path)
             new.append(entry)
-        elif sb is not None and sa is None and _bad(sb):
+        elif sb is not None and sa is None and _bad(vb.get(p)):
             new.append({"property": p, "status": sb, "detail": vb[p].detail, "new_property": True})
 
     # 2. behaviours over the shared observables
@@ -568,7 +525,7 @@ def diff(model_a: type[Model], model_b: type[Model], config: str | None = None,
                                "sccs": nx.number_strongly_connected_components(g)}
 
     # 4. coverage (an action B declares as a rename of one of A's is compared with it)
-    renames: dict[str, str] = dict(getattr(model_b, "renames", {}) or {})
+    renames: dict[str, str] = dict(model_b.renames or {})
     cov_b = dict(b.run.coverage)
     for was, now in renames.items():
         if was in a.run.coverage and now in cov_b and was not in cov_b:

@@ -33,6 +33,7 @@ from .verdict import (
     VIOLATED,
     PropertyResult,
     RunResult,
+    apply_out_of_scope,
 )
 
 ENGINE = "explorer"
@@ -74,8 +75,15 @@ class Concrete:
         return Step(b.action, args, b.who, lay.to_json(s) if s is not None else None, error)
 
 
+class _Nothing:
+    """A visited set that contains nothing: every successor is reported."""
+
+    def __contains__(self, x: object) -> bool:
+        return False
+
+
 @dataclass
-class _Violation:
+class Violation:
     kind: str  # always | transition | assert | domain
     prop: int  # property index (-1 for assert/domain)
     idx: int  # state index
@@ -177,7 +185,7 @@ class Explorer:
         nprops = len(sysm.properties)
         found = [-1] * nprops
         cov = [0] * len(sysm.bindings)
-        violations: list[_Violation] = []
+        violations: list[Violation] = []
         violated_keys: set[Any] = set()
 
         def violation(kind: str, prop: int, idx: int, bid: int, msg: str) -> None:
@@ -185,7 +193,7 @@ class Explorer:
             if key in violated_keys:
                 return
             violated_keys.add(key)
-            violations.append(_Violation(kind, prop, idx, bid, msg))
+            violations.append(Violation(kind, prop, idx, bid, msg))
 
         comp.namespace.update(
             states=states, seen=seen, seen_add=seen.add, states_append=states.append,
@@ -272,10 +280,11 @@ class Explorer:
                 ACTION_ASSERTIONS, ALWAYS, HOLDS if complete else UNKNOWN,
                 "" if complete else reason, engine=ENGINE))
 
-        coverage: dict[str, int] = {}
+        # an action dropped at build time (constant-false guard) never fires: it counts 0
+        coverage: dict[str, int] = dict.fromkeys((d.name for d in sysm.model.action_defs()), 0)
         for b in sysm.bindings:
             coverage[b.action] = coverage.get(b.action, 0) + cov[b.id]
-        return RunResult(
+        return apply_out_of_scope(RunResult(
             model=sysm.name, config=sysm.config.name, engine=ENGINE, complete=complete,
             reason=reason, states=len(states), transitions=sum(cov), depth=depth,
             seconds=elapsed, peak_memory=peak_rss(), symmetry=self.symmetry,
@@ -284,7 +293,7 @@ class Explorer:
                 "" if self.timeout is None else f"timeout={self.timeout:g}s",
                 "" if self.max_depth is None else f"max_depth={self.max_depth}") if b) or "none",
             deadlocks=dead, fingerprint=sysm.fingerprint, results=results, coverage=coverage,
-            params=dict(sysm.config.params))
+            params=dict(sysm.config.params)), sysm.out_of_scope)
 
     # -- counterexamples ------------------------------------------------------------------
     def _depth(self, idx: int) -> int:
@@ -306,18 +315,17 @@ class Explorer:
             chain.append(idx)
             idx = self.parents[idx]
         chain.reverse()
-        canon = self.compiled.namespace["canon"] if self.symmetry else (lambda t: t)
         first = self.states[chain[0]]
-        cur = next(s for s in self.system.init_states if canon(s) == first)
+        cur = next(s for s in self.system.init_states if self.canonical(s) == first)
         path: list[tuple[Binding | None, int]] = [(None, cur)]
         for j in chain[1:]:
             target = self.states[j]
             b0 = self.system.bindings[self.acts[j]]
             t, _ = self.concrete.step(cur, b0)
-            if t is None or not self._matches(t, target):
+            if t is None or not self.matches(t, target):
                 for b in self.system.bindings:
                     t, _ = self.concrete.step(cur, b)
-                    if t is not None and self._matches(t, target):
+                    if t is not None and self.matches(t, target):
                         b0 = b
                         break
                 else:  # pragma: no cover - an engine bug
@@ -326,14 +334,40 @@ class Explorer:
             cur = t
         return path
 
-    def _matches(self, concrete: int, stored: int) -> bool:
+    # -- the graph API: what diff, quantity, liveness and symmetry read --------------------
+    def canonical(self, t: int) -> int:
+        """The stored representative of a concrete state (itself without symmetry)."""
+        return self.compiled.namespace["canon"](t) if self.symmetry else t
+
+    def edges(self) -> list[tuple[int, int]]:
+        """Every transition (source index, canonical successor) of a finished exploration.
+
+        Re-runs the compiled BFS loop over the stored states with its hooks pointed at
+        lists, so successors are computed exactly as the search computed them."""
+        ns = self.compiled.namespace
+        names = ("seen", "seen_add", "states_append", "parents_append", "acts_append",
+                 "violation", "found", "cov")
+        saved = {k: ns.get(k) for k in names}
+        src: list[int] = []
+        dst: list[int] = []
+        try:
+            ns.update(seen=_Nothing(), seen_add=dst.append, states_append=lambda t: None,
+                      parents_append=src.append, acts_append=lambda b: None,
+                      violation=lambda *a: None, found=[0] * len(self.system.properties),
+                      cov=[0] * len(self.system.bindings))
+            ns["expand"](0, len(self.states))
+        finally:
+            ns.update(saved)
+        return list(zip(src, dst))
+
+    def matches(self, concrete: int, stored: int) -> bool:
         """Is the concrete state the one stored (up to symmetry)?"""
         if not self.symmetry:
             return concrete == stored
         canon = self.compiled.namespace["canon"]
         return canon(concrete) == stored or same_orbit(self.system, concrete, stored)
 
-    def _record(self, v: _Violation) -> None:
+    def _record(self, v: Violation) -> None:
         sysm = self.system
         path = self.concrete_path(v.idx)
         steps = [self.concrete.step_record(b, s) for b, s in path]
@@ -365,10 +399,11 @@ class Explorer:
             last = steps[-1]
             msg = (f"{last.action} breaks {name}" if v.kind == "transition"
                    else f"{last.action}: {last.error}")
-        self._emit(Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), ENGINE, name, kind,
+        self.emit(Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), ENGINE, name, kind,
                          steps, message=msg))
 
-    def _emit(self, tr: Trace) -> None:
+    def emit(self, tr: Trace) -> None:
+        """Keep a counterexample and write it to ``out_dir`` (every engine's traces go here)."""
         self.traces[tr.property] = tr
         if self.out_dir is not None:
             p = write_trace(tr, self.out_dir / default_name(tr.model, self.system.config.name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from .report import RunEntry
-from .verdict import HOLDS_TO_DEPTH, UNKNOWN, VACUOUS, VIOLATED
+from .verdict import HOLDS_TO_DEPTH, UNKNOWN, is_failure
 
 
 def _trace_text(path: str | None) -> str:
@@ -41,7 +41,7 @@ def junit_xml(entries: list[RunEntry]) -> str:
         for r in run.results:
             tc = ET.SubElement(suite, "testcase", classname=f"ppcheck.{run.model}.{run.config}",
                                name=r.name + (" (lemma)" if r.name in e.lemmas else ""), time="0")
-            if r.status in (VIOLATED, VACUOUS):
+            if is_failure(r):
                 nf += 1
                 msg = f"{r.status}: {r.detail}" + (f" ({r.trace_length} steps)" if r.trace_length else "")
                 el = ET.SubElement(tc, "failure", message=msg, type=r.status)

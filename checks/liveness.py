@@ -19,32 +19,18 @@ incomplete search gives *unknown*.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from ppcheck.spec.expr import Expr
-from ppcheck.spec.model import LEADS_TO, Binding, System
+from ppcheck.spec.model import LEADS_TO, Binding
 
-from .compile import _Emitter, _shared_nodes, _unpack_line
+from .compile import compile_predicate
 from .traces import Trace
 from .verdict import HOLDS, UNKNOWN, VIOLATED, PropertyResult
 
 if TYPE_CHECKING:
     from .explorer import Explorer
-
-
-def _pred_for(system: System, expr: Expr) -> Callable[[int], bool]:
-    """Compile a state predicate to a function of a packed state."""
-    lay = system.layout
-    em = _Emitter("_l", _shared_nodes([expr]))
-    src = em.expr(expr)
-    lines = ["def pred(s):"] + ["    " + _unpack_line(f) for f in lay.fields]
-    lines += ["    " + ln for ln in em.lines] + [f"    return bool({src})"]
-    ns: dict = {}
-    exec("\n".join(lines), ns)
-    return ns["pred"]
 
 
 def group_of(b: Binding, fairness: str | None) -> str:
@@ -112,10 +98,9 @@ def check_leads_to(explorer: Explorer, prop: int, complete: bool, reason: str) -
     if not complete:
         return PropertyResult(p.name, LEADS_TO, UNKNOWN, f"needs the complete graph: {reason}",
                               engine="explorer")
-    pre, post = _pred_for(sysm, p.pre), _pred_for(sysm, p.post)
+    pre, post = compile_predicate(sysm, p.pre), compile_predicate(sysm, p.post)
     states = explorer.states
     index = {s: i for i, s in enumerate(states)}
-    canon = explorer.compiled.namespace["canon"] if explorer.symmetry else (lambda t: t)
     g = nx.DiGraph()
     enabled: dict[int, frozenset] = {}
     deadlocks: set[int] = set()
@@ -130,7 +115,7 @@ def check_leads_to(explorer: Explorer, prop: int, complete: bool, reason: str) -
         for b, t, _ in succ:
             if t is None:
                 continue
-            j = index[canon(t)]
+            j = index[explorer.canonical(t)]
             if not post(states[j]):
                 if g.has_edge(i, j):
                     g[i][j]["groups"].add(group_of(b, p.fairness))
@@ -168,7 +153,7 @@ def check_leads_to(explorer: Explorer, prop: int, complete: bool, reason: str) -
     cur = concrete[-1][1]
     for j in stem[1:] + loop:
         for b, t, _ in explorer.concrete.successors(cur):
-            if t is not None and explorer._matches(t, states[j]):
+            if t is not None and explorer.matches(t, states[j]):
                 steps.append(explorer.concrete.step_record(b, t))
                 cur = t
                 break
@@ -177,7 +162,7 @@ def check_leads_to(explorer: Explorer, prop: int, complete: bool, reason: str) -
     tr = Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), "explorer", p.name, LEADS_TO,
                steps, loop_start=loop_start,
                message=f"{p.name}: from step {len(concrete) - 1} q never holds ({kind}; {fair_note})")
-    explorer._emit(tr)
+    explorer.emit(tr)
     return PropertyResult(p.name, LEADS_TO, VIOLATED, tr.message, explorer.trace_files.get(p.name),
                           tr.length, engine="explorer")
 

@@ -16,45 +16,49 @@ transition and progress properties (stated in a comment at the top).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ppcheck.spec.expr import Expr
 from ppcheck.spec.model import ALWAYS, System
-
-_INFIX = {"add": "+", "sub": "-", "mul": "*", "eq": "==", "ne": "!=", "lt": "<", "le": "<="}
 
 
 def _ident(name: str) -> str:
     return "v_" + re.sub(r"[^A-Za-z0-9]", "_", name).strip("_")
 
 
+def _no_next(e: Expr, a: list[str], names: list[str]) -> str:
+    raise ValueError("two-state expressions are not exported")
+
+
+def _infix(sym: str) -> Callable[[Expr, list[str], list[str]], str]:
+    return lambda e, a, names: f"({a[0]} {sym} {a[1]})"
+
+
+#: the Promela form of each operator of :data:`~ppcheck.spec.expr.OPS`: ``(node, argument
+#: sources, field identifiers) -> source``
+OP_TABLE: dict[str, Callable[[Expr, list[str], list[str]], str]] = {
+    "const": lambda e, a, names: str(e.value),
+    "var": lambda e, a, names: names[e.value],
+    "next": _no_next,
+    **{op: _infix(sym) for op, sym in (("add", "+"), ("sub", "-"), ("mul", "*"), ("eq", "=="),
+                                         ("ne", "!="), ("lt", "<"), ("le", "<="))},
+    "neg": lambda e, a, names: f"(-{a[0]})",
+    # Python's % (non-negative for a positive modulus); C's may be negative
+    "mod": lambda e, a, names: f"((({a[0]}) % {a[1]} + {a[1]}) % {a[1]})",
+    "and": lambda e, a, names: "(" + " && ".join(a) + ")",
+    "or": lambda e, a, names: "(" + " || ".join(a) + ")",
+    "not": lambda e, a, names: f"(!{a[0]})",
+    "ite": lambda e, a, names: f"({a[0]} -> {a[1]} : {a[2]})",
+    "min": lambda e, a, names: f"(({a[0]} < {a[1]}) -> {a[0]} : {a[1]})",
+    "max": lambda e, a, names: f"(({a[0]} > {a[1]}) -> {a[0]} : {a[1]})",
+}
+
+
 def _expr(e: Expr, names: list[str]) -> str:
-    op = e.op
-    if op == "const":
-        return str(e.value)
-    if op == "var":
-        return names[e.value]
-    if op == "next":
-        raise ValueError("two-state expressions are not exported")
-    a = [_expr(x, names) for x in e.args]
-    if op in _INFIX:
-        return f"({a[0]} {_INFIX[op]} {a[1]})"
-    if op == "neg":
-        return f"(-{a[0]})"
-    if op == "mod":  # Python's % (non-negative for a positive modulus); C's may be negative
-        return f"((({a[0]}) % {a[1]} + {a[1]}) % {a[1]})"
-    if op == "and":
-        return "(" + " && ".join(a) + ")"
-    if op == "or":
-        return "(" + " || ".join(a) + ")"
-    if op == "not":
-        return f"(!{a[0]})"
-    if op == "ite":
-        return f"({a[0]} -> {a[1]} : {a[2]})"
-    if op == "min":
-        return f"(({a[0]} < {a[1]}) -> {a[0]} : {a[1]})"
-    if op == "max":
-        return f"(({a[0]} > {a[1]}) -> {a[0]} : {a[1]})"
-    raise ValueError(f"operator {op} has no Promela form")
+    row = OP_TABLE.get(e.op)
+    if row is None:
+        raise ValueError(f"operator {e.op} has no Promela form")
+    return row(e, [_expr(x, names) for x in e.args], names)
 
 
 def _decl(lo: int, hi: int) -> str:

@@ -36,6 +36,7 @@ from .verdict import (
     VIOLATED,
     PropertyResult,
     RunResult,
+    apply_out_of_scope,
 )
 from .z3_encode import Encoding
 
@@ -115,11 +116,11 @@ def prove(system: System, engine: str = "kind", depth: int | None = None, timeou
     if skipped:
         bound.append("leads_to not checked: " + ", ".join(skipped))
     reason = "" if complete else (er.reason or "some properties are only bounded or unknown")
-    return RunResult(
+    return apply_out_of_scope(RunResult(
         model=system.name, config=system.config.name, engine=name, complete=complete,
         reason=reason, depth=max(er.depth, 0), seconds=deadline.elapsed(), peak_memory=peak_rss(),
         bound=", ".join(bound) or "none", fingerprint=system.fingerprint, results=results,
-        coverage={}, params=dict(system.config.params))
+        coverage={}, params=dict(system.config.params)), system.out_of_scope)
 
 
 __all__ = ["ENGINES", "prove"]

@@ -15,6 +15,7 @@ per-socket list is, when sockets are not a symmetric array or the list covers th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -23,7 +24,7 @@ from ppcheck.spec.expr import Expr, lift
 from ppcheck.spec.model import Model, System, build
 from ppcheck.spec.tracer import evaluate_view
 
-from .compile import _Emitter, _shared_nodes, _unpack_line
+from .compile import compile_state_function
 from .explorer import Explorer
 
 
@@ -42,8 +43,7 @@ class RatioResult:
 
 
 def ratio_exprs(system: System) -> dict[str, list[tuple[Expr, Expr]]]:
-    fn = getattr(system.model, "ratios", None)
-    if fn is None:
+    if system.model.ratios is None:
         return {}
     inst = system.model(system.config)
     got: dict[str, Any] = {}
@@ -56,16 +56,15 @@ def ratio_exprs(system: System) -> dict[str, list[tuple[Expr, Expr]]]:
     return {k: [(lift(a), lift(b)) for a, b in v] for k, v in got.items()}
 
 
-def _compile(system: System, pairs: list[tuple[Expr, Expr]]) -> Any:
-    roots = [e for p in pairs for e in p]
-    em = _Emitter("_q", _shared_nodes(roots))
-    srcs = [(em.expr(a), em.expr(b)) for a, b in pairs]
-    lines = ["def terms(s):"] + ["    " + _unpack_line(f) for f in system.layout.fields]
-    lines += ["    " + ln for ln in em.lines]
-    lines.append("    return [" + ", ".join(f"({a}, {b})" for a, b in srcs) + "]")
-    ns: dict[str, Any] = {}
-    exec("\n".join(lines), ns)
-    return ns["terms"]
+def _compile(system: System, pairs: list[tuple[Expr, Expr]]) -> Callable[[int], list[tuple[int, int]]]:
+    """Every (numerator, denominator) pair's values on a packed state."""
+    values = compile_state_function(system, [e for p in pairs for e in p], "_q")
+
+    def terms(s: int) -> list[tuple[int, int]]:
+        v = values(s)
+        return [(v[2 * i], v[2 * i + 1]) for i in range(len(pairs))]
+
+    return terms
 
 
 def max_ratios(model: type[Model], config: str = "default", max_states: int | None = None,

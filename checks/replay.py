@@ -149,9 +149,10 @@ def replay(trace: Trace, system: System | None = None, concrete: Concrete | None
 
 
 def _check_lasso(trace: Trace, system: System, conc: Concrete, k: int, states: list[int]) -> ReplayResult:
-    from .liveness import _pred_for
+    from .compile import compile_predicate
 
-    p, q = _pred_for(system, system.properties[k].pre), _pred_for(system, system.properties[k].post)
+    prop = system.properties[k]
+    p, q = compile_predicate(system, prop.pre), compile_predicate(system, prop.post)
     last = states[-1]
     if trace.loop_start is None:
         if any(t is not None for _, t, _ in conc.successors(last)):

@@ -22,10 +22,10 @@ from .verdict import (
     EXIT_OK,
     EXIT_USAGE,
     EXIT_VIOLATION,
-    VACUOUS,
     VIOLATED,
     PropertyResult,
     RunResult,
+    is_failure,
 )
 
 RESULT_FORMAT = "ppcheck-result"
@@ -50,7 +50,7 @@ class RunEntry:
 
 
 def is_bad(r: PropertyResult) -> bool:
-    return r.status in (VIOLATED, VACUOUS)
+    return is_failure(r)
 
 
 def shortest_violation(run: RunResult, lemmas: frozenset[str] | set[str] = frozenset()

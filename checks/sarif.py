@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .report import RunEntry
-from .verdict import VACUOUS, VIOLATED
+from .verdict import is_failure
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -68,7 +68,7 @@ def sarif_log(entries: list[RunEntry]) -> str:
                 rules[rid] = {"id": rid, "name": r.name, "shortDescription": {"text": doc[:200]},
                               "fullDescription": {"text": doc},
                               "properties": {"kind": r.kind, "lemma": r.name in e.lemmas}}
-            if r.status not in (VIOLATED, VACUOUS):
+            if not is_failure(r):
                 continue
             if acts is None:
                 acts = _actions(run.model, e.source)

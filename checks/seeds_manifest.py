@@ -1,18 +1,14 @@
-"""The seeds manifest: expected verdicts of every seed design, recorded from real runs.
+"""The seed designs' part of the expectations manifest: what is explored and diffed, and how.
 
-``python -m ppcheck.checks.seeds_manifest --update`` explores every (model, configuration)
-of :data:`PLAN`, writes each violation's shortest counterexample to ``counterexamples/``,
-computes the declared ratios (seed 003's truesize argument), runs ``ppcheck diff`` on
-every pair of :data:`PAIRS`, and stores it all in ``seeds_manifest.json``.  Nothing in
-that file is typed by hand.  ``--check`` re-runs and lists every difference (exit 1);
-``tests/test_seeds.py`` does the same in CI for the entries fast enough.
+:data:`PLAN` lists every (seed, model, configuration) explored and :data:`PAIRS` every design
+pair diffed; :func:`record_run` and :func:`record_pair` make the entries that
+``ppcheck manifest --update`` stores in the ``seeds`` and ``diffs`` sections of
+``manifest.json`` (see :mod:`ppcheck.checks.manifest`), each violation's shortest
+counterexample written to ``counterexamples/``.  Nothing in the manifest is typed by hand.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,12 +20,7 @@ from .diff import diff
 from .explorer import Explorer
 from .quantity import max_ratios
 
-MANIFEST = Path("seeds_manifest.json")
 CE_DIR = Path("counterexamples")
-VERSION = 1
-#: entries slower than this (seconds, as recorded) are re-run by ``tests/test_seeds.py`` only
-#: with ``-m slow`` (``--check`` re-runs everything); their stored traces are replayed always
-SLOW = 3.0
 
 #: (seed, model, configuration)
 PLAN: list[tuple[str, str, str]] = [
@@ -142,82 +133,3 @@ def record_pair(seed: str, a: str, b: str, config: str) -> dict[str, Any]:
         "coverage_changes": sorted(c["action"] for c in d.coverage if c["change"] != "count"),
         "exit_code": d.exit_code, "seconds": round(time.perf_counter() - t0, 2),
     }
-
-
-def comparable(entry: dict[str, Any]) -> dict[str, Any]:
-    """The fields a re-run must reproduce exactly (not timings)."""
-    return {k: v for k, v in entry.items() if k != "seconds"}
-
-
-def load(path: Path = MANIFEST) -> dict[str, Any]:
-    return json.loads(path.read_text())
-
-
-def update(path: Path = MANIFEST, out_dir: Path = CE_DIR, only: str | None = None) -> dict[str, Any]:
-    old = load(path) if path.exists() else {"runs": {}, "pairs": {}}
-    runs = dict(old.get("runs", {}))
-    pairs = dict(old.get("pairs", {}))
-    for seed, m, c in PLAN:
-        if only and seed != only:
-            continue
-        print(f"run  {m}/{c}", file=sys.stderr, flush=True)
-        runs[run_key(m, c)] = record_run(seed, m, c, out_dir)
-    for seed, a, b, c in PAIRS:
-        if only and seed != only:
-            continue
-        print(f"diff {a} {b} /{c}", file=sys.stderr, flush=True)
-        pairs[pair_key(a, b, c)] = record_pair(seed, a, b, c)
-    data = {"version": VERSION,
-            "note": "recorded by `python -m ppcheck.checks.seeds_manifest --update`; "
-                    "do not edit by hand",
-            "runs": runs, "pairs": pairs}
-    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    return data
-
-
-def check(path: Path = MANIFEST, include_slow: bool = True) -> list[str]:
-    """Re-run every entry; return one line per difference."""
-    data = load(path)
-    out = []
-    for key, want in data["runs"].items():
-        if not include_slow and want.get("seconds", 0) > SLOW:
-            continue
-        got = record_run(want["seed"], want["model"], want["config"], out_dir=None)
-        got["traces"] = want["traces"]  # not written on a check
-        if comparable(got) != comparable(want):
-            out.append(f"run {key}: {describe(comparable(want), comparable(got))}")
-    for key, want in data["pairs"].items():
-        if not include_slow and want.get("seconds", 0) > SLOW:
-            continue
-        got = record_pair(want["seed"], want["a"], want["b"], want["config"])
-        if comparable(got) != comparable(want):
-            out.append(f"diff {key}: {describe(comparable(want), comparable(got))}")
-    return out
-
-
-def describe(want: dict[str, Any], got: dict[str, Any]) -> str:
-    keys = sorted(set(want) | set(got))
-    return "; ".join(f"{k}: recorded {want.get(k)!r}, now {got.get(k)!r}"
-                     for k in keys if want.get(k) != got.get(k))
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ppcheck.checks.seeds_manifest",
-                                 description=__doc__.splitlines()[0])
-    ap.add_argument("--update", action="store_true", help="re-record the manifest and traces")
-    ap.add_argument("--seed", help="only this seed (000..004) when updating")
-    ap.add_argument("--manifest", default=str(MANIFEST))
-    ap.add_argument("--out", default=str(CE_DIR), help="where counterexamples are written")
-    args = ap.parse_args(argv)
-    if args.update:
-        update(Path(args.manifest), Path(args.out), args.seed)
-        return 0
-    diffs = check(Path(args.manifest))
-    for d in diffs:
-        print(d)
-    print("seeds manifest: " + ("OK" if not diffs else f"{len(diffs)} differences"))
-    return 1 if diffs else 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -68,7 +68,7 @@ def asymmetry(system: System, compiled: object, states: list[int]) -> str | None
     the same set.  This tests both on ``states`` under each adjacent transposition: a
     test, not a proof, so callers use it on initial, random and reachable states.
     """
-    from .liveness import _pred_for
+    from .compile import compile_predicate
 
     ns = compiled.namespace  # type: ignore[attr-defined]
     canon = ns["canon"]
@@ -81,8 +81,8 @@ def asymmetry(system: System, compiled: object, states: list[int]) -> str | None
         elif p.kind == "transition":
             pairs.append((p.name, ns[f"prop_{k}"]))
         elif p.kind == "leads_to":
-            props.append((p.name, _pred_for(system, p.pre)))
-            props.append((p.name, _pred_for(system, p.post)))
+            props.append((p.name, compile_predicate(system, p.pre)))
+            props.append((p.name, compile_predicate(system, p.post)))
 
     def succ(s: int) -> tuple[set, list]:
         canonical, concrete = set(), []

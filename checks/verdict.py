@@ -30,6 +30,12 @@ class PropertyResult:
     trace_file: str | None = None
     trace_length: int | None = None  # number of steps (transitions) in the trace
     engine: str = ""
+    out_of_scope: str = ""  # a witness declared unreachable here by design: the reason
+
+
+def is_failure(r: PropertyResult) -> bool:
+    """A violation, or a vacuous witness that is not declared out of scope."""
+    return r.status == VIOLATED or (r.status == VACUOUS and not r.out_of_scope)
 
 
 @dataclass
@@ -57,7 +63,7 @@ class RunResult:
 
     @property
     def failed(self) -> bool:
-        return any(r.status in (VIOLATED, VACUOUS) for r in self.results)
+        return any(is_failure(r) for r in self.results)
 
     @property
     def exit_code(self) -> int:
@@ -83,3 +89,20 @@ def combine_exit(runs: list[RunResult]) -> int:
     if EXIT_INCOMPLETE in codes:
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def apply_out_of_scope(run: RunResult, declared: dict[str, str]) -> RunResult:
+    """Per-configuration expectations (``Model.out_of_scope``): a declared witness that is
+    vacuous is expected, not a failure; one that is reached contradicts the declaration."""
+    for r in run.results:
+        why = declared.get(r.name)
+        if not why:
+            continue
+        if r.status == VACUOUS:
+            r.out_of_scope = why
+            r.detail = f"{r.detail}; out of scope here by design: {why}".lstrip("; ")
+        elif r.status == REACHED:
+            r.status = VIOLATED
+            r.detail = (f"declared out of scope in {run.config} ({why}) but reached"
+                        + (f" in {r.trace_length} steps" if r.trace_length is not None else ""))
+    return run

@@ -114,7 +114,7 @@ class Encoding:
             return z3.BitVec(name, self.width, self.ctx)
         return z3.Int(name, self.ctx)
 
-    def _num(self, v: int) -> z3.ExprRef:
+    def num(self, v: int) -> z3.ExprRef:
         if self.arith == "bv":
             return z3.BitVecVal(v, self.width, self.ctx)
         return z3.IntVal(v, self.ctx)
@@ -163,48 +163,15 @@ class Encoding:
 
     def _node(self, n: Expr, a: list[z3.ExprRef], pre: Sequence[z3.ExprRef],
               post: Sequence[z3.ExprRef] | None, ctx: z3.Context) -> z3.ExprRef:
-        op = n.op
-        if op == "const":
-            return z3.BoolVal(bool(n.value), ctx) if n.sort == BOOL else self._num(n.value)
-        if op == "var":
-            return pre[n.value]
-        if op == "next":
-            if post is None:
-                raise UnsupportedOp("a transition expression was used on a single state")
-            return post[n.value]
-        if op == "add":
-            return a[0] + a[1]
-        if op == "sub":
-            return a[0] - a[1]
-        if op == "mul":
-            return a[0] * a[1]
-        if op == "neg":
-            return -a[0]
-        if op == "mod":
-            return self._mod(n, a)
-        if op == "min":
-            return z3.If(a[0] <= a[1], a[0], a[1])
-        if op == "max":
-            return z3.If(a[0] >= a[1], a[0], a[1])
-        if op == "eq":
-            return a[0] == a[1]
-        if op == "ne":
-            return a[0] != a[1]
-        if op == "lt":
-            return a[0] < a[1]
-        if op == "le":
-            return a[0] <= a[1]
-        if op == "and":
-            return z3.And(*a)
-        if op == "or":
-            return z3.Or(*a)
-        if op == "not":
-            return z3.Not(a[0])
-        if op == "ite":
-            return z3.If(a[0], a[1], a[2])
-        raise UnsupportedOp(f"operator {op!r} has no Z3 encoding")
+        row = OP_TABLE.get(n.op)
+        if row is None:
+            raise UnsupportedOp(f"operator {n.op!r} has no Z3 encoding")
+        return row(self, n, a, pre, post)
 
-    def _mod(self, n: Expr, a: list[z3.ExprRef]) -> z3.ExprRef:
+    def const_term(self, n: Expr) -> z3.ExprRef:
+        return z3.BoolVal(bool(n.value), self.ctx) if n.sort == BOOL else self.num(n.value)
+
+    def mod_term(self, n: Expr, a: list[z3.ExprRef]) -> z3.ExprRef:
         """Python's ``%``: exact ite chain for a bounded dividend, else Z3 ``%``."""
         m = n.args[1]
         x = a[0]
@@ -408,3 +375,33 @@ def _bv_width(system: System) -> int:
     if big >= 1 << 60:
         raise UnsupportedOp("an expression is unbounded: no bit-vector width holds it")
     return big.bit_length() + 2  # sign bit, and room for ``x + 1`` comparisons
+
+
+def _next(post: Sequence[z3.ExprRef] | None, n: Expr) -> z3.ExprRef:
+    if post is None:
+        raise UnsupportedOp("a transition expression was used on a single state")
+    return post[n.value]
+
+
+#: the Z3 term of each operator of :data:`~ppcheck.spec.expr.OPS`: ``(encoding, node,
+#: argument terms, pre-state terms, post-state terms) -> term``
+OP_TABLE: dict[str, Callable[..., z3.ExprRef]] = {
+    "const": lambda enc, n, a, pre, post: enc.const_term(n),
+    "var": lambda enc, n, a, pre, post: pre[n.value],
+    "next": lambda enc, n, a, pre, post: _next(post, n),
+    "add": lambda enc, n, a, pre, post: a[0] + a[1],
+    "sub": lambda enc, n, a, pre, post: a[0] - a[1],
+    "mul": lambda enc, n, a, pre, post: a[0] * a[1],
+    "neg": lambda enc, n, a, pre, post: -a[0],
+    "mod": lambda enc, n, a, pre, post: enc.mod_term(n, a),
+    "min": lambda enc, n, a, pre, post: z3.If(a[0] <= a[1], a[0], a[1]),
+    "max": lambda enc, n, a, pre, post: z3.If(a[0] >= a[1], a[0], a[1]),
+    "eq": lambda enc, n, a, pre, post: a[0] == a[1],
+    "ne": lambda enc, n, a, pre, post: a[0] != a[1],
+    "lt": lambda enc, n, a, pre, post: a[0] < a[1],
+    "le": lambda enc, n, a, pre, post: a[0] <= a[1],
+    "and": lambda enc, n, a, pre, post: z3.And(*a),
+    "or": lambda enc, n, a, pre, post: z3.Or(*a),
+    "not": lambda enc, n, a, pre, post: z3.Not(a[0]),
+    "ite": lambda enc, n, a, pre, post: z3.If(a[0], a[1], a[2]),
+}

@@ -44,7 +44,7 @@ def _permute(enc: Encoding, vals: list[z3.ExprRef], src: list[int],
         v = vals[j]
         if f in refs:
             a, b = refs[f]
-            v = z3.If(v == a, enc._num(b), z3.If(v == b, enc._num(a), v))
+            v = z3.If(v == a, enc.num(b), z3.If(v == b, enc.num(a), v))
         out.append(v)
     return out
 
@@ -98,7 +98,7 @@ def prove_symmetric(enc: Encoding, obligations: list, timeout_ms: int = 60_000) 
                         mine = ub.get(j, x[j])  # π(post_b(x)) at f: post_b(x) at src[f], renamed
                         if f in refs:
                             a, bb = refs[f]
-                            mine = z3.If(mine == a, enc._num(bb), z3.If(mine == bb, enc._num(a), mine))
+                            mine = z3.If(mine == a, enc.num(bb), z3.If(mine == bb, enc.num(a), mine))
                         eqs.append(moved(uc.get(f, x[f])) == mine)
                     same = z3.And(moved(enc.guards[c.id]) == enc.guards[b.id], z3.Implies(
                         enc.guards[b.id], z3.And(moved(enc.asserts_ok[c.id]) == enc.asserts_ok[b.id],

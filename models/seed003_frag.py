@@ -72,7 +72,7 @@ passes; seed 000 and mainline cover them), the split of the pool into alloc cach
 Check with: ``ppcheck check pp003_before --config mixed`` (the broken contract);
 ``ppcheck diff pp003_before pp003_unified_v2 --config mixed``;
 ``ppcheck diff pp003_before pp003_unified_v2 --config mlx5``; the truesize ratios are recorded in
-``seeds_manifest.json`` (``python -m ppcheck.checks.seeds_manifest --update``).
+``manifest.json` (sections `seeds`, `diffs`)` (``ppcheck manifest --update``).
 """
 
 from __future__ import annotations

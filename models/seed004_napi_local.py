@@ -122,6 +122,14 @@ CONFIGS = {
 }
 
 
+#: why mainline paths never fire here (Model.out_of_scope)
+_CACHE_ONLY = ("seed 004's configurations are about the alloc cache and NAPI locality: whole "
+               "pages, no skbs, no stack page references (mainline's frag, skb and base "
+               "configurations check these paths)")
+_RT = ("on PREEMPT_RT page_pool_napi_local() answers false (softirqs are preemptible, "
+       "32471b2f481d), so no free outside the poll recycles directly")
+
+
 class PP004Mainline(Mainline):
     """Mainline's page_pool_napi_local(), with the NAPI-reuse control step."""
 
@@ -129,13 +137,23 @@ class PP004Mainline(Mainline):
     State = SwapState
     configs = CONFIGS
     #: the main job checks "reuse" and "percpu"; "rt", "nort", "percpu_rt" and "percpu_destroy"
-    #: are recorded in seeds_manifest.json (on PREEMPT_RT the direct_recycling witness is
-    #: vacuous by design: the cache is never used by a remote free; percpu_destroy records the
-    #: window of docs/seeds/004.md, no in-tree caller destroys a per-CPU pool in use)
+    #: are recorded in manifest.json (on PREEMPT_RT the direct_recycling witness is vacuous
+    #: by design, declared in out_of_scope: the cache is never used by a remote free;
+    #: percpu_destroy records the window of docs/seeds/004.md, no in-tree caller destroys a
+    #: per-CPU pool in use)
     default_configs = ("reuse", "percpu")
     default = True
     #: these configurations take no stack page references (seed 004 is about the cache)
     release_for_extra_page_ref = None
+    out_of_scope = {
+        "*": {**dict.fromkeys(
+            ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_sub", "napi_build_skb",
+             "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_page_unref",
+             "skb_free_head", "get_page", "stack_put_page"), _CACHE_ONLY),
+              "napi_enable_new_pool": "the NAPI's reuse for a new pool is napi_swap_pool() here"},
+        "rt": {"direct_recycling": _RT},
+        "percpu_rt": {"direct_recycling": _RT},
+    }
 
     def alloc_ok(self, s, c: int, dest: Any) -> None:
         """After the swap the NAPI allocates from the new pool (not modelled)."""

@@ -20,7 +20,7 @@ from typing import Any
 from ppcheck.checks.explorer import Explorer
 from ppcheck.checks.render import render_text
 from ppcheck.checks.report import shortest_violation
-from ppcheck.checks.verdict import UNKNOWN, VACUOUS, VIOLATED, RunResult
+from ppcheck.checks.verdict import UNKNOWN, VIOLATED, RunResult, is_failure
 from ppcheck.loading import build_system, resolve_one
 
 
@@ -44,7 +44,7 @@ def assert_holds(model: Any, config: str | None = None, **kw: Any) -> RunResult:
     run, ex = check(model, config, **kw)
     first = shortest_violation(run, {p.name for p in ex.system.properties if p.lemma})
     if first is not None:
-        bad = [r.name for r in run.results if r.status in (VIOLATED, VACUOUS)]
+        bad = [r.name for r in run.results if is_failure(r)]
         head = (f"{run.model}/{run.config}: {first.name} {first.status}"
                 + (f" ({len(bad) - 1} more: {', '.join(n for n in bad if n != first.name)})"
                    if len(bad) > 1 else ""))

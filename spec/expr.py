@@ -14,7 +14,7 @@ run-time failure this layer exists to prevent.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NoReturn, Union
 
 BOOL = "bool"
@@ -168,43 +168,57 @@ _CMP = {"eq", "ne", "lt", "le"}
 _LOGIC = {"and", "or", "not"}
 
 
+def _next(n: Expr, post: list[int] | None) -> int:
+    if post is None:
+        raise SpecError("a transition expression was evaluated on a single state")
+    return post[n.value]
+
+
+#: The reference semantics, one row per operator of :data:`OPS`: ``(node, argument values,
+#: pre-state, post-state) -> value`` (booleans as 0/1).  Constant folding and
+#: :func:`evaluate` read it; every backend has a table with the same keys
+#: (``tests/test_operator_tables.py`` checks that each covers every operator).
+OP_TABLE: dict[str, Callable[[Expr, list[int], list[int], list[int] | None], int]] = {
+    "const": lambda n, a, pre, post: n.value,
+    "var": lambda n, a, pre, post: pre[n.value],
+    "next": lambda n, a, pre, post: _next(n, post),
+    "add": lambda n, a, pre, post: a[0] + a[1],
+    "sub": lambda n, a, pre, post: a[0] - a[1],
+    "mul": lambda n, a, pre, post: a[0] * a[1],
+    "neg": lambda n, a, pre, post: -a[0],
+    "mod": lambda n, a, pre, post: a[0] % a[1],
+    "min": lambda n, a, pre, post: min(a),
+    "max": lambda n, a, pre, post: max(a),
+    "eq": lambda n, a, pre, post: int(a[0] == a[1]),
+    "ne": lambda n, a, pre, post: int(a[0] != a[1]),
+    "lt": lambda n, a, pre, post: int(a[0] < a[1]),
+    "le": lambda n, a, pre, post: int(a[0] <= a[1]),
+    "and": lambda n, a, pre, post: int(all(a)),
+    "or": lambda n, a, pre, post: int(any(a)),
+    "not": lambda n, a, pre, post: int(not a[0]),
+    "ite": lambda n, a, pre, post: a[1] if a[0] else a[2],
+}
+
+
 def _fold(op: str, vals: list[int]) -> int:
-    a = vals
-    if op == "add":
-        return a[0] + a[1]
-    if op == "sub":
-        return a[0] - a[1]
-    if op == "mul":
-        return a[0] * a[1]
-    if op == "neg":
-        return -a[0]
-    if op == "mod":
-        return a[0] % a[1]
-    if op == "min":
-        return min(a)
-    if op == "max":
-        return max(a)
-    if op == "eq":
-        return int(a[0] == a[1])
-    if op == "ne":
-        return int(a[0] != a[1])
-    if op == "lt":
-        return int(a[0] < a[1])
-    if op == "le":
-        return int(a[0] <= a[1])
-    if op == "and":
-        return int(all(a))
-    if op == "or":
-        return int(any(a))
-    if op == "not":
-        return int(not a[0])
-    if op == "ite":
-        return a[1] if a[0] else a[2]
-    raise SpecError(f"unknown operator {op}")
+    if op not in OP_TABLE or OPS.get(op) == 0:
+        raise SpecError(f"unknown operator {op}")
+    return OP_TABLE[op](FALSE, vals, [], None)
+
+
+#: the active mutation hooks (:mod:`ppcheck.spec.mutation`); empty outside ``ppcheck mutate``
+HOOKS: list = []
 
 
 def mk(op: str, *raw: object) -> Expr:
     """Build an operator node with sort checking and constant folding."""
+    if HOOKS:
+        return HOOKS[-1].mk(op, raw)
+    return make(op, *raw)
+
+
+def make(op: str, *raw: object) -> Expr:
+    """:func:`mk` without the mutation hook (what a hook calls to build the node)."""
     args = [lift(a) for a in raw]
     if op in _ARITH:
         for a in args:
@@ -400,22 +414,15 @@ def evaluate(e: Expr, pre: list[int], post: list[int] | None = None) -> int:
         k = id(n)
         if k in memo:
             return memo[k]
-        if n.op == "const":
-            r = n.value
-        elif n.op == "var":
-            r = pre[n.value]
-        elif n.op == "next":
-            if post is None:
-                raise SpecError("a transition expression was evaluated on a single state")
-            r = post[n.value]
-        elif n.op == "ite":
+        # ite, and, or lazily: what is not reached may be undefined (a mod by zero)
+        if n.op == "ite":
             r = ev(n.args[1]) if ev(n.args[0]) else ev(n.args[2])
         elif n.op == "and":
             r = int(all(ev(a) for a in n.args))
         elif n.op == "or":
             r = int(any(ev(a) for a in n.args))
         else:
-            r = _fold(n.op, [ev(a) for a in n.args])
+            r = OP_TABLE[n.op](n, [ev(a) for a in n.args], pre, post)
         memo[k] = r
         return r
 

@@ -167,6 +167,23 @@ class Model:
     default_configs: ClassVar[tuple[str, ...]] = ("default",)
     #: part of the main job (`ppcheck check` with no model named)
     default: ClassVar[bool] = False
+    #: out of scope by design, per configuration name ("*": every configuration): an action
+    #: that never fires there, or a witness (``@sometimes``) never reached there, each with the
+    #: reason.  ``ppcheck check`` fails on an action that fires in none of the default
+    #: configurations, and on a vacuous witness, unless declared here; and on a declaration
+    #: that a run contradicts (the action fires, the witness is reached)
+    out_of_scope: ClassVar[dict[str, dict[str, str]]] = {}
+    # -- optional hooks the engines read (each documented in docs/spec-language.md) ------------
+    #: ``observables(self, s) -> {name: value}``: what ``ppcheck diff`` compares (default: every
+    #: field)
+    observables: ClassVar[Callable[[Any, Any], dict[str, Any]] | None] = None
+    #: ``ratios(self, s) -> {name: [(numerator, denominator), ...]}``: what checks/quantity.py
+    #: maximises over the reachable states
+    ratios: ClassVar[Callable[[Any, Any], dict[str, list[tuple[Any, Any]]]] | None] = None
+    #: action of this model -> the base model's action it renames (``ppcheck diff`` coverage)
+    renames: ClassVar[dict[str, str]] = {}
+    #: the configurations the manifest records (None: ``default_configs``)
+    manifest_configs: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
@@ -181,6 +198,26 @@ class Model:
     @classmethod
     def property_defs(cls) -> list[PropertyDef]:
         return [v for v in _members(cls).values() if isinstance(v, PropertyDef)]
+
+    @classmethod
+    def declared_out_of_scope(cls, config: str) -> dict[str, str]:
+        """Name -> reason of what is out of scope in ``config`` (its own and the "*" entries)."""
+        return {**cls.out_of_scope.get("*", {}), **cls.out_of_scope.get(config, {})}
+
+    @classmethod
+    def check_out_of_scope(cls) -> None:
+        """Every declaration names a configuration, an action or witness, and a reason."""
+        names = {d.name for d in cls.action_defs()} | {
+            p.name for p in cls.property_defs() if p.kind == SOMETIMES}
+        for cfg, decl in cls.out_of_scope.items():
+            if cfg != "*" and cfg not in cls.configs:
+                raise SpecError(f"model {cls.name}: out_of_scope names no configuration {cfg!r}")
+            for name, why in decl.items():
+                if name not in names:
+                    raise SpecError(f"model {cls.name}: out_of_scope[{cfg!r}] names {name!r}, "
+                                    "neither an action nor a witness")
+                if not isinstance(why, str) or not why.strip():
+                    raise SpecError(f"model {cls.name}: out_of_scope[{cfg!r}][{name!r}] gives no reason")
 
     @classmethod
     def config(cls, name: str, **overrides: Any) -> Config:
@@ -203,6 +240,9 @@ def _members(cls: type) -> dict[str, Any]:
                 out[k] = v
             elif v is None and k in out:
                 del out[k]
+            elif v is None and base is not Model and not any(k in b.__dict__ for b in base.__mro__[1:]):
+                raise SpecError(f"{base.__name__}.{k} = None removes nothing: no inherited action, "
+                                f"property or attribute is named {k!r}")
             elif k in out:
                 raise SpecError(
                     f"{cls.__name__}.{k} overrides an action or property without @action/@always/...")
@@ -254,6 +294,13 @@ class System:
     properties: list[Property]
     fingerprint: str = ""
     symmetric_arrays: list[str] = field(default_factory=list)
+    #: actions every binding of which has a constant-false guard here (they can never fire)
+    dropped: list[str] = field(default_factory=list)
+
+    @property
+    def out_of_scope(self) -> dict[str, str]:
+        """What the model declares out of scope in this configuration (name -> reason)."""
+        return self.model.declared_out_of_scope(self.config.name)
 
     @property
     def name(self) -> str:
@@ -296,7 +343,8 @@ def _bindings(defn: ActionDef, cfg: Config, lay: Layout) -> list[dict[str, Any]]
     return combos
 
 
-def _who(defn: ActionDef, args: dict[str, Any]) -> str:
+def who_label(defn: ActionDef, args: dict[str, Any]) -> str:
+    """The context label of a binding of ``defn`` (``ctxs[0]``, ``t=1`` or a fixed label)."""
     if defn.who is None:
         return ""
     if defn.who in args:
@@ -310,6 +358,7 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
     """Resolve ``model`` against a configuration and trace every action and property."""
     if isinstance(cfg, str):
         cfg = model.config(cfg)
+    model.check_out_of_scope()
     inst = model(cfg)
     try:
         lay = layout(model.State, cfg)
@@ -331,7 +380,9 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
     init_states = [lay.pack(vals)]
 
     bindings: list[Binding] = []
+    dropped: list[str] = []
     for d in model.action_defs():
+        before = len(bindings)
         method = d.fn.__get__(inst)
         for args in _bindings(d, cfg, lay):
             try:
@@ -341,7 +392,9 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
                 raise SpecError(f"action {d.name}({a}): {e}") from None
             if ir.guard.op == "const" and not ir.guard.value:
                 continue  # statically disabled binding
-            bindings.append(Binding(len(bindings), d.name, args, _who(d, args), ir))
+            bindings.append(Binding(len(bindings), d.name, args, who_label(d, args), ir))
+        if len(bindings) == before:
+            dropped.append(d.name)
 
     props: list[Property] = []
     for pd in model.property_defs():
@@ -353,7 +406,7 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
             raise SpecError(f"property {pd.name}: {e}") from None
 
     system = System(model, cfg, lay, init_states, bindings, props,
-                    symmetric_arrays=[n for n, a in lay.arrays.items() if a.symmetric])
+                    symmetric_arrays=[n for n, a in lay.arrays.items() if a.symmetric], dropped=dropped)
     system.fingerprint = fingerprint(system)
     return system
 

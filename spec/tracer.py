@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expr import BOOL, FALSE, FIELD_NAMES, TRUE, Expr, SpecError, implies, ite, lift, mk
+from .expr import BOOL, FALSE, FIELD_NAMES, HOOKS, TRUE, Expr, SpecError, implies, ite, lift, mk
 from .schema import ArrayShape, Layout, RecordShape
 
 
@@ -75,6 +75,8 @@ def require(c: Any) -> None:
     e = lift(c)
     if e.sort != BOOL:
         raise SpecError("require() needs a boolean condition")
+    if HOOKS:
+        e = HOOKS[-1].require(e)
     r.guard.append(implies(r.cond(), e) if r.path else e)
 
 
@@ -132,6 +134,10 @@ class RecordView:
         m = self._shape.members.get(k)
         if not isinstance(m, int):
             raise SpecError(f"{self._shape.name or 'state'}.{k} is not a field that can be assigned")
+        if HOOKS:
+            v = HOOKS[-1].update(self._rec, [m], v)
+            if v is HOOKS[-1].DROP:
+                return
         self._rec.write(m, v)
 
     def __bool__(self) -> bool:
@@ -169,8 +175,19 @@ class SymRecordView:
             e = ite(mk("eq", self._idx, i), self._rec.read(idxs[i]), e)
         return e
 
+    def get(self, k: str, *, default: Any) -> Any:
+        """The field ``k`` of the record the index names, or ``default`` when the index is out
+        of range (a NONE Ref): the explicit form of a read that may go through NONE."""
+        n = len(self._arr.elements)
+        inside = mk("and", mk("le", 0, self._idx), mk("lt", self._idx, n))
+        return ite(inside, self.__getattr__(k), default)
+
     def __setattr__(self, k: str, v: Any) -> None:
         r = self._rec
+        if HOOKS:
+            v = HOOKS[-1].update(r, self._leaf(k), v)
+            if v is HOOKS[-1].DROP:
+                return
         n = len(self._arr.elements)
         r.assertions.append(
             (implies(r.cond(), mk("and", mk("le", 0, self._idx), mk("lt", self._idx, n))),

@@ -1,9 +1,10 @@
 """Seeded bugs of the seed designs: each breaks one property a seed model gained (issue 10).
 
 Like ``seeded_bugs.py`` for mainline: a one-function change, the property it must violate, the
-configuration, and the shortest counterexample (length and last action) the explorer must
-report.  ``tests/test_seeds.py`` runs them; the correct design keeps the property in the same
-configuration (its manifest entry says so).
+configuration, and the last action of the shortest counterexample the explorer must report
+(its length is recorded in ``manifest.json``, section ``bugs``).  ``tests/test_seeds.py``
+checks them; the correct design keeps the property in the same configuration (its manifest
+entry says so).
 """
 
 from __future__ import annotations
@@ -159,21 +160,23 @@ class SeedBug:
     model: type[Model]
     prop: str  #: the property the bug must violate
     config: str
-    length: int  #: steps of the shortest counterexample
     last: str  #: the action of its last step
 
 
 #: each property a seed model gained in issue 10, broken by one seeded bug
 SEED_BUGS: list[SeedBug] = [
-    SeedBug(NonAtomicSub, "pp_frag_count_accounting", "mixed", 6, "page_pool_put_sub"),
-    SeedBug(NonAtomicSub, "no_leaked_page", "halves", 8, "page_pool_put_sub"),
-    SeedBug(DecThenRead, "no_double_recycle", "halves", 10, "page_pool_put_test"),
-    SeedBug(NoResetToOne, "pooled_pages_count_one", "mixed", 5, "page_pool_put_sub"),
-    SeedBug(MergedPutPageHook, "no_bh_lock_in_hardirq", "default", 6, "put_page"),
-    SeedBug(MergedProducerNoBh, "no_self_deadlock", "default", 8, "page_pool_put_page_act"),
-    SeedBug(MergedNoGuard, "alloc_cache_single_owner", "process_alloc", 5, "alloc_cache_pop"),
-    SeedBug(PP002IovRefcount, "net_iov_no_page_ops", "devmem", 6, "page_pool_put_page"),
-    SeedBug(PP004NoRtCheck, "locality_holds_until_push", "rt", 8, "page_pool_put_page"),
-    SeedBug(PP004NoCpuidReset, "destroyed_pool_never_local", "percpu_destroy", 11,
+    SeedBug(NonAtomicSub, "pp_frag_count_accounting", "mixed", "page_pool_put_sub"),
+    SeedBug(NonAtomicSub, "no_leaked_page", "halves", "page_pool_put_sub"),
+    SeedBug(DecThenRead, "no_double_recycle", "halves", "page_pool_put_test"),
+    SeedBug(NoResetToOne, "pooled_pages_count_one", "mixed", "page_pool_put_sub"),
+    SeedBug(MergedPutPageHook, "no_bh_lock_in_hardirq", "default", "put_page"),
+    SeedBug(MergedProducerNoBh, "no_self_deadlock", "default", "page_pool_put_page_act"),
+    SeedBug(MergedNoGuard, "alloc_cache_single_owner", "process_alloc", "alloc_cache_pop"),
+    SeedBug(PP002IovRefcount, "net_iov_no_page_ops", "devmem", "page_pool_put_page"),
+    SeedBug(PP004NoRtCheck, "locality_holds_until_push", "rt", "page_pool_put_page"),
+    SeedBug(PP004NoCpuidReset, "destroyed_pool_never_local", "percpu_destroy",
             "page_pool_napi_local"),
 ]
+
+#: what ``ppcheck manifest --update`` records (section ``bugs``)
+MANIFEST_BUGS = SEED_BUGS

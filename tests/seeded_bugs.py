@@ -2,8 +2,9 @@
 
 Every variant overrides one action (or helper) of :class:`~ppcheck.models.mainline.Mainline`
 in a few lines, the way a reviewer would write a proposed patch; ``BUGS`` maps each one to the
-property it must violate, the configuration it is checked in, and the shortest counterexample
-(length and last action) that the explorer must report.  Most are bugs the kernel had or was
+property it must violate, the configuration it is checked in, and the last action of the
+shortest counterexample the explorer must report; its length is recorded in ``manifest.json``
+(section ``bugs``) by ``ppcheck manifest --update``, never typed here.  Most are bugs the kernel had or was
 reviewed for; the docstrings say which.
 """
 
@@ -335,36 +336,38 @@ class Bug:
     model: type[Mainline]
     prop: str  #: the property the bug must violate
     config: str
-    length: int  #: steps of the shortest counterexample
     last: str  #: the action of its last step
     overrides: dict[str, Any] | None = None
 
 
 #: each safety property of the mainline model, broken by one seeded bug
 BUGS: list[Bug] = [
-    Bug(NoRefcntCheck, "cached_pages_exclusive", "base", 9, "page_pool_recycle_in_cache"),
-    Bug(LostCacheCount, "page_in_one_place", "base", 7, "page_pool_recycle_in_cache"),
-    Bug(ReturnPutsTwice, "no_double_free", "base", 11, "stack_put_page"),
-    Bug(UnmapWithoutClaim, "no_double_unmap", "base", 8, "page_pool_scrub"),
-    Bug(DatarefIgnored, "no_recycle_while_referenced", "skb", 9, "page_pool_recycle_in_cache"),
-    Bug(DrainOffByOne, "pp_ref_never_negative", "frag", 12, "page_pool_unref_sub"),
-    Bug(NapiLocalInProcess, "alloc_cache_single_owner", "process", 9, "napi_poll_begin"),
-    Bug(NapiLocalOnRt, "alloc_cache_single_owner", "rt", 7, "page_pool_put_page"),
-    Bug(ExpandKeepsRecycle, "ref_kinds_match", "skb", 7, "skb_page_unref"),
-    Bug(NoClearPpInfo, "pp_page_not_freed_by_put_page", "base", 11, "stack_put_page"),
-    Bug(NoHoldCount, "inflight_exact", "base", 2, "page_pool_alloc_slow"),
-    Bug(InflightIgnored, "pool_freed_only_at_zero", "base", 13, "page_pool_release_unlock"),
-    Bug(NoProducerBarrier, "no_pool_use_after_free", "base", 21, "page_pool_producer_unlock"),
-    Bug(NoNapiUnlink, "no_cache_push_after_destroy", "base", 20, "page_pool_recycle_in_cache"),
-    Bug(ScrubKeepsMappings, "no_dma_after_unbind", "base", 20, "page_pool_return_page"),
-    Bug(FragUsersLost, "pp_ref_accounting", "frag", 3, "page_pool_alloc_frag"),
-    Bug(ScrubSkipsCache, "no_leaked_page", "base", 14, "page_pool_scrub"),
+    Bug(NoRefcntCheck, "cached_pages_exclusive", "base", "page_pool_recycle_in_cache"),
+    Bug(LostCacheCount, "page_in_one_place", "base", "page_pool_recycle_in_cache"),
+    Bug(ReturnPutsTwice, "no_double_free", "base", "stack_put_page"),
+    Bug(UnmapWithoutClaim, "no_double_unmap", "base", "page_pool_scrub"),
+    Bug(DatarefIgnored, "no_recycle_while_referenced", "skb", "page_pool_recycle_in_cache"),
+    Bug(DrainOffByOne, "pp_ref_never_negative", "frag", "page_pool_unref_sub"),
+    Bug(NapiLocalInProcess, "alloc_cache_single_owner", "process", "napi_poll_begin"),
+    Bug(NapiLocalOnRt, "alloc_cache_single_owner", "rt", "page_pool_put_page"),
+    Bug(ExpandKeepsRecycle, "ref_kinds_match", "skb", "skb_page_unref"),
+    Bug(NoClearPpInfo, "pp_page_not_freed_by_put_page", "base", "stack_put_page"),
+    Bug(NoHoldCount, "inflight_exact", "base", "page_pool_alloc_slow"),
+    Bug(InflightIgnored, "pool_freed_only_at_zero", "base", "page_pool_release_unlock"),
+    Bug(NoProducerBarrier, "no_pool_use_after_free", "base", "page_pool_producer_unlock"),
+    Bug(NoNapiUnlink, "no_cache_push_after_destroy", "base", "page_pool_recycle_in_cache"),
+    Bug(ScrubKeepsMappings, "no_dma_after_unbind", "base", "page_pool_return_page"),
+    Bug(FragUsersLost, "pp_ref_accounting", "frag", "page_pool_alloc_frag"),
+    Bug(ScrubSkipsCache, "no_leaked_page", "base", "page_pool_scrub"),
 ]
 
-#: the progress property, broken by a leak: (bug, property, config, lasso length, loop length)
+#: the progress property, broken by a leak (the lasso's length is in the manifest)
 LIVENESS_BUGS: list[Bug] = [
-    Bug(FragBiasLeak, "destroy_completes", "frag", 21, "page_pool_release_unlock"),
+    Bug(FragBiasLeak, "destroy_completes", "frag", "page_pool_release_unlock"),
 ]
 
 #: the seeded-bug models, for the registry (checked by name, never by default)
 MODELS = [b.model for b in BUGS + LIVENESS_BUGS]
+
+#: what ``ppcheck manifest --update`` records (section ``bugs``)
+MANIFEST_BUGS = BUGS + LIVENESS_BUGS

@@ -1,43 +1,115 @@
-"""The golden manifest: every recorded (model, config, symmetry) entry re-runs identically.
+"""The expectations manifest: fingerprints first, then every recorded entry re-runs identically.
 
-Entries are recorded by `ppcheck manifest --update` from real runs. Entries whose
-recorded run took longer than CI_SECONDS are left to `ppcheck manifest` (the long job).
+``manifest.json`` is recorded by ``ppcheck manifest --update`` from real runs (runs of the
+toys and mainline, the seed designs, their diffs, every seeded bug's shortest trace).  A model
+change fails :func:`test_fingerprints_are_current` once, naming the command; the entries of the
+changed models are skipped rather than failing one by one.  Entries recorded as slower than
+their section's budget (``checks/manifest.py:SLOW_SECONDS``) are marked ``slow``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
 
+import expected
 import pytest
+from click.testing import CliRunner
 
 from ppcheck.checks import manifest
-from ppcheck.models import registry
+from ppcheck.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
-CI_SECONDS = 60.0
-RECORDED = manifest.load(ROOT / "manifest.json")
-REG = registry()
+PLAN = manifest.plan(root=expected.ROOT)
+BY_KEY = {(e.section, e.key): e for e in PLAN}
 
 
-def test_every_registered_model_is_in_the_manifest():
-    planned = {e.key for e in manifest.plan([m for m in REG.values() if manifest.in_scope(m)])}
-    missing = sorted(planned - set(RECORDED))
-    assert not missing, f"not recorded (run `ppcheck manifest --update`): {missing}"
+def test_fingerprints_are_current():
+    uses = {u for e in PLAN for u in e.uses}
+    now = {f"{m}/{c}": expected.fingerprint_now(m, c) for m, c in uses}
+    old = expected.DATA["fingerprints"]
+    changed = sorted(k for k in now if old.get(k) != now[k])
+    assert not changed, (f"{len(changed)} models changed since the manifest was recorded "
+                         f"({', '.join(changed[:12])}{' ...' if len(changed) > 12 else ''}): "
+                         f"re-record from real runs with `{expected.COMMAND}`, review the diff of "
+                         "manifest.json and commit it")
 
 
-@pytest.mark.parametrize("key", sorted(RECORDED))
-def test_entry_reproduces(key):
-    old = RECORDED[key]
-    if old["model"] not in REG:
-        pytest.fail(f"{key}: model {old['model']} is no longer registered")
-    if old.get("seconds", 0) > CI_SECONDS:
-        pytest.skip(f"recorded run took {old['seconds']}s: checked by `ppcheck manifest`")
-    entry = manifest.Entry(old["model"], old["config"], key.endswith("/sym"))
-    new = manifest.record(entry, REG[old["model"]])
-    assert manifest.compare(old, new) == []
+def test_manifest_covers_the_plan():
+    recorded = {(s, k) for s in manifest.SECTIONS for k in expected.DATA[s]}
+    missing = sorted(f"{s}/{k}" for s, k in set(BY_KEY) - recorded)
+    extra = sorted(f"{s}/{k}" for s, k in recorded - set(BY_KEY))
+    assert not missing and not extra, (f"not recorded: {missing}; no longer planned: {extra} "
+                                       f"(run `{expected.COMMAND}`)")
+
+
+ENTRIES = [pytest.param(s, k, marks=expected.marks(s, v), id=f"{s}/{k}")
+           for s in manifest.SECTIONS for k, v in sorted(expected.DATA[s].items())]
+
+
+@pytest.mark.parametrize("section,key", ENTRIES)
+def test_entry_reproduces(section, key):
+    if (section, key) not in BY_KEY:
+        pytest.fail(f"{section}/{key} is no longer planned: run `{expected.COMMAND}`")
+    old = expected.entry(section, key)
+    new = manifest.record(BY_KEY[section, key], expected.models().__getitem__, out_dir=None)
+    assert manifest.compare(old, new) == [], f"re-record with `{expected.COMMAND}` if intended"
 
 
 def test_compare_reports_a_changed_count():
-    old = next(iter(RECORDED.values()))
+    old = next(iter(expected.DATA["runs"].values()))
     changed = dict(old, states=old["states"] + 1)
     assert manifest.compare(changed, old) and "states" in manifest.compare(changed, old)[0]
+    assert manifest.compare(dict(old, seconds=99), old) == []
+
+
+def _toy_manifest(tmp_path, model="increment"):
+    data = manifest.load(expected.PATH)
+    keep = {k: v for k, v in data["runs"].items() if v["model"] == model}
+    fps = {k: v for k, v in data["fingerprints"].items() if k.startswith(model + "/")}
+    path = tmp_path / "manifest.json"
+    manifest.save({"fingerprints": fps, "runs": keep}, path)
+    return path
+
+
+def test_a_changed_model_is_stale_once_and_rerecorded(tmp_path):
+    """A fingerprint that no longer matches is reported as stale with the command, not re-run;
+    ``--update`` re-records exactly the stale entries, after which the check passes."""
+    path = _toy_manifest(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["manifest", "increment", "--file", str(path)]).exit_code == 0
+    data = json.loads(path.read_text())
+    data["fingerprints"]["increment/default"] = "0" * 16
+    data["runs"]["increment/default/sym"]["states"] = 1
+    path.write_text(json.dumps(data))
+    r = runner.invoke(cli, ["manifest", "increment", "--file", str(path)])
+    assert r.exit_code == 1
+    assert r.output.count("the model changed since it was recorded") == 2
+    assert manifest.UPDATE_COMMAND in r.output and "DIFFERS" not in r.output
+    r = runner.invoke(cli, ["manifest", "increment", "--update", "--file", str(path)])
+    assert r.exit_code == 0 and "runs/increment/default/sym: recorded" in r.output
+    assert runner.invoke(cli, ["manifest", "increment", "--file", str(path)]).exit_code == 0
+    again = manifest.load(path)
+    assert again["runs"]["increment/default/sym"] == {
+        **expected.DATA["runs"]["increment/default/sym"],
+        "seconds": again["runs"]["increment/default/sym"]["seconds"]}
+
+
+def test_stale_is_missing_or_changed():
+    """What a bare ``--update`` re-records: missing entries and those of changed models only."""
+    entries = [manifest.run_entry("increment", "default", True), manifest.run_entry("slots", "default", True)]
+    data = {"fingerprints": {"increment/default": "a", "slots/default": "b"},
+            "runs": {"increment/default/sym": {}, "slots/default/sym": {}}}
+    now = {"increment/default": "a", "slots/default": "b"}
+    assert manifest.stale(data, entries, now) == []
+    assert manifest.stale(data, entries, {**now, "slots/default": "c"}) == entries[1:]
+    del data["runs"]["increment/default/sym"]
+    assert manifest.stale(data, entries, now) == entries[:1]
+
+
+def test_a_changed_count_differs(tmp_path):
+    """With the fingerprint intact, a recorded count that a re-run does not reproduce differs."""
+    path = _toy_manifest(tmp_path)
+    data = json.loads(path.read_text())
+    data["runs"]["increment/default/nosym"]["states"] += 1
+    path.write_text(json.dumps(data))
+    r = CliRunner().invoke(cli, ["manifest", "increment", "--file", str(path)])
+    assert r.exit_code == 1 and "DIFFERS: states" in r.output

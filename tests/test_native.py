@@ -28,6 +28,7 @@ from ppcheck.spec import build
 from ppcheck.spec.expr import OPS
 
 sys.path.insert(0, str(Path(__file__).parent))
+import expected  # noqa: E402
 from seeded_bugs import BUGS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ def _summary(run) -> dict:
 
 
 def _manifest() -> dict:
-    return json.loads((ROOT / "manifest.json").read_text())["entries"]
+    return json.loads((ROOT / "manifest.json").read_text())["runs"]
 
 
 def test_c_ops_cover_the_ir():
@@ -79,7 +80,7 @@ def test_successors_are_the_python_ones():
         assert conc(s) == py(s)
 
 
-TOYS = sorted(k for k in _manifest() if not k.startswith("mainline/"))
+TOYS = sorted(k for k in _manifest() if not k.startswith("mainline"))
 
 
 @pytest.mark.parametrize("key", TOYS + ["mainline/skb/sym", "mainline/skb/nosym"])
@@ -124,7 +125,7 @@ def _check_bug(bug, workers=1):
     res = {x.name: x for x in r.results}[bug.prop]
     assert res.status == "violated", res.detail
     tr = ex.traces[bug.prop]
-    assert tr.length == res.trace_length == bug.length
+    assert tr.length == res.trace_length == expected.bug(bug)["length"]
     assert tr.steps[-1].action == bug.last
 
 
@@ -188,7 +189,7 @@ def test_manifest_entry_both_backends(key):
 
 
 def _seed_runs() -> list[str]:
-    return sorted(json.loads((ROOT / "seeds_manifest.json").read_text())["runs"])
+    return sorted(json.loads((ROOT / "manifest.json").read_text())["seeds"])
 
 
 @pytest.mark.slow

@@ -1,88 +1,30 @@
-"""The seed designs against their recorded manifest, and every stored seed counterexample.
+"""The seed designs: every stored seed counterexample, the verdicts the manifest records.
 
-``seeds_manifest.json`` is written by ``python -m ppcheck.checks.seeds_manifest --update``
-from real runs.  Each entry is re-run here and must match exactly (verdicts, state and
-transition counts, depth, trace lengths, fingerprints, ratios, diff summaries); entries
-that took longer than :data:`SLOW` seconds when recorded run only with ``-m slow`` (the full
-re-check is ``python -m ppcheck.checks.seeds_manifest``).
-Every trace the manifest names must exist, replay, and have a markdown explanation.
+The ``seeds``, ``diffs`` and ``bugs`` sections of ``manifest.json`` are recorded by
+``ppcheck manifest --update`` from real runs and re-run by ``tests/test_manifest.py``; these
+tests check what they establish.  Every trace the manifest names must exist, replay, and have
+a markdown explanation.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import expected
 import pytest
 from seed_bugs import SEED_BUGS, SeedBug
 
 from ppcheck.checks.replay import replay
-from ppcheck.checks.seeds_manifest import (
-    PAIRS,
-    PLAN,
-    SLOW,
-    comparable,
-    describe,
-    pair_key,
-    record_pair,
-    record_run,
-    run_key,
-)
+from ppcheck.checks.seeds_manifest import PAIRS, PLAN, pair_key, run_key
 from ppcheck.checks.traces import load_trace
 
-ROOT = Path(__file__).resolve().parent.parent
-MANIFEST = ROOT / "seeds_manifest.json"
+ROOT = expected.ROOT
 CE = ROOT / "counterexamples"
-
-
-def _data():
-    import json
-
-    return json.loads(MANIFEST.read_text())
-
-
-DATA = _data()
-
-
-HINT = ("re-record from real runs: python -m ppcheck.checks.seeds_manifest --update --seed {seed} "
-        "(seeds 002 and 004 derive from models/mainline/ and follow its changes)")
-
-
-def _mark(entry):
-    return [pytest.mark.slow] if entry.get("seconds", 0) > SLOW else []
-
-
-RUNS = [pytest.param(k, marks=_mark(v), id=k) for k, v in sorted(DATA["runs"].items())]
-PAIR_ENTRIES = [pytest.param(k, marks=_mark(v), id=k) for k, v in sorted(DATA["pairs"].items())]
-TRACES = sorted({t for v in DATA["runs"].values() for t in v["traces"]})
+RUNS = expected.DATA["seeds"]
+TRACES = sorted({t for v in RUNS.values() for t in v["traces"]})
 
 
 def test_manifest_covers_the_plan():
-    assert {run_key(m, c) for _, m, c in PLAN} == set(DATA["runs"])
-    assert {pair_key(a, b, c) for _, a, b, c in PAIRS} == set(DATA["pairs"])
-
-
-def _skip_unless_slow(entry, request):
-    if entry.get("seconds", 0) > SLOW and "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip(f"recorded at {entry['seconds']} s: run with -m slow (its traces replay anyway)")
-
-
-@pytest.mark.parametrize("key", RUNS)
-def test_run_matches_manifest(key, request):
-    want = DATA["runs"][key]
-    _skip_unless_slow(want, request)
-    got = record_run(want["seed"], want["model"], want["config"], out_dir=None)
-    got["traces"] = want["traces"]
-    assert comparable(got) == comparable(want), (
-        describe(comparable(want), comparable(got)) + "\n" + HINT.format(seed=want["seed"]))
-
-
-@pytest.mark.parametrize("key", PAIR_ENTRIES)
-def test_diff_matches_manifest(key, request):
-    want = DATA["pairs"][key]
-    _skip_unless_slow(want, request)
-    got = record_pair(want["seed"], want["a"], want["b"], want["config"])
-    assert comparable(got) == comparable(want), (
-        describe(comparable(want), comparable(got)) + "\n" + HINT.format(seed=want["seed"]))
+    assert {run_key(m, c) for _, m, c in PLAN} == set(RUNS)
+    assert {pair_key(a, b, c) for _, a, b, c in PAIRS} == set(expected.DATA["diffs"])
 
 
 @pytest.mark.parametrize("name", TRACES)
@@ -99,7 +41,7 @@ def test_stored_counterexample_replays_and_is_explained(name):
 def test_every_violation_has_a_trace_and_safe_designs_hold():
     from ppcheck.models import get_model
 
-    for key, e in DATA["runs"].items():
+    for key, e in RUNS.items():
         violated = sorted(p for p, s in e["verdicts"].items() if s == "violated")
         assert len(violated) == len(e["traces"]), key
         model = get_model(e["model"])
@@ -128,27 +70,16 @@ def test_truesize_ratios_tell_the_reviewers_story():
     assert max_ratios(get_model("pp003_unified_v2"), "mixed")["large_request_ratio"].max == Fraction(4, 3)
 
 
-def _seed_violation(bug: SeedBug):
-    from ppcheck.checks.explorer import Explorer
-    from ppcheck.spec import build
-
-    ex = Explorer(build(bug.model, bug.config), symmetry=True, properties=[bug.prop],
-                  stop_at_first=True, timeout=120)
-    return ex.run(), ex
-
-
 @pytest.mark.parametrize("bug", SEED_BUGS, ids=lambda b: f"{b.model.__name__}-{b.prop}")
-def test_seed_bug_shortest_counterexample(bug):
-    """A seeded bug breaks the property it was written for, with the pinned shortest trace;
-    the design it modifies keeps the property in the same configuration (its manifest entry)."""
-    r, ex = _seed_violation(bug)
-    res = {x.name: x for x in r.results}[bug.prop]
-    assert res.status == "violated", res.detail
-    tr = ex.traces[bug.prop]
-    assert (tr.length, tr.steps[-1].action) == (bug.length, bug.last)
+def test_seed_bug_shortest_counterexample(bug: SeedBug):
+    """A seeded bug breaks the property it was written for, its shortest trace ending in the
+    action it names (recorded, re-run by test_manifest); the design it modifies keeps the
+    property in the same configuration (its manifest entry)."""
+    rec = expected.bug(bug)
+    assert rec["verdict"] == "violated" and rec["length"] > 0 and rec["last"] == bug.last
     base = next(c for c in bug.model.__mro__[1:] if getattr(c, "name", None) in
-                {v["model"] for v in DATA["runs"].values()})
-    want = DATA["runs"][run_key(base.name, bug.config)]["verdicts"]
+                {v["model"] for v in RUNS.values()})
+    want = expected.seed_run(base.name, bug.config)["verdicts"]
     assert want[bug.prop] == "holds", (base.name, bug.config, want[bug.prop])
 
 

@@ -108,36 +108,28 @@ def test_proof_engines_agree_with_explorer(model: str, cfg: str, engine: str) ->
     assert z.complete, [(r.name, r.status, r.detail) for r in z.results]
 
 
-# -- every recorded explorer verdict (manifest.json, seeds_manifest.json) --------------------------
+# -- every recorded explorer verdict (manifest.json: runs and seeds) -----------------------------
 
 def _recorded() -> list:
-    import json
-    from pathlib import Path
+    import expected
 
-    root = Path(__file__).resolve().parent.parent
     out = []
-    for fname, section in (("manifest.json", "entries"), ("seeds_manifest.json", "runs")):
-        path = root / fname
-        if not path.exists():
-            continue
-        for key, v in sorted(json.loads(path.read_text())[section].items()):
+    for section in ("runs", "seeds"):
+        for key, v in sorted(expected.DATA[section].items()):
             if v.get("symmetry") or "verdicts" not in v or not v.get("complete", True):
                 continue
             model, cfg = key.split("/")[:2]
             big = v.get("states", 0) > 20_000
             k = 4 if big else 6
             marks = [pytest.mark.slow] if big else []
-            out.append(pytest.param(model, cfg, k, v, id=f"{model}/{cfg}", marks=marks))
+            out.append(pytest.param(model, cfg, k, v, id=f"{model}/{cfg}/depth{k}", marks=marks))
     return out
 
 
 @pytest.mark.parametrize("model,cfg,k,rec", _recorded())
-def test_bmc_agrees_with_recorded_explorer_verdicts(model: str, cfg: str, k: int, rec: dict,
-                                                    request) -> None:
-    """BMC at bound k against every recorded (complete) explorer run of the manifests (the
-    large ones with ``-m slow``)."""
-    if k == 4 and "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("a large configuration: run with -m slow")
+def test_bmc_agrees_with_recorded_explorer_verdicts(model: str, cfg: str, k: int, rec: dict) -> None:
+    """BMC at bound k against every recorded (complete) explorer run of the manifest (the
+    large ones marked slow)."""
     try:
         system = build(get_model(model), cfg)
     except Exception as e:  # pragma: no cover - a model renamed since it was recorded

@@ -3,6 +3,7 @@ lemmas, honest *unknown*, and engine bugs never printed as counterexamples."""
 
 from __future__ import annotations
 
+import expected
 import pytest
 import z3
 from seeded_bugs import BUGS, Bug
@@ -27,18 +28,19 @@ from ppcheck.models.toys import Counters, Slots
 from ppcheck.spec import Ref, implies, leads_to, lemma
 from ppcheck.spec.model import build
 
-#: seeded bugs cheap enough for CI (short traces); the rest run with -m slow
-FAST = [b for b in BUGS if b.length <= 9]
-SLOW = [b for b in BUGS if b.length > 9]
+#: seeded bugs cheap enough for CI (short recorded traces); the rest are marked slow
+FAST = [b for b in BUGS if expected.bug_length(b) <= 9]
+SLOW = [b for b in BUGS if expected.bug_length(b) > 9]
 
 
 def _check_bug(bug: Bug, tmp_path) -> None:
+    length = expected.bug(bug)["length"]  # the explorer's shortest, as recorded
     system = build(bug.model, bug.config)
-    run = prove(system, "bmc", depth=bug.length, timeout=300, out_dir=tmp_path,
+    run = prove(system, "bmc", depth=length, timeout=300, out_dir=tmp_path,
                 properties=[bug.prop])
     (r,) = run.results
     assert r.status == VIOLATED, (r.status, r.detail)
-    assert r.trace_length == bug.length, "BMC's trace is not the explorer's shortest"
+    assert r.trace_length == length, "BMC's trace is not the explorer's shortest"
     assert run.exit_code == EXIT_VIOLATION
     tr = load_trace(r.trace_file)
     assert tr.engine == "z3-bmc" and tr.property == bug.prop
@@ -52,9 +54,7 @@ def test_bmc_finds_seeded_bug(bug: Bug, tmp_path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("bug", SLOW, ids=lambda b: b.model.name)
-def test_bmc_finds_deep_seeded_bug(bug: Bug, tmp_path, request) -> None:
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("a deep seeded bug (up to 40 s): run with -m slow")
+def test_bmc_finds_deep_seeded_bug(bug: Bug, tmp_path) -> None:
     _check_bug(bug, tmp_path)
 
 

@@ -62,7 +62,7 @@ class Harness:
         vals = self.system.layout.unpack(s)
         out = []
         for f, x, v in zip(self.system.layout.fields, self.enc.x, vals):
-            out.append((x, z3.BoolVal(bool(v)) if f.sort == "bool" else self.enc._num(v)))
+            out.append((x, z3.BoolVal(bool(v)) if f.sort == "bool" else self.enc.num(v)))
         return out
 
     def check_state(self, s: int) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from ppcheck.spec.expr import Expr
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
 
-from ..compile import _Emitter, _intervals_from_guard, _shared_nodes, interval
+from ..compile import Emitter, interval, intervals_from_guard, shared_nodes
 
 RUNTIME = Path(__file__).with_name("runtime.c")
 
@@ -239,7 +239,7 @@ def generate(system: System) -> str:
     for k, p in enumerate(system.properties):
         if p.kind not in (ALWAYS, SOMETIMES, TRANSITION):
             continue
-        em = CEmitter("_p", _shared_nodes([p.expr]))
+        em = CEmitter("_p", shared_nodes([p.expr]))
         src = em.expr(p.expr)
         out += _function(f"static int pp_prop_{k}(const uint64_t *s, const uint64_t *t)",
                          [*em.lines, "(void)t;"], fields, f"({src}) != 0")
@@ -265,10 +265,10 @@ def generate(system: System) -> str:
         ir = b.ir
         conj = list(ir.guard.args) if ir.guard.op == "and" else [ir.guard]
         conj = [c for c in conj if not (c.op == "const" and c.value)]
-        keyed = [(_Emitter("", set()).expr(c), CEmitter("", set()).expr(c)) for c in conj]
-        em = CEmitter(f"_u{b.id}_", _shared_nodes([*ir.updates.values(),
+        keyed = [(Emitter("", set()).expr(c), CEmitter("", set()).expr(c)) for c in conj]
+        em = CEmitter(f"_u{b.id}_", shared_nodes([*ir.updates.values(),
                                                    *(c for c, _ in ir.assertions)]))
-        tight = _intervals_from_guard(ir.guard, dom)
+        tight = intervals_from_guard(ir.guard, dom)
         sets: list[str] = []
         checks: list[tuple[Any, str]] = []
         for i in sorted(ir.updates):
@@ -340,7 +340,7 @@ def domain_message(system: System, bid: int) -> str:
     b = system.bindings[bid]
     fields = system.layout.fields
     dom = {f.index: (f.lo, f.hi) for f in fields}
-    tight = _intervals_from_guard(b.ir.guard, dom)
+    tight = intervals_from_guard(b.ir.guard, dom)
     names = []
     for i in sorted(b.ir.updates):
         lo, hi = interval(b.ir.updates[i], tight)

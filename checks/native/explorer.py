@@ -18,7 +18,7 @@ from typing import Any
 
 from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, System
 
-from ..explorer import ENGINE, Concrete, Explorer, _Violation, peak_rss
+from ..explorer import ENGINE, Concrete, Explorer, Violation, peak_rss
 from ..symmetry import asymmetry, random_states
 from ..traces import Trace
 from ..verdict import (
@@ -173,7 +173,7 @@ class NativeExplorer(Explorer):
         self.states, self.parents, self.acts = _States(self), _Links(self, False), _Links(self, True)
         self.search_seconds = 0.0  # in the C search itself
         nprops = len(sysm.properties)
-        violations: list[_Violation] = []
+        violations: list[Violation] = []
         recorded: set[int] = set()
         vidx, vbid = lib.pp_viol(self.ctx, 0), lib.pp_viol(self.ctx, 1)
         vmsg, vkind = lib.pp_viol(self.ctx, 2), lib.pp_viol(self.ctx, 3)
@@ -190,7 +190,7 @@ class NativeExplorer(Explorer):
                     msg = sysm.bindings[bid].ir.assertions[vmsg[key]][1]
                 elif kind == "domain":
                     msg = domain_message(sysm, bid)
-                v = _Violation(kind, key if key < nprops else -1, int(vidx[key]), bid, msg)
+                v = Violation(kind, key if key < nprops else -1, int(vidx[key]), bid, msg)
                 violations.append(v)
                 self._record(v)
 
@@ -246,7 +246,7 @@ class NativeExplorer(Explorer):
         return self._result(violations, found, cov, int(lib.pp_dead(self.ctx)), complete, reason,
                             depth, elapsed)
 
-    def _result(self, violations: list[_Violation], found: list[int], cov: list[int], dead: int,
+    def _result(self, violations: list[Violation], found: list[int], cov: list[int], dead: int,
                 complete: bool, reason: str, depth: int, elapsed: float) -> RunResult:
         """The RunResult, built as Explorer._run builds it."""
         sysm = self.system
