@@ -29,6 +29,7 @@ from ..verdict import (
     VACUOUS,
     PropertyResult,
     RunResult,
+    apply_out_of_scope,
 )
 from .build import build
 from .cgen import domain_message, generate
@@ -281,10 +282,11 @@ class NativeExplorer(Explorer):
         else:
             results.insert(0, PropertyResult(ACTION_ASSERTIONS, ALWAYS, HOLDS if complete else UNKNOWN,
                                              "" if complete else reason, engine=ENGINE))
-        coverage: dict[str, int] = {}
+        # an action dropped at build time (constant-false guard) never fires: it counts 0
+        coverage: dict[str, int] = dict.fromkeys((d.name for d in sysm.model.action_defs()), 0)
         for b in sysm.bindings:
             coverage[b.action] = coverage.get(b.action, 0) + cov[b.id]
-        return RunResult(
+        return apply_out_of_scope(RunResult(
             model=sysm.name, config=sysm.config.name, engine=ENGINE, complete=complete,
             reason=reason, states=len(self.states), transitions=sum(cov), depth=depth,
             seconds=elapsed, peak_memory=peak_rss(), symmetry=self.symmetry,
@@ -293,7 +295,7 @@ class NativeExplorer(Explorer):
                 "" if self.timeout is None else f"timeout={self.timeout:g}s",
                 "" if self.max_depth is None else f"max_depth={self.max_depth}") if b) or "none",
             deadlocks=dead, fingerprint=sysm.fingerprint, results=results, coverage=coverage,
-            params=dict(sysm.config.params))
+            params=dict(sysm.config.params)), sysm.out_of_scope)
 
     def concrete_path(self, idx: int) -> list[tuple[Any, int]]:
         """Explorer.concrete_path, asking the cheap question first.
@@ -318,7 +320,7 @@ class NativeExplorer(Explorer):
             b0 = self.system.bindings[self.acts[j]]
             pick = next(((b, t) for b, t in succ if b.id == b0.id and canon(t) == target), None) \
                 or next(((b, t) for b, t in succ if canon(t) == target), None) \
-                or next(((b, t) for b, t in succ if self._matches(t, target)), None)
+                or next(((b, t) for b, t in succ if self.matches(t, target)), None)
             if pick is None:  # pragma: no cover - an engine bug
                 raise RuntimeError("internal error: could not re-execute a stored path")
             path.append(pick)
@@ -334,9 +336,18 @@ class NativeExplorer(Explorer):
             self.states = store
 
     # -- every trace is replayed on the model before it is reported ----------------------
-    def _emit(self, tr: Trace) -> None:
+    def emit(self, tr: Trace) -> None:
         _replayed(tr, self.system, self.concrete)
-        super()._emit(tr)
+        super().emit(tr)
+
+    def edges(self) -> list[tuple[int, int]]:
+        """Every transition (source index, canonical successor) of a finished exploration,
+        computed by the C successor function."""
+        out: list[tuple[int, int]] = []
+        canon = self.canonical
+        for i, s in enumerate(self.states):
+            out += [(i, canon(t)) for _, t, _ in self.concrete.succ_raw(s) if t is not None]
+        return out
 
     def _record_witness(self, prop: int, idx: int) -> None:
         super()._record_witness(prop, idx)
