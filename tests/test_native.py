@@ -218,3 +218,14 @@ def test_random_order_of_chunks_does_not_matter():
         run = NativeExplorer(build(get_model("counters"), "default"), chunk=rnd.randint(1, 50),
                              workers=rnd.randint(1, 3)).run()
         assert _summary(run) == ref
+
+
+def test_edges_are_the_python_ones():
+    """The graph API (diff, quantity): the same transitions, state index by state index."""
+    for model in ("slots", "increment", "counters"):
+        for sym in (True, False):
+            a = Explorer(build(get_model(model)), symmetry=sym)
+            b = NativeExplorer(build(get_model(model)), symmetry=sym, workers=1)
+            a.run()
+            b.run()
+            assert a.edges() == b.edges()

@@ -22,6 +22,7 @@ CDEF = """
 void *pp_new(int);
 int pp_succ(const uint8_t *, int32_t *, int32_t *, int32_t *, uint8_t *, uint8_t *);
 int pp_nb(void);
+void pp_props_all(const uint8_t *, uint8_t *);
 void pp_set_active(void *, int, int);
 int pp_prop(int, const uint8_t *, const uint8_t *);
 void pp_free(void *);

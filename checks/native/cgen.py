@@ -251,6 +251,13 @@ def generate(system: System) -> str:
         if p.kind in (ALWAYS, SOMETIMES, TRANSITION):
             out.append(f"    case {k}: return pp_prop_{k}(s, t);")
     out += ["    default: return -1;", "    }", "}", ""]
+    # every state property of one state at once (the symmetry checks ask for all of them)
+    out.append("void pp_props_all(const uint8_t *sb, uint8_t *res) {")
+    out.append("    uint64_t s[W]; s[W - 1] = 0; memcpy(s, sb, SB);")
+    for k, p in enumerate(system.properties):
+        if p.kind in (ALWAYS, SOMETIMES):
+            out.append(f"    res[{k}] = (uint8_t)pp_prop_{k}(s, s);")
+    out += ["}", ""]
 
     dom = {f.index: (f.lo, f.hi) for f in fields}
     trie = _CTrie()

@@ -108,9 +108,8 @@ class NativeExplorer(Explorer):
     def __init__(self, system: System, *, workers: int | None = None, chunk: int = 32768,
                  **kw: Any):
         super().__init__(system, chunk=chunk, **kw)
-        # one worker unless asked: with several, which state a thread inserts first decides the
-        # parent links, so a trace is still shortest but may differ between runs (issue 14's
-        # byte-identical traces); --workers N opts in
+        # one thread by default: its traces are the same run after run (tests check the output
+        # is byte-identical); N threads give the same counts and lengths, maybe another trace
         self.workers = max(1, workers or 1)
         self.ctx: Any = None
         self.store_bytes = 0
@@ -300,6 +299,36 @@ class NativeExplorer(Explorer):
             deadlocks=dead, fingerprint=sysm.fingerprint, results=results, coverage=coverage,
             params=dict(sysm.config.params)), sysm.out_of_scope)
 
+    def concrete_path(self, idx: int) -> list[tuple[Any, int]]:
+        """Explorer.concrete_path, asking the cheap question first.
+
+        Each step looks for the binding whose concrete successor canonicalises to the
+        stored state; only when none does (a non-canonical orbit) does it fall back to the
+        exact, slow same-orbit test over every binding."""
+        if not self.symmetry:
+            return super().concrete_path(idx)
+        chain = []
+        while idx >= 0:
+            chain.append(idx)
+            idx = self.parents[idx]
+        chain.reverse()
+        canon = self.compiled.namespace["canon"]
+        first = self.states[chain[0]]
+        cur = next(s for s in self.system.init_states if canon(s) == first)
+        path: list[tuple[Any, int]] = [(None, cur)]
+        for j in chain[1:]:
+            target = self.states[j]
+            succ = [(b, t) for b, t, _ in self.concrete.successors(cur) if t is not None]
+            b0 = self.system.bindings[self.acts[j]]
+            pick = next(((b, t) for b, t in succ if b.id == b0.id and canon(t) == target), None) \
+                or next(((b, t) for b, t in succ if canon(t) == target), None) \
+                or next(((b, t) for b, t in succ if self.matches(t, target)), None)
+            if pick is None:  # pragma: no cover - an engine bug
+                raise RuntimeError("internal error: could not re-execute a stored path")
+            path.append(pick)
+            cur = pick[1]
+        return path
+
     def _check_leads_to(self, prop: int, complete: bool, reason: str) -> PropertyResult:
         store = self.states
         self.states = list(store)  # type: ignore[assignment]  # decoded once for the graph search
@@ -309,9 +338,18 @@ class NativeExplorer(Explorer):
             self.states = store
 
     # -- every trace is replayed on the model before it is reported ----------------------
-    def _emit(self, tr: Trace) -> None:
+    def emit(self, tr: Trace) -> None:
         _replayed(tr, self.system, self.concrete)
-        super()._emit(tr)
+        super().emit(tr)
+
+    def edges(self) -> list[tuple[int, int]]:
+        """Every transition (source index, canonical successor) of a finished exploration,
+        computed by the C successor function."""
+        out: list[tuple[int, int]] = []
+        canon = self.canonical
+        for i, s in enumerate(self.states):
+            out += [(i, canon(t)) for _, t, _ in self.concrete.succ_raw(s) if t is not None]
+        return out
 
     def _record_witness(self, prop: int, idx: int) -> None:
         super()._record_witness(prop, idx)
@@ -388,9 +426,23 @@ class CCompiled:
 
         self.namespace: dict[str, Any] = {
             "canon": canon if symmetry else (lambda t: t), "succ_all": conc.succ_raw}
+        nprops = len(owner.system.properties)
+        res = ffi.new("uint8_t[]", max(1, nprops))
+        memo: dict[int, bytes] = {}
+
+        def props_of(s: int) -> bytes:
+            """Every state property of ``s`` in one C call (a few states are asked in turn)."""
+            v = memo.get(s)
+            if v is None:
+                if len(memo) > 64:
+                    memo.clear()
+                lib.pp_props_all(s.to_bytes(sb, "little"), res)
+                v = memo[s] = ffi.buffer(res, max(1, nprops))[:]
+            return v
+
         for k, p in enumerate(owner.system.properties):
             if p.kind in (ALWAYS, SOMETIMES):
-                self.namespace[f"prop_{k}"] = lambda s, k=k: conc.holds(k, s)
+                self.namespace[f"prop_{k}"] = lambda s, k=k: bool(props_of(s)[k])
             elif p.kind == TRANSITION:
                 self.namespace[f"prop_{k}"] = lambda s, t, k=k: conc.holds(k, s, t)
 

@@ -24,8 +24,11 @@
 enum { K_ALWAYS = 0, K_TRANSITION = 1, K_ASSERT = 2, K_DOMAIN = 3 };
 
 typedef struct pp_ctx {
-    int64_t n;            /* states stored */
-    int64_t cap;          /* capacity of the state arrays */
+    /* written by every insertion / every block: each on a cache line of its own, so the
+       threads do not invalidate the read-mostly fields below on each write */
+    _Alignas(64) int64_t n;  /* states stored */
+    _Alignas(64) int64_t cursor;
+    _Alignas(64) int64_t cap;  /* capacity of the state arrays */
     uint8_t *states;
     int32_t *parents;
     uint16_t *acts;
@@ -35,7 +38,7 @@ typedef struct pp_ctx {
     int32_t viol_idx[KEYS], viol_bid[KEYS], viol_msg[KEYS], viol_kind[KEYS];
     int64_t cov[NB > 0 ? NB : 1];
     int64_t dead;
-    int64_t cursor, hi, limit, margin;
+    int64_t hi, limit, margin;
     int need_grow;
     int symmetry;         /* canonicalise successors (the model has HAS_CANON code) */
     uint8_t active[NPROP > 0 ? NPROP : 1];  /* the properties this search checks */
@@ -43,7 +46,7 @@ typedef struct pp_ctx {
 } pp_ctx;
 
 typedef struct pp_worker {
-    pp_ctx *c;
+    _Alignas(64) pp_ctx *c;
     int64_t cov[NB > 0 ? NB : 1];
     int64_t dead;
 } pp_worker;
@@ -216,8 +219,10 @@ static int pp_room(pp_ctx *c, int64_t extra) {
 }
 
 void *pp_new(int symmetry) {
-    pp_ctx *c = calloc(1, sizeof(pp_ctx));
+    size_t size = (sizeof(pp_ctx) + 63) / 64 * 64;
+    pp_ctx *c = aligned_alloc(64, size);
     if (!c) return NULL;
+    memset(c, 0, size);
     c->symmetry = symmetry;
     pthread_mutex_init(&c->lock, NULL);
     for (int k = 0; k < KEYS; k++) c->viol_idx[k] = -1;
