@@ -415,6 +415,13 @@ class Explorer:
         path = self.concrete_path(idx)
         steps = [self.concrete.step_record(b, s) for b, s in path]
         name = sysm.properties[prop].name
+        why = sysm.out_of_scope.get(name)
+        if why:  # declared unreachable here: reaching it is a failure, with its trace written
+            tr = Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), ENGINE, name, SOMETIMES,
+                       steps, message=f"{name} reached, but declared out of scope in "
+                                      f"{sysm.config.name}: {why}")
+            self.emit(tr)
+            return
         tr = Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), ENGINE, name, SOMETIMES,
                    steps, message=f"witness: {name} reached")
         self.traces[name] = tr  # witnesses are kept in memory, not written by default

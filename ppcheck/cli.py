@@ -535,17 +535,14 @@ def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
     plan = [(m, c) for m in _models(models) for c in _configs(m, config, overrides)]
 
     def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
-        if engine == "z3":
-            from ppcheck.checks.prove import prove
+        from ppcheck.checks.options import EngineOptions, run_engine
 
-            return prove(system, "bmc", depth if depth is not None else max_depth, timeout,
-                         out_dir=trace_dir, properties=list(props) or None)
-        from ppcheck.checks.explorer import Explorer
-
-        return Explorer(system, symmetry=not no_symmetry, max_states=max_states, timeout=timeout,
-                        progress=prog.update, progress_every=1.0, out_dir=trace_dir,
-                        stop_at_first=first, max_depth=max_depth,
-                        properties=list(props) if props else None).run()
+        z3 = engine == "z3"
+        opts = EngineOptions(properties=list(props) or None, timeout=timeout, max_states=max_states,
+                             depth=(depth if depth is not None else max_depth) if z3 else max_depth,
+                             out_dir=trace_dir, symmetry=not no_symmetry, stop_at_first=first,
+                             progress=prog.update, extra=dict(engine_opts))
+        return run_engine(system, "bmc" if z3 else "explorer", opts)
 
     _execute("check", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
              lambda m, c: f"check {m.name}/{c.name} ({engine})")
@@ -571,7 +568,7 @@ def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
     assertions); witnesses are reachability questions that `ppcheck check` (or --engine
     bmc) answers, so they are left out unless --witnesses is given.
     """
-    from ppcheck.checks.prove import prove
+    from ppcheck.checks.options import EngineOptions, run_engine
     from ppcheck.checks.verdict import ACTION_ASSERTIONS
     from ppcheck.spec.model import ALWAYS, TRANSITION
 
@@ -585,7 +582,8 @@ def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
         if only is None and engine != "bmc" and not witnesses:
             only = [ACTION_ASSERTIONS] + [p.name for p in system.properties
                                           if p.kind in (ALWAYS, TRANSITION)]
-        return prove(system, engine, bound, timeout, out_dir=trace_dir, properties=only)
+        return run_engine(system, engine, EngineOptions(properties=only, timeout=timeout, depth=bound,
+                                                        out_dir=trace_dir))
 
     _execute("prove", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
              lambda m, c: f"prove {m.name}/{c.name} (z3-{engine})")

@@ -297,6 +297,21 @@ class System:
     #: actions every binding of which has a constant-false guard here (they can never fire)
     dropped: list[str] = field(default_factory=list)
 
+    def trace_hook(self, hook: str) -> dict[str, Any] | None:
+        """A dict-valued model hook (``observables``, ``ratios``) traced on the symbolic state:
+        name -> what it returned (expressions), or None when the model does not define it."""
+        if getattr(self.model, hook) is None:
+            return None
+        inst = self.model(self.config)
+        got: dict[str, Any] = {}
+
+        def grab(s: Any) -> Any:
+            got.update(getattr(inst, hook)(s))
+            return True
+
+        evaluate_view(self.layout, grab, {})
+        return got
+
     @property
     def out_of_scope(self) -> dict[str, str]:
         """What the model declares out of scope in this configuration (name -> reason)."""
