@@ -55,7 +55,7 @@ _LEAVES = ("const", "var", "next")
 
 # -- interval analysis: which updates cannot leave their field's domain -------------------
 
-def _intervals_from_guard(guard: Expr, dom: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+def intervals_from_guard(guard: Expr, dom: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
     """Tighten field intervals with top-level guard conjuncts ``field <op> const``."""
     out = dict(dom)
     conj = guard.args if guard.op == "and" else (guard,)
@@ -444,7 +444,7 @@ def compile_system(system: System, symmetry: bool = True, active: set[str] | Non
         conj_src = [Emitter("", set()).expr(c) for c in conj if not (c.op == "const" and c.value)]
         em = Emitter(f"_u{b.id}_", shared_nodes([*ir.updates.values(),
                                                     *(c for c, _ in ir.assertions)]))
-        tight = _intervals_from_guard(ir.guard, dom)
+        tight = intervals_from_guard(ir.guard, dom)
         upd: list[tuple[Any, str, bool]] = []
         for i in sorted(ir.updates):
             e = ir.updates[i]

@@ -58,6 +58,10 @@ class Concrete:
         bid = b if isinstance(b, int) else b.id
         return self.steps[bid](s)
 
+    def succ_raw(self, s: int) -> list[tuple[int, int | None, Any]]:
+        """(binding id, successor or None, error or None) for every enabled binding of ``s``."""
+        return self._succ_all(s)
+
     def successors(self, s: int) -> list[tuple[Binding, int | None, Any]]:
         """Every enabled binding with its successor (None if it fails) and error, in one pass."""
         bs = self.system.bindings
@@ -83,7 +87,7 @@ class _Nothing:
 
 
 @dataclass
-class _Violation:
+class Violation:
     kind: str  # always | transition | assert | domain
     prop: int  # property index (-1 for assert/domain)
     idx: int  # state index
@@ -185,7 +189,7 @@ class Explorer:
         nprops = len(sysm.properties)
         found = [-1] * nprops
         cov = [0] * len(sysm.bindings)
-        violations: list[_Violation] = []
+        violations: list[Violation] = []
         violated_keys: set[Any] = set()
 
         def violation(kind: str, prop: int, idx: int, bid: int, msg: str) -> None:
@@ -193,7 +197,7 @@ class Explorer:
             if key in violated_keys:
                 return
             violated_keys.add(key)
-            violations.append(_Violation(kind, prop, idx, bid, msg))
+            violations.append(Violation(kind, prop, idx, bid, msg))
 
         comp.namespace.update(
             states=states, seen=seen, seen_add=seen.add, states_append=states.append,
@@ -246,6 +250,14 @@ class Explorer:
         elapsed = time.perf_counter() - t0
         self.head = head
 
+        return self._result(violations, found, cov, dead, complete, reason, depth, elapsed)
+
+    def _result(self, violations: list[Violation], found: list[int], cov: list[int], dead: int,
+                complete: bool, reason: str, depth: int, elapsed: float) -> RunResult:
+        """The RunResult of a finished search (every explorer backend builds it here): each
+        property's verdict, coverage with the actions dropped at build time, the
+        configuration's out-of-scope declarations applied."""
+        sysm = self.system
         results: list[PropertyResult] = []
         viol_by_prop = {v.prop: v for v in violations if v.kind in ("always", "transition")}
         for i, p in enumerate(sysm.properties):
@@ -286,7 +298,7 @@ class Explorer:
             coverage[b.action] = coverage.get(b.action, 0) + cov[b.id]
         return apply_out_of_scope(RunResult(
             model=sysm.name, config=sysm.config.name, engine=ENGINE, complete=complete,
-            reason=reason, states=len(states), transitions=sum(cov), depth=depth,
+            reason=reason, states=len(self.states), transitions=sum(cov), depth=depth,
             seconds=elapsed, peak_memory=peak_rss(), symmetry=self.symmetry,
             bound=", ".join(b for b in (
                 "" if self.max_states is None else f"max_states={self.max_states}",
@@ -367,7 +379,7 @@ class Explorer:
         canon = self.compiled.namespace["canon"]
         return canon(concrete) == stored or same_orbit(self.system, concrete, stored)
 
-    def _record(self, v: _Violation) -> None:
+    def _record(self, v: Violation) -> None:
         sysm = self.system
         path = self.concrete_path(v.idx)
         steps = [self.concrete.step_record(b, s) for b, s in path]

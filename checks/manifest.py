@@ -41,7 +41,7 @@ UPDATE_COMMAND = "ppcheck manifest --update"
 #: the modules whose models the ``runs`` section records (the seeds are planned in seeds_manifest)
 SCOPE = ("ppcheck.models.toys", "ppcheck.models.mainline")
 #: the seeded-bug files (relative to the manifest's directory); each defines ``MANIFEST_BUGS``
-BUG_FILES = ("tests/seeded_bugs.py", "tests/seed_bugs.py")
+BUG_FILES = ("tests/seeded_bugs.py", "tests/seed_bugs.py", "tests/skb_bugs.py")
 SECTIONS = ("runs", "seeds", "diffs", "bugs")
 #: per section, entries whose recording took more CPU seconds than this are marked ``slow`` in
 #: the tests

@@ -33,18 +33,21 @@ class EngineOptions:
     symmetry: bool = True  #: explorer: symmetry reduction
     stop_at_first: bool = False  #: explorer: stop at the first violation
     progress: Callable[[dict[str, Any]], None] | None = None  #: explorer: progress callback
+    backend: str | None = None  #: explorer: "native" (C), "python"; None: native if it can build
+    workers: int | None = None  #: native explorer: BFS threads (None: all cores)
+    note: Callable[[str], None] | None = None  #: one line for the person (a backend fallback)
     extra: dict[str, Any] = field(default_factory=dict)  #: options a backend added to the CLI
 
 
 def run_engine(system: System, engine: str, opts: EngineOptions) -> RunResult:
     """Run ``engine`` on ``system`` with ``opts``."""
     if engine == "explorer":
-        from .explorer import Explorer
+        from .native import run_explorer
 
-        return Explorer(system, symmetry=opts.symmetry, max_states=opts.max_states,
-                        timeout=opts.timeout, progress=opts.progress, progress_every=1.0,
-                        out_dir=opts.out_dir, stop_at_first=opts.stop_at_first,
-                        max_depth=opts.depth, properties=opts.properties).run()
+        return run_explorer(system, opts.backend, opts.workers, opts.note, symmetry=opts.symmetry,
+                            max_states=opts.max_states, timeout=opts.timeout, progress=opts.progress,
+                            progress_every=1.0, out_dir=opts.out_dir, stop_at_first=opts.stop_at_first,
+                            max_depth=opts.depth, properties=opts.properties)[0]
     if engine in ENGINES:
         from .prove import prove
 

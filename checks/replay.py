@@ -66,8 +66,11 @@ def _diff(system: System, a: int, b: int) -> str:
     return "identical"
 
 
-def replay(trace: Trace, system: System | None = None) -> ReplayResult:
-    """Re-execute ``trace``; raise :class:`TraceError` naming the first problem."""
+def replay(trace: Trace, system: System | None = None, concrete: Concrete | None = None) -> ReplayResult:
+    """Re-execute ``trace``; raise :class:`TraceError` naming the first problem.
+
+    ``concrete`` executes the model (default: the Python-compiled :class:`Concrete`; the
+    native explorer passes its C one, already built)."""
     system = system or system_for(trace)
     if trace.fingerprint != system.fingerprint:
         raise TraceError(
@@ -75,7 +78,7 @@ def replay(trace: Trace, system: System | None = None) -> ReplayResult:
             f"model built with the trace's configuration is {system.fingerprint} (the model or the "
             "configuration changed since the trace was written)")
     lay = system.layout
-    conc = Concrete(system)
+    conc = concrete or Concrete(system)
 
     def state_of(i: int) -> int:
         st = trace.steps[i].state

@@ -164,7 +164,8 @@ def abstract_flat(w: World) -> dict[str, Any]:
         (p1, p2), (k1, k2) = w.shinfo_view(j)
         pre = f"shinfos[{j}]."
         out.update({pre + "dataref": w.shinfo_dataref(j), pre + "page": p1, pre + "pp_kind": k1,
-                    pre + "page2": p2, pre + "pp_kind2": k2})
+                    pre + "page2": p2, pre + "pp_kind2": k2,
+                    pre + "head": None, pre + "head_pp": False})  # heads are slab memory here
         skb = w.skbs.get(j)
         live = skb is not None and not skb.freed
         pre = f"skbs[{j}]."

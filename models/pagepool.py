@@ -261,15 +261,20 @@ class Ctx(Record):
 class Shinfo(Record):
     """``struct skb_shared_info`` with up to two page frags: ``dataref`` (the skbs sharing it),
     ``page``/``page2`` (the frags' pages: the RX page the driver attached, and one frag added
-    by skb_try_coalesce(); the skb head is slab memory and not modelled) and
-    ``pp_kind``/``pp_kind2`` (ghost: the frag holds a pp reference, as opposed to a page
-    reference taken by get_page()/skb_frag_ref())."""
+    by skb_try_coalesce()/skb_gro_receive()/skb_shift()) and ``pp_kind``/``pp_kind2`` (ghost:
+    the frag holds a pp reference, as opposed to a page reference taken by
+    get_page()/skb_frag_ref()).  ``head`` is the page holding the linear head (and the shared
+    info itself) when the skb was built around a pool page (napi_build_skb(), ``head_frag``);
+    ``NONE`` for a kmalloc'ed or page_frag cache head, which is not modelled; ``head_pp``
+    (ghost) says the head holds a pp reference (skb_free_head() -> skb_pp_recycle())."""
 
     dataref = Int(0, "skbs")
     page = Ref("pages")
     pp_kind = Bool()
     page2 = Ref("pages")
     pp_kind2 = Bool()
+    head = Ref("pages")
+    head_pp = Bool()
 
 
 class Skb(Record):
@@ -358,15 +363,17 @@ def in_unref(s: Any, p: int) -> Expr:
 
 
 def skb_refs(s: Any, p: int) -> Expr:
-    """skb_shared_info frags referencing page ``p``."""
+    """skb_shared_info frags and heads referencing page ``p``."""
     return sum_([count((sh.dataref > 0) & (sh.page == p) for sh in s.shinfos),
-                 count((sh.dataref > 0) & (sh.page2 == p) for sh in s.shinfos)])
+                 count((sh.dataref > 0) & (sh.page2 == p) for sh in s.shinfos),
+                 count((sh.dataref > 0) & (sh.head == p) for sh in s.shinfos)])
 
 
 def skb_pp_refs(s: Any, p: int) -> Expr:
-    """skb_shared_info frags holding a pp reference on page ``p``."""
+    """skb_shared_info frags and heads holding a pp reference on page ``p``."""
     return sum_([count((sh.dataref > 0) & (sh.page == p) & sh.pp_kind for sh in s.shinfos),
-                 count((sh.dataref > 0) & (sh.page2 == p) & sh.pp_kind2 for sh in s.shinfos)])
+                 count((sh.dataref > 0) & (sh.page2 == p) & sh.pp_kind2 for sh in s.shinfos),
+                 count((sh.dataref > 0) & (sh.head == p) & sh.head_pp for sh in s.shinfos)])
 
 
 def referenced(s: Any, p: int) -> Expr:
@@ -525,7 +532,8 @@ class PagePoolInvariants:
         not the NAPI poll itself: NAPI-local direct recycling (seed 004)."""
         return any_((c.pc == PC.CACHE_PUSH) & ~c.in_poll for c in s.ctxs)
 
-    @sometimes(applies=lambda c: getattr(c, "max_page_refs", 1) > 0 or getattr(c, "skbs", 0) > 0)
+    @sometimes(applies=lambda c: getattr(c, "max_page_refs", 1) > 0
+               or (getattr(c, "skbs", 0) > 0 and getattr(c, "skb_expand", True)))
     def release_for_extra_page_ref(self, s):
         """__page_pool_put_page() finds page_ref_count() != 1 and releases the page from the pool
         (recycle_stats.released_refcnt)."""
@@ -538,8 +546,8 @@ class PagePoolInvariants:
         is freed once they come back."""
         return s.pool.deferred & s.pool.freed
 
-    @sometimes(applies=lambda c: int(getattr(c, "pool_cpuid", -1)) < 0)
+    @sometimes(applies=lambda c: int(getattr(c, "pool_cpuid", -1)) < 0 and int(getattr(c, "cpus", 2)) > 1)
     def napi_migrated(self, s):
         """The NAPI instance is scheduled on another CPU than the one it started on (not for a
-        per-CPU pool, whose consumer stays on ``pool->cpuid``)."""
+        per-CPU pool, whose consumer stays on ``pool->cpuid``, nor on one CPU)."""
         return s.napi.owner > 0

@@ -525,14 +525,26 @@ def list_cmd(as_json: bool, quiet: bool) -> None:
 @click.option("--engine", type=click.Choice(["explorer", "z3"]), default="explorer", show_default=True)
 @click.option("--depth", type=click.IntRange(min=0), help="Depth bound for --engine z3 (BMC).")
 @click.option("--first", is_flag=True, help="Stop at the first violation.")
+@click.option("--backend", type=click.Choice(["native", "python"]),
+              help="Explorer backend: the model compiled to C (default when a C compiler is found) "
+                   "or the Python explorer.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Threads of the native explorer's BFS (default: all cores).")
 def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], max_states: int | None,
               timeout: float | None, max_depth: int | None, out_dir: str, as_json: bool, quiet: bool,
               junit_file: str | None, sarif_file: str | None, props: tuple[str, ...], no_symmetry: bool,
-              engine: str, depth: int | None, first: bool, **engine_opts: Any) -> None:
+              engine: str, depth: int | None, first: bool, backend: str | None, workers: int | None,
+              **engine_opts: Any) -> None:
     """Check MODELs (default: the default models) in their configurations."""
     _begin("check", as_json, quiet)
     overrides = _parse_sets(sets)
     plan = [(m, c) for m in _models(models) for c in _configs(m, config, overrides)]
+    noted: set[str] = set()
+
+    def note_once(msg: str) -> None:
+        if msg not in noted:
+            noted.add(msg)
+            _note(msg)
 
     def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
         from ppcheck.checks.options import EngineOptions, run_engine
@@ -541,7 +553,8 @@ def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
         opts = EngineOptions(properties=list(props) or None, timeout=timeout, max_states=max_states,
                              depth=(depth if depth is not None else max_depth) if z3 else max_depth,
                              out_dir=trace_dir, symmetry=not no_symmetry, stop_at_first=first,
-                             progress=prog.update, extra=dict(engine_opts))
+                             progress=prog.update, backend=backend, workers=workers, note=note_once,
+                             extra=dict(engine_opts))
         return run_engine(system, "bmc" if z3 else "explorer", opts)
 
     _execute("check", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
@@ -754,6 +767,84 @@ def _diff_entries(d: Any, a: Any, b: Any) -> list[RunEntry]:
     return out
 
 
+@cli.command("kernel")
+@click.option("--tree", "tree_path", required=True, metavar="PATH",
+              help="A kernel source tree or a Debian linux-source-X.Y.tar.xz.")
+@options("budget", "traces", "output", "ci")
+@click.option("--mode", type=click.Choice(["exhaustive", "random"]), default="exhaustive", show_default=True,
+              help="Every schedule of each scenario, or --runs random ones.")
+@click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Random schedules per scenario (--mode random).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--scenario", "only", multiple=True, help="Run only this scenario (repeatable).")
+@click.option("--findings", is_flag=True,
+              help="Run the findings scenarios (outside the kernel's contract; docs/kernel.md).")
+@click.option("--bug", "bug", metavar="NAME", help="Build with the seeded bug NAME (ppcheck.kernel.bugs).")
+@click.option("--no-spec", is_flag=True, help="Do not evaluate the mainline spec's invariants.")
+def kernel_cmd(tree_path: str, max_states: int | None, timeout: float | None, max_depth: int | None,
+               out_dir: str, as_json: bool, quiet: bool, junit_file: str | None, sarif_file: str | None,
+               mode: str, runs: int, seed: int, only: tuple[str, ...], findings: bool, bug: str | None,
+               no_spec: bool) -> None:
+    """Build the tree's unmodified net/core/page_pool.c against ppcheck's shim and run the
+    conformance suite on it (docs/kernel.md): every scenario's schedules, each step checked."""
+    from ppcheck.kernel import bugs as kbugs
+    from ppcheck.kernel.build import build
+    from ppcheck.kernel.scenarios import FINDINGS, SCENARIOS
+    from ppcheck.kernel.suite import run_suite, scenarios_for
+    from ppcheck.kernel.tree import TreeError, open_tree
+
+    _begin("kernel", as_json, quiet)
+    names = {s.name for s in (*SCENARIOS, *FINDINGS)}
+    for n in only:
+        if n not in names:
+            _fail(f"unknown scenario {n!r} (known: {', '.join(sorted(names))})")
+    patch, tag = None, ""
+    try:
+        tree = open_tree(tree_path)
+        if bug:
+            b = kbugs.by_name(bug)
+            if b is None:
+                _fail(f"unknown seeded bug {bug!r} (known: {', '.join(kbugs.names())})")
+            patch, tag = kbugs.patch_for(b, tree), f"+{bug}"
+        base = build(tree)
+    except TreeError as e:
+        _fail(str(e))
+    if not scenarios_for(tree, findings, only):
+        _fail(f"no scenario applies to {tree.name} with these options")
+    _note(f"{tree_path}: linux {tree.name}, page_pool.c built "
+          + ("(cached)" if base.cached else f"in {base.seconds:.1f}s") + f" -> {base.lib}")
+    con = _console()
+    entries: list[RunEntry] = []
+
+    def shown(run: RunResult) -> None:
+        e = RunEntry(run, source=tree_path)
+        entries.append(e)
+        if not as_json:
+            _print_run(e, con)
+
+    spec_for = None
+    if not no_spec:
+        from ppcheck.kernel.spec_map import spec_hook_for
+
+        spec_for = lambda sc: spec_hook_for(sc, tree)  # noqa: E731
+    sink = TraceSink(out_dir)
+    try:
+        run_suite(tree, sink.engine_dir, mode=mode, max_states=max_states or 20000, runs=runs, seed=seed,
+                  timeout=timeout, findings=findings, only=only, patch=patch, tag=tag, spec_for=spec_for,
+                  on_run=shown)
+    except TreeError as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        sink.close()
+        _finish_runs("kernel", entries, len(entries), True, Outputs(as_json, quiet, junit_file, sarif_file),
+                     False)
+    for e in entries:
+        sink.after(e)
+    sink.close()
+    _finish_runs("kernel", entries, len(entries), False, Outputs(as_json, quiet, junit_file, sarif_file),
+                 bool(sink.error))
+
+
 @cli.command("show")
 @click.argument("trace_file", metavar="TRACE")
 @options("file", "output")
@@ -832,8 +923,11 @@ def explain_cmd(trace_file: str, out_file: str | None, as_json: bool, quiet: boo
               help="Run the trace on the executable implementation instead of the model.")
 @click.option("--model", "model_ref", metavar="MODEL",
               help="Replay on this model instead of the one the trace names.")
+@click.option("--kernel", "kernel_tree", metavar="PATH",
+              help="Run kernel traces (ppcheck kernel's) on this tree's compiled page_pool.c.")
+@click.option("--bug", "kernel_bug", metavar="NAME", help="With --kernel: build with a seeded bug.")
 def replay_cmd(trace_files: tuple[str, ...], as_json: bool, quiet: bool, impl: bool,
-               model_ref: str | None) -> None:
+               model_ref: str | None, kernel_tree: str | None, kernel_bug: str | None) -> None:
     """Re-execute traces against their models, verifying every recorded state.
 
     Exit 0 when every trace replays, 1 when one does not (stale, not enabled, a state
@@ -845,6 +939,10 @@ def replay_cmd(trace_files: tuple[str, ...], as_json: bool, quiet: bool, impl: b
     from ppcheck.loading import ModelLoadError
 
     _begin("replay", as_json, quiet)
+    if kernel_tree:
+        _replay_kernel(trace_files, kernel_tree, kernel_bug, as_json)
+    if kernel_bug:
+        _fail("--bug needs --kernel PATH")
     override = _model(model_ref) if model_ref else None
     worst = 0
     results = []
@@ -895,6 +993,48 @@ def replay_cmd(trace_files: tuple[str, ...], as_json: bool, quiet: bool, impl: b
     sys.exit(worst)
 
 
+def _replay_kernel(trace_files: tuple[str, ...], tree_path: str, bug: str | None, as_json: bool) -> None:
+    """``replay --kernel``: each kernel trace's schedule re-run on the tree (exit 0 when every
+    one reproduces, 1 when one does not, 2 for a file that is not a kernel trace)."""
+    from ppcheck.kernel import bugs as kbugs
+    from ppcheck.kernel.suite import KernelTraceError, load_kernel_trace, replay_on_kernel
+    from ppcheck.kernel.tree import TreeError, open_tree
+
+    try:
+        tree = open_tree(tree_path)
+        patch = None
+        if bug:
+            b = kbugs.by_name(bug)
+            if b is None:
+                _fail(f"unknown seeded bug {bug!r} (known: {', '.join(kbugs.names())})")
+            patch = kbugs.patch_for(b, tree)
+    except TreeError as e:
+        _fail(str(e))
+    worst, results = 0, []
+    for f in trace_files:
+        try:
+            ok, text = replay_on_kernel(tree, load_kernel_trace(f), patch)
+        except KernelTraceError as e:
+            click.echo(f"ppcheck: error: {e}", err=True)
+            worst = max(worst, EXIT_USAGE)
+            results.append({"file": f, "replays": False, "exit_code": EXIT_USAGE, "error": str(e)})
+            continue
+        except TreeError as e:
+            _fail(str(e))
+        code = EXIT_OK if ok else EXIT_VIOLATION
+        worst = max(worst, code)
+        results.append({"file": f, "replays": ok, "exit_code": code, "claim": text, "tree": tree.name})
+        if not as_json:
+            click.echo(f"{f}: {text}")
+    ok = sum(r["replays"] for r in results)
+    text = f"{len(results)} traces: {ok} reproduce on linux {tree.name}, {len(results) - ok} do not"
+    if as_json:
+        click.echo(dumps(envelope("replay", worst, summary={"text": text}, replays=results)))
+    elif len(results) > 1:
+        click.echo(text)
+    sys.exit(worst)
+
+
 @cli.command("export")
 @click.argument("model", metavar="MODEL")
 @options("config", "file", "output")
@@ -938,6 +1078,123 @@ def new_cmd(name: str, parent: str, out_file: str | None, as_json: bool, quiet: 
                                   parent=base.name)))
     else:
         click.echo(text)
+
+
+@cli.command("mutate")
+@click.argument("model", metavar="MODEL")
+@options("config", "output")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Time budget (s) per mutant over all configurations (incomplete when spent).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Mutants run in parallel (a fork pool).")
+@click.option("--sample", type=click.IntRange(min=1), help="Run only N mutants, drawn with --seed.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Exit 1 when fewer than this share of non-equivalent mutants is killed.")
+@click.option("--markdown", "md_file", metavar="FILE", help="Write the kill table as Markdown.")
+@click.option("--log", "log_file", metavar="FILE",
+              help="Append each mutant's verdict to FILE as a JSON line as soon as it is known; "
+                   "verdicts already in FILE for the same model IR are reused (resume).")
+def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: bool, quiet: bool,
+               budget: float, jobs: int, sample: int | None, seed: int, min_score: float | None,
+               md_file: str | None, log_file: str | None) -> None:
+    """Plant one bug at a time in MODEL's actions and report which the properties catch.
+
+    Operators: drop a require() conjunct, drop an update, negate a comparison, move a
+    constant to a neighbour, split an atomic read-modify-write in two steps, swap two steps
+    of a multi-step function.  Every mutant runs in every default configuration (or
+    --config); exit 1 when the score is below --min-score, 3 when a mutant's budget ran
+    out or Ctrl-C stopped the run, 1 when the unmutated model already fails.
+    """
+    import random
+    import time as _time
+
+    from ppcheck.checks import mutate as mt
+    from ppcheck.checks import mutate_report as mr
+
+    _begin("mutate", as_json, quiet)
+    t0 = _time.perf_counter()
+    m = _model(model)
+    cfgs = _configs(m, config, _parse_sets(sets))
+    log = None
+    logged: dict[str, Any] = {}
+    if log_file:
+        if Path(log_file).is_dir():
+            _fail(f"cannot write the log to {log_file}: it is a directory")
+        with contextlib.suppress(OSError):
+            for line in Path(log_file).read_text(encoding="utf-8").splitlines():
+                with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+                    d = json.loads(line)
+                    logged[f"{d['probe']}|{d['id']}"] = d
+        try:
+            log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as e:
+            _fail(f"cannot write the log to {log_file}: {e.strerror or e}")
+    try:
+        _note(f"probing {m.name} in {', '.join(c.name for c in cfgs)} (the original must pass)")
+        try:
+            pr = mt.probe(m, cfgs)
+        except mt.OriginalFails as e:
+            text = f"mutate {m.name}: {e}"
+            if as_json:
+                click.echo(dumps(envelope("mutate", EXIT_VIOLATION, summary={"text": text},
+                                          error=str(e))))
+            click.echo(text, err=as_json)
+            sys.exit(EXIT_VIOLATION)
+        except KeyboardInterrupt:
+            click.echo("ppcheck: interrupted (Ctrl-C) while probing the original", err=True)
+            sys.exit(EXIT_INCOMPLETE)
+        muts = list(enumerate(mt.plan(pr)))
+        planned = len(muts)
+        if sample is not None and sample < len(muts):
+            muts = sorted(random.Random(seed).sample(muts, sample), key=lambda x: x[0])
+        key = mt.probe_key(pr)
+        reused = [mt.MutantResult.from_json(logged[f"{key}|{mm.id}"]) for _, mm in muts
+                  if f"{key}|{mm.id}" in logged]
+        todo = [(i, mm) for i, mm in muts if f"{key}|{mm.id}" not in logged]
+        _note(f"{planned} mutants planned, running {len(todo)} (budget {budget:g}s each, {jobs} jobs)"
+              + (f"; {len(reused)} verdicts reused from {log_file}" if reused else ""))
+
+        def progress(r: Any, done: int, n: int) -> None:
+            if log is not None:
+                log.write(json.dumps(dict(r.to_json(), probe=key), sort_keys=True) + "\n")
+                log.flush()
+            if not quiet and not as_json:
+                click.echo(f"  [{done}/{n}] {r.status:<15} {r.id}"
+                           + (f" ({r.property})" if r.property else ""), err=True)
+
+        results, interrupted = mt.run_all(pr, todo, budget, jobs, progress)
+        results = sorted(results + reused, key=lambda r: r.index)
+    finally:
+        if log is not None:
+            log.close()
+    names = [b.config.name for b in sorted(pr.bases, key=lambda b: [c.name for c in cfgs].index(
+        b.config.name))]
+    summ = mr.summary(m.name, results, len(muts), interrupted)
+    summ["generated"] = planned
+    code = EXIT_OK
+    if min_score is not None and (summ["score"] is None or summ["score"] < min_score):
+        code = EXIT_VIOLATION
+        summ["text"] += f" (below --min-score {min_score:g})"
+    elif interrupted or summ[mt.INCOMPLETE]:
+        code = EXIT_INCOMPLETE
+    if md_file:
+        err = _write_output(md_file, mr.markdown(m.name, names, results), "kill table")
+        if err:
+            click.echo(f"ppcheck: error: {err}", err=True)
+            if code == EXIT_OK:
+                code = EXIT_USAGE
+    if as_json:
+        click.echo(dumps(envelope("mutate", code, summary=summ, model=m.name, configs=names,
+                                  mutants=[r.to_json() for r in results],
+                                  timing={"seconds": round(_time.perf_counter() - t0, 3),
+                                          "probe_seconds": round(pr.seconds, 3)})))
+        if not quiet:
+            click.echo(summ["text"], err=True)
+    else:
+        click.echo(mr.text(m.name, names, results), nl=False)
+        click.echo(summ["text"])
+    sys.exit(code)
 
 
 @cli.command("schema")

@@ -206,8 +206,19 @@ def _fold(op: str, vals: list[int]) -> int:
     return OP_TABLE[op](FALSE, vals, [], None)
 
 
+#: the active mutation hooks (:mod:`ppcheck.spec.mutation`); empty outside ``ppcheck mutate``
+HOOKS: list = []
+
+
 def mk(op: str, *raw: object) -> Expr:
     """Build an operator node with sort checking and constant folding."""
+    if HOOKS:
+        return HOOKS[-1].mk(op, raw)
+    return make(op, *raw)
+
+
+def make(op: str, *raw: object) -> Expr:
+    """:func:`mk` without the mutation hook (what a hook calls to build the node)."""
     args = [lift(a) for a in raw]
     if op in _ARITH:
         for a in args:

@@ -350,7 +350,8 @@ def _domain(spec: Any, name: str, cfg: Config, lay: Layout) -> list[Any]:
     return list(spec)
 
 
-def _bindings(defn: ActionDef, cfg: Config, lay: Layout) -> list[dict[str, Any]]:
+def binding_args(defn: ActionDef, cfg: Config, lay: Layout) -> list[dict[str, Any]]:
+    """Every combination of an action's parameter values in a configuration."""
     combos: list[dict[str, Any]] = [{}]
     for p, spec in defn.params.items():
         dom = _domain(spec, f"{defn.name}.{p}", cfg, lay)
@@ -358,7 +359,8 @@ def _bindings(defn: ActionDef, cfg: Config, lay: Layout) -> list[dict[str, Any]]
     return combos
 
 
-def _who(defn: ActionDef, args: dict[str, Any]) -> str:
+def who_label(defn: ActionDef, args: dict[str, Any]) -> str:
+    """The context label of a binding of ``defn`` (``ctxs[0]``, ``t=1`` or a fixed label)."""
     if defn.who is None:
         return ""
     if defn.who in args:
@@ -398,7 +400,7 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
     for d in model.action_defs():
         before = len(bindings)
         method = d.fn.__get__(inst)
-        for args in _bindings(d, cfg, lay):
+        for args in binding_args(d, cfg, lay):
             try:
                 ir = trace(lay, method, args)
             except SpecError as e:
@@ -406,7 +408,7 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
                 raise SpecError(f"action {d.name}({a}): {e}") from None
             if ir.guard.op == "const" and not ir.guard.value:
                 continue  # statically disabled binding
-            bindings.append(Binding(len(bindings), d.name, args, _who(d, args), ir))
+            bindings.append(Binding(len(bindings), d.name, args, who_label(d, args), ir))
         if len(bindings) == before:
             dropped.append(d.name)
 

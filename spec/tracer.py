@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expr import BOOL, FALSE, FIELD_NAMES, TRUE, Expr, SpecError, implies, ite, lift, mk
+from .expr import BOOL, FALSE, FIELD_NAMES, HOOKS, TRUE, Expr, SpecError, implies, ite, lift, mk
 from .schema import ArrayShape, Layout, RecordShape
 
 
@@ -63,6 +63,11 @@ class _Recorder:
 _active: list[_Recorder] = []
 
 
+def current_layout() -> Layout | None:
+    """The layout of the action or property being traced now (None outside tracing)."""
+    return _active[-1].layout if _active else None
+
+
 def _rec() -> _Recorder:
     if not _active:
         raise SpecError("require()/when()/assert_() used outside an action being traced")
@@ -75,6 +80,8 @@ def require(c: Any) -> None:
     e = lift(c)
     if e.sort != BOOL:
         raise SpecError("require() needs a boolean condition")
+    if HOOKS:
+        e = HOOKS[-1].require(e)
     r.guard.append(implies(r.cond(), e) if r.path else e)
 
 
@@ -132,6 +139,10 @@ class RecordView:
         m = self._shape.members.get(k)
         if not isinstance(m, int):
             raise SpecError(f"{self._shape.name or 'state'}.{k} is not a field that can be assigned")
+        if HOOKS:
+            v = HOOKS[-1].update(self._rec, [m], v)
+            if v is HOOKS[-1].DROP:
+                return
         self._rec.write(m, v)
 
     def __bool__(self) -> bool:
@@ -178,6 +189,10 @@ class SymRecordView:
 
     def __setattr__(self, k: str, v: Any) -> None:
         r = self._rec
+        if HOOKS:
+            v = HOOKS[-1].update(r, self._leaf(k), v)
+            if v is HOOKS[-1].DROP:
+                return
         n = len(self._arr.elements)
         r.assertions.append(
             (implies(r.cond(), mk("and", mk("le", 0, self._idx), mk("lt", self._idx, n))),

@@ -11,7 +11,6 @@ from ppcheck.models.pagepool import (
     Kind,
     Loc,
     PagePoolInvariants,
-    PagePoolState,
     Role,
     Stage,
     bias,
@@ -29,6 +28,8 @@ from ppcheck.spec import (
 )
 from ppcheck.spec.expr import const
 
+from .skbstate import MainlineState
+
 TRUE = const(True)
 
 
@@ -37,7 +38,7 @@ class MainlineBase(PagePoolInvariants, Model):
     interleaving rule of one CPU (:meth:`can_run`), and the kernel helpers that are not
     steps of their own (put_page(), the DMA calls, entering page_pool_unref_netmem()...)."""
 
-    State = PagePoolState
+    State = MainlineState
 
     def __init__(self, cfg: Any):
         super().__init__(cfg)

@@ -21,6 +21,9 @@ BASE: dict[str, Any] = {
     "frag": False,  # page_pool_alloc_frag() in the NAPI poll
     "frags_per_page": 1,
     "skbs": 0,  # skb/shinfo slots: 0 turns the skb path off
+    "skb_paths": (),  # the newer skb paths: head, nonpool, gro, split, shift, segment (skb.py)
+    "skb_expand": True,  # pskb_expand_head() runs
+    "shinfos": 0,  # skb_shared_info slots (0: as many as skbs)
     "max_page_refs": 0,  # get_page() references a stack user may hold on one page
     "destroy": True,  # the control path (napi_disable, page_pool_destroy, unbind) runs
     "preempt_rt": False,  # CONFIG_PREEMPT_RT
@@ -50,9 +53,17 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # the free path, NAPI migration, destroy with pages in flight, stack page references
     "base": _cfg(max_page_refs=1, reconfig=True),
     "default": _cfg(max_page_refs=1, reconfig=True),  # = base (the name tools default to)
-    # the skb path: napi_build_skb, skb_clone, pskb_expand_head, skb_try_coalesce, kfree_skb
-    "skb": _cfg(skbs=2, pages=1, counter_bits=2,
+    # the skb path: napi_build_skb, skb_clone, pskb_expand_head, skb_try_coalesce, kfree_skb,
+    # and the protocol code taking over frag references (skb_split, skb_shift, skb_segment)
+    "skb": _cfg(skbs=2, pages=1, counter_bits=2, skb_paths=("split", "shift", "segment"),
                 contexts=("softirq@0", "user@1", "control@1", "worker@0")),
+    # the skb head in a pool page (napi_build_skb around the page, head stealing by
+    # skb_try_coalesce and skb_gro_receive, skb_free_head recycling) and non-pool RX skbs
+    # next to pool ones in GRO: two pool skbs need two pages.  One CPU: these paths move
+    # references between skbs (ownership, not a cross-CPU race; the put path they end in
+    # races on two CPUs in skb and coalesce); two CPUs: 680k+ states, 75 s unfinished
+    "skbhead": _cfg(skbs=2, pages=2, cpus=1, destroy=False, skb_expand=False,
+                    skb_paths=("head", "gro", "nonpool"), contexts=("softirq@0", "user@0")),
     # page_pool_alloc_frag()/page_pool_drain_frag() racing frag users, free_frag at destroy
     "frag": _cfg(frag=True, frags_per_page=2, counter_bits=2, pages=1, max_page_refs=1, liveness=True,
                  contexts=("softirq@0", "user@1", "control@1", "worker@0")),
@@ -62,6 +73,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # PREEMPT_RT: a second softirq of the NAPI's CPU may preempt the poll; napi_local says no
     "rt": _cfg(max_page_refs=1, preempt_rt=True,
                contexts=("softirq@0", "user@0", "control@1", "worker@0")),
+    # skb_try_coalesce()'s pp-reference increment: to, from and from's clone (3 skbs over 2
+    # shared infos), two pages, two CPUs (the NAPI and a softirq freeing skbs race in
+    # page_pool_unref_netmem on the page both frags hold); no destroy, no pskb_expand_head:
+    # 257k states.  With 3 shared infos 1.3M+ states at 100 s unfinished, with
+    # pskb_expand_head 600k+ at 85 s, both on skbs-as-scalarset (docs/mainline.md, "coalesce")
+    "coalesce": _cfg(skbs=3, shinfos=2, pages=2, destroy=False, skb_expand=False,
+                     contexts=("softirq@0", "user@1")),
     # per-CPU pools (page_pool_create_percpu(), pool->cpuid = 0, no NAPI linked): the consumer
     # is a softirq of CPU 0 (generic XDP on the system page pool, net/core/dev.c); another
     # softirq of CPU 0 frees into the cache (cpuid), one of CPU 1 into the ring.
@@ -88,4 +106,4 @@ CONFIGS: dict[str, dict[str, Any]] = {
 CONFIGS["big"] = CONFIGS["bench"]  # the name benchmarks/explorer_bench.py uses
 
 #: the configurations `ppcheck check` runs by default
-DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu")
+DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu", "coalesce", "skbhead")

@@ -269,7 +269,8 @@ class MainlineLemmas(MainlineBase):
         for i, p in enumerate(s.pages):
             pool_ref = p.magic | any_((c.page == i) & (c.pc == PC.RETURN_PUT) for c in s.ctxs)
             page_frags = sum_([count((sh.dataref > 0) & (sh.page == i) & ~sh.pp_kind for sh in s.shinfos),
-                               count((sh.dataref > 0) & (sh.page2 == i) & ~sh.pp_kind2 for sh in s.shinfos)])
+                               count((sh.dataref > 0) & (sh.page2 == i) & ~sh.pp_kind2 for sh in s.shinfos),
+                               count((sh.dataref > 0) & (sh.head == i) & ~sh.head_pp for sh in s.shinfos)])
             conds.append(p.refcnt == sum_([ite(pool_ref, 1, 0), p.page_holders, page_frags]))
         return all_(conds)
 
@@ -376,9 +377,11 @@ class MainlineLemmas(MainlineBase):
             conds.append(count(c.sh == j for c in s.ctxs) <= 1)
             conds.append(implies(sh.page == Ref.NONE, ~sh.pp_kind))
             conds.append(implies(sh.page2 == Ref.NONE, ~sh.pp_kind2))
-            conds.append(implies(sh.dataref == 0, (sh.page == Ref.NONE) & (sh.page2 == Ref.NONE)))
+            conds.append(implies(sh.head == Ref.NONE, ~sh.head_pp))
+            conds.append(implies(sh.dataref == 0, (sh.page == Ref.NONE) & (sh.page2 == Ref.NONE)
+                                 & (sh.head == Ref.NONE)))
             for i, p in enumerate(s.pages):
-                for slot, kind in ((sh.page, sh.pp_kind), (sh.page2, sh.pp_kind2)):
+                for slot, kind in ((sh.page, sh.pp_kind), (sh.page2, sh.pp_kind2), (sh.head, sh.head_pp)):
                     conds.append(implies(kind & (slot == i), p.magic))
                     for k in s.skbs:
                         conds.append(implies(k.live & (k.sh == j) & (slot == i),

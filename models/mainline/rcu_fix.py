@@ -26,6 +26,15 @@ class MainlineRcuNapiLocal(Mainline):
     default = True
     #: the main job checks the configuration where mainline has the window
     default_configs = ("percpu_destroy",)
+    #: the fix touches only the locality check, the push and destroy; percpu_destroy is a
+    #: per-CPU pool of whole pages with no skbs, so the frag, skb and NAPI-reuse paths, which
+    #: the fix leaves as they are, are checked by mainline's own default configurations
+    out_of_scope = {"percpu_destroy": dict.fromkeys(
+        ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_sub", "napi_build_skb",
+         "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_page_unref",
+         "skb_free_head", "napi_enable_new_pool"),
+        "unchanged by the fix and not on a per-CPU pool's destroy path (no frags, skbs or NAPI "
+        "in percpu_destroy); mainline's frag, skb and base configurations check it")}
     #: replaced by its precise form: with the fix a free that read "local" before
     #: page_pool_disable_direct_recycling() pushes after page_pool_put() (user_cnt 0) but
     #: before synchronize_rcu() returns, so before the scrub empties the cache, by design.

@@ -1,0 +1,342 @@
+"""The native explorer: the Python explorer's search loop, with the inner loop in C.
+
+:class:`NativeExplorer` is an :class:`~ppcheck.checks.explorer.Explorer` whose ``_run``
+drives the generated C (``cgen.py``, built by ``build.py``) chunk by chunk: BFS level
+by level, budgets, progress and Ctrl-C between chunks, exactly as the Python loop does.
+Everything above the search is the Python explorer's own code: the symmetry soundness
+checks, counterexamples rebuilt by re-executing the model concretely from the C parent
+links, witnesses, ``leads_to`` on the graph (read from the C state store), results.
+Every trace is replayed (``checks/replay.py``) before it is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
+
+from ..explorer import Concrete, Explorer, Violation
+from ..symmetry import asymmetry, random_states
+from ..traces import Trace
+from ..verdict import (
+    PropertyResult,
+    RunResult,
+)
+from .build import build
+from .cgen import domain_message, generate
+
+_KINDS = ("always", "transition", "assert", "domain")
+#: the state store holds int32 parent links
+MAX_STORE = (1 << 31) - (1 << 24)
+
+
+def default_workers() -> int:
+    """All the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class _States(Sequence[int]):
+    """The C state store seen as a list of packed ints (decoded on access)."""
+
+    def __init__(self, owner: NativeExplorer):
+        self.o = owner
+
+    def __len__(self) -> int:
+        return int(self.o.lib.pp_count(self.o.ctx))
+
+    def _buf(self) -> Any:
+        o = self.o
+        return o.ffi.buffer(o.lib.pp_states(o.ctx), len(self) * o.sb)
+
+    def __getitem__(self, i: Any) -> Any:
+        sb = self.o.sb
+        if isinstance(i, slice):
+            buf = self._buf()
+            return [int.from_bytes(buf[j * sb:(j + 1) * sb], "little")
+                    for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        p = self.o.lib.pp_states(self.o.ctx)
+        return int.from_bytes(self.o.ffi.buffer(p + i * sb, sb)[:], "little")
+
+    def __iter__(self) -> Iterator[int]:
+        buf, sb = self._buf(), self.o.sb
+        raw = buf[:]
+        for j in range(len(raw) // sb):
+            yield int.from_bytes(raw[j * sb:(j + 1) * sb], "little")
+
+
+class _Links(Sequence[int]):
+    """Parent links or binding ids of the C store (-1 for an initial state)."""
+
+    def __init__(self, owner: NativeExplorer, acts: bool):
+        self.o, self.acts = owner, acts
+
+    def __len__(self) -> int:
+        return int(self.o.lib.pp_count(self.o.ctx))
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        lib, ctx = self.o.lib, self.o.ctx
+        if self.acts:
+            v = lib.pp_acts(ctx)[i]
+            return -1 if v == 0xFFFF else int(v)
+        return int(lib.pp_parents(ctx)[i])
+
+
+class NativeExplorer(Explorer):
+    """Breadth-first explorer with the search in generated C; ``run()`` as Explorer's."""
+
+    backend = "native"
+
+    def __init__(self, system: System, *, workers: int | None = None, chunk: int = 32768,
+                 **kw: Any):
+        super().__init__(system, chunk=chunk, **kw)
+        self.workers = max(1, workers or default_workers())
+        self.ctx: Any = None
+        self.store_bytes = 0
+        self.build_seconds = 0.0
+
+    def _load(self) -> None:
+        """Generate, build (or reuse) and load the C for this system, once per explorer."""
+        if getattr(self, "lib", None) is not None:
+            return
+        tb = time.perf_counter()
+        sysm = self.system
+        self.source = generate(sysm)
+        self.ffi, self.lib, self.so_path = build(self.source, f"{sysm.name}-{sysm.config.name}",
+                                                 sysm.fingerprint)
+        self.sb = self.lib.pp_sb()
+        self.build_seconds = time.perf_counter() - tb
+
+    def _probe(self) -> Any:
+        """The C functions in the shape of a Python-compiled module (for the symmetry checks)."""
+        self._load()
+        return CCompiled(self, symmetry=True)
+
+    def run(self) -> RunResult:
+        """Explorer.run, with the symmetry soundness checks on the C functions."""
+        t0 = time.perf_counter()
+        note = ""
+        if self.symmetry and self._fairness_names_symmetric_records():
+            note = "weak fairness per context names records of a symmetric array"
+            self.symmetry = False
+        if self.symmetry:
+            note = asymmetry(self.system, self._probe(), self.system.init_states
+                             + random_states(self.system, 40)) or ""
+            if note:
+                self.symmetry = False
+        run = self._run()
+        if self.symmetry and not note:
+            step = max(1, len(self.states) // 300)
+            note = asymmetry(self.system, self.compiled, self.states[::step]) or ""
+            if note:
+                self.symmetry = False
+                self.traces, self.trace_files = {}, {}
+                run = self._run()
+        if note:
+            run.symmetry_note = f"symmetry reduction disabled: {note}"
+        run.seconds = time.perf_counter() - t0
+        return run
+
+    def _run(self) -> RunResult:
+        sysm = self.system
+        t0 = time.perf_counter()
+        self._load()
+        ffi, lib = self.ffi, self.lib
+        self.compiled = CCompiled(self, self.symmetry)
+        self.concrete = CConcrete(self)
+        ctx = lib.pp_new(int(self.symmetry))
+        if ctx == ffi.NULL:
+            raise MemoryError("the native explorer could not allocate its state store")
+        self.ctx = ffi.gc(ctx, lib.pp_free)
+        if self.only is not None:
+            for k, p in enumerate(sysm.properties):
+                lib.pp_set_active(self.ctx, k, int(p.name in self.only))
+        for s in sysm.init_states:
+            lib.pp_add_init(self.ctx, s.to_bytes(self.sb, "little"))
+        self.states, self.parents, self.acts = _States(self), _Links(self, False), _Links(self, True)
+        self.search_seconds = 0.0  # in the C search itself
+        nprops = len(sysm.properties)
+        violations: list[Violation] = []
+        recorded: set[int] = set()
+        vidx, vbid = lib.pp_viol(self.ctx, 0), lib.pp_viol(self.ctx, 1)
+        vmsg, vkind = lib.pp_viol(self.ctx, 2), lib.pp_viol(self.ctx, 3)
+
+        def collect() -> None:
+            for key in range(nprops + 1):
+                if key in recorded or vidx[key] < 0:
+                    continue
+                recorded.add(key)
+                kind = _KINDS[vkind[key]]
+                bid = int(vbid[key])
+                msg = ""
+                if kind == "assert":
+                    msg = sysm.bindings[bid].ir.assertions[vmsg[key]][1]
+                elif kind == "domain":
+                    msg = domain_message(sysm, bid)
+                v = Violation(kind, key if key < nprops else -1, int(vidx[key]), bid, msg)
+                violations.append(v)
+                self._record(v)
+
+        count = lambda: int(lib.pp_count(self.ctx))  # noqa: E731
+        head, depth, level_end = 0, 0, count()
+        complete, reason = True, ""
+        last_report = t0
+        try:
+            while head < count():
+                if head >= level_end:
+                    if self.max_depth is not None and depth >= self.max_depth:
+                        complete, reason = False, f"depth bound of {self.max_depth} reached"
+                        break
+                    depth += 1
+                    level_end = count()
+                hi = min(level_end, head + self.chunk)
+                ts = time.perf_counter()
+                rc = lib.pp_expand(self.ctx, head, hi, self.workers)
+                self.search_seconds += time.perf_counter() - ts
+                if rc != 0:
+                    complete, reason = False, "out of memory"
+                    break
+                head = hi
+                collect()
+                n = count()
+                now = time.perf_counter()
+                if self.stop_at_first and violations:
+                    complete, reason = False, "stopped at the first violation"
+                    break
+                if self.max_states is not None and n >= self.max_states and head < n:
+                    complete, reason = False, f"state budget of {self.max_states} reached"
+                    break
+                if n >= MAX_STORE and head < n:
+                    complete, reason = False, f"state store full ({MAX_STORE} states)"
+                    break
+                if self.timeout is not None and now - t0 >= self.timeout and head < n:
+                    complete, reason = False, f"time budget of {self.timeout:g}s reached"
+                    break
+                if self.progress and now - last_report >= self.progress_every:
+                    last_report = now
+                    el = now - t0
+                    self.progress({"states": n, "depth": depth, "frontier": n - head,
+                                   "states_per_s": n / el if el else 0.0, "seconds": el})
+        except KeyboardInterrupt:
+            complete, reason = False, "interrupted (Ctrl-C)"
+            collect()
+        elapsed = time.perf_counter() - t0
+        self.head = head
+        self.store_bytes = int(lib.pp_bytes(self.ctx))
+        found = [int(x) for x in ffi.unpack(lib.pp_found_arr(self.ctx), max(nprops, 1))][:nprops]
+        cov = [int(x) for x in ffi.unpack(lib.pp_cov(self.ctx), max(len(sysm.bindings), 1))]
+        cov = cov[:len(sysm.bindings)]
+        return self._result(violations, found, cov, int(lib.pp_dead(self.ctx)), complete, reason,
+                            depth, elapsed)
+
+    def _check_leads_to(self, prop: int, complete: bool, reason: str) -> PropertyResult:
+        store = self.states
+        self.states = list(store)  # type: ignore[assignment]  # decoded once for the graph search
+        try:
+            return super()._check_leads_to(prop, complete, reason)
+        finally:
+            self.states = store
+
+    # -- every trace is replayed on the model before it is reported ----------------------
+    def emit(self, tr: Trace) -> None:
+        _replayed(tr, self.system, self.concrete)
+        super().emit(tr)
+
+    def _record_witness(self, prop: int, idx: int) -> None:
+        super()._record_witness(prop, idx)
+        _replayed(self.traces[self.system.properties[prop].name], self.system, self.concrete)
+
+
+class CConcrete(Concrete):
+    """Concrete execution (no symmetry) by the generated C: the Python Concrete's interface."""
+
+    def __init__(self, owner: NativeExplorer):
+        self.system = owner.system
+        self.o = owner
+        nb = len(self.system.bindings)
+        ffi = owner.ffi
+        self._bufs = (ffi.new("int32_t[]", nb), ffi.new("int32_t[]", nb), ffi.new("int32_t[]", nb),
+                      ffi.new("uint8_t[]", nb), ffi.new("uint8_t[]", max(1, nb) * owner.sb))
+        self._last: tuple[int, list] | None = None
+        self._dom = {b.id: domain_message(self.system, b.id) for b in self.system.bindings
+                     if b.ir.updates}
+
+    def succ_raw(self, s: int) -> list[tuple[int, int | None, Any]]:
+        """(binding id, successor or None, error or None) for every enabled binding of ``s``."""
+        if self._last is not None and self._last[0] == s:
+            return self._last[1]
+        o, sb = self.o, self.o.sb
+        bids, ek, em, ok, st = self._bufs
+        n = o.lib.pp_succ(s.to_bytes(sb, "little"), bids, ek, em, ok, st)
+        raw = o.ffi.buffer(st, n * sb)[:]
+        out: list[tuple[int, int | None, Any]] = []
+        for i in range(n):
+            bid = int(bids[i])
+            t = int.from_bytes(raw[i * sb:(i + 1) * sb], "little") if ok[i] else None
+            err = None
+            if ek[i] == 2:
+                err = ("assert", self.system.bindings[bid].ir.assertions[em[i]][1])
+            elif ek[i] == 3:
+                err = ("domain", self._dom[bid])
+            out.append((bid, t, err))
+        self._last = (s, out)
+        return out
+
+    def step(self, s: int, b: Any) -> tuple[int | None, Any]:
+        bid = b if isinstance(b, int) else b.id
+        for i, t, err in self.succ_raw(s):
+            if i == bid:
+                return t, err
+        return None, None
+
+    def successors(self, s: int) -> list[tuple[Any, int | None, Any]]:
+        bs = self.system.bindings
+        return [(bs[i], t, err) for i, t, err in self.succ_raw(s)]
+
+    def holds(self, prop_index: int, s: int, t: int | None = None) -> bool:
+        sb = self.o.sb
+        r = self.o.lib.pp_prop(prop_index, s.to_bytes(sb, "little"),
+                               self.o.ffi.NULL if t is None else t.to_bytes(sb, "little"))
+        if r < 0:  # pragma: no cover - a caller bug
+            raise ValueError(f"property {prop_index} is not a state or transition property")
+        return bool(r)
+
+
+class CCompiled:
+    """The C functions under the names of a Python-compiled module's namespace."""
+
+    def __init__(self, owner: NativeExplorer, symmetry: bool):
+        self.source = owner.source
+        conc = CConcrete(owner)
+        ffi, lib, sb = owner.ffi, owner.lib, owner.sb
+        out = ffi.new("uint8_t[]", sb)
+
+        def canon(t: int) -> int:
+            lib.pp_canon_bytes(t.to_bytes(sb, "little"), out)
+            return int.from_bytes(ffi.buffer(out, sb)[:], "little")
+
+        self.namespace: dict[str, Any] = {
+            "canon": canon if symmetry else (lambda t: t), "succ_all": conc.succ_raw}
+        for k, p in enumerate(owner.system.properties):
+            if p.kind in (ALWAYS, SOMETIMES):
+                self.namespace[f"prop_{k}"] = lambda s, k=k: conc.holds(k, s)
+            elif p.kind == TRANSITION:
+                self.namespace[f"prop_{k}"] = lambda s, t, k=k: conc.holds(k, s, t)
+
+
+def _replayed(tr: Trace, system: System, concrete: Concrete) -> None:
+    from ..replay import replay
+
+    replay(tr, system, concrete)  # raises if the trace is not a real run showing what it claims

@@ -1,0 +1,349 @@
+/* ppcheck native explorer: the model-independent half.
+ *
+ * The generated model source defines SB (bytes per packed state), W (64-bit words),
+ * NB (bindings), NPROP (properties), HAS_CANON, then includes this file, then defines
+ * pp_expand_state() and pp_canon().  States use the same bit layout as the Python
+ * explorer's packed ints (spec/schema.py layout()), little-endian, SB bytes each.
+ *
+ * Search structures: a dense array of packed states in BFS order, int32 parent links,
+ * uint16 binding ids, and an open-addressing table of uint32 state indices (linear
+ * probing).  A level of the BFS is expanded by one or more threads taking blocks of
+ * states from a shared cursor; an insertion claims an empty slot with a compare-and-
+ * swap (BUSY), then appends the state and publishes its index, so the array stays
+ * dense.  The table and arrays only grow between rounds, when no thread runs.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+#define BUSY 0xFFFFFFFFu
+#define BLOCK 16
+#define KEYS (NPROP + 1) /* one per property, the last for action assertions/domain */
+
+enum { K_ALWAYS = 0, K_TRANSITION = 1, K_ASSERT = 2, K_DOMAIN = 3 };
+
+typedef struct pp_ctx {
+    int64_t n;            /* states stored */
+    int64_t cap;          /* capacity of the state arrays */
+    uint8_t *states;
+    int32_t *parents;
+    uint16_t *acts;
+    uint32_t *table;
+    uint64_t tsize;       /* slots, a power of two */
+    int64_t found[NPROP > 0 ? NPROP : 1];
+    int32_t viol_idx[KEYS], viol_bid[KEYS], viol_msg[KEYS], viol_kind[KEYS];
+    int64_t cov[NB > 0 ? NB : 1];
+    int64_t dead;
+    int64_t cursor, hi, limit, margin;
+    int need_grow;
+    int symmetry;         /* canonicalise successors (the model has HAS_CANON code) */
+    uint8_t active[NPROP > 0 ? NPROP : 1];  /* the properties this search checks */
+    pthread_mutex_t lock;
+} pp_ctx;
+
+typedef struct pp_worker {
+    pp_ctx *c;
+    int64_t cov[NB > 0 ? NB : 1];
+    int64_t dead;
+} pp_worker;
+
+/* every successor of one state, for replay and the symmetry checks (no canon, no store) */
+typedef struct pp_out {
+    int n;
+    int32_t *bids, *ek, *em;  /* binding, error kind (0 none), error message (assertion) */
+    uint8_t *states;          /* SB bytes each; absent (zeros) when the step failed */
+    uint8_t *ok;
+} pp_out;
+
+static int pp_expand_state(pp_worker *wk, const uint64_t *s, int64_t idx);
+static int pp_succ_state(const uint64_t *s, pp_out *out);
+static void pp_canon(uint64_t *t);
+
+static inline void pp_collect(pp_out *o, int bid, const uint64_t *t, int ek, int em) {
+    int i = o->n++;
+    o->bids[i] = bid;
+    o->ek[i] = ek;
+    o->em[i] = em;
+    o->ok[i] = t != NULL;
+    if (t) memcpy(o->states + (int64_t)i * SB, t, SB);
+}
+
+static inline int64_t pp_mod(int64_t a, int64_t b) {
+    if (b == 0) return 0;
+    int64_t r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;  /* Python's floor modulo */
+}
+static inline int64_t pp_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t pp_max(int64_t a, int64_t b) { return a > b ? a : b; }
+
+static inline uint64_t pp_get(const uint64_t *s, int off, int width) {
+    int k = off >> 6, sh = off & 63;
+    uint64_t m = width >= 64 ? ~0ull : ((1ull << width) - 1);
+    uint64_t v = s[k] >> sh;
+    if (sh + width > 64) v |= s[k + 1] << (64 - sh);
+    return v & m;
+}
+
+static inline void pp_set(uint64_t *s, int off, int width, uint64_t v) {
+    int k = off >> 6, sh = off & 63;
+    uint64_t m = width >= 64 ? ~0ull : ((1ull << width) - 1);
+    s[k] = (s[k] & ~(m << sh)) | ((v & m) << sh);
+    if (sh + width > 64) {
+        int hi = sh + width - 64;
+        uint64_t m2 = (1ull << hi) - 1;
+        s[k + 1] = (s[k + 1] & ~m2) | ((v & m) >> (64 - sh));
+    }
+}
+
+static inline uint64_t pp_hash(const uint64_t *w) {
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < W; i++) {
+        h ^= w[i] * 0xBF58476D1CE4E5B9ull;
+        h = (h << 27) | (h >> 37);
+        h *= 0x94D049BB133111EBull;
+    }
+    h ^= h >> 31;
+    h *= 0xD6E8FEB86659FD93ull;
+    h ^= h >> 32;
+    return h;
+}
+
+static inline void pp_load(const pp_ctx *c, int64_t i, uint64_t *w) {
+    w[W - 1] = 0;
+    memcpy(w, c->states + i * SB, SB);
+}
+
+/* insert t (zero-padded to W words); returns 1 if it was new */
+static inline int pp_insert(pp_ctx *c, const uint64_t *t, int32_t parent, uint16_t act) {
+    uint64_t mask = c->tsize - 1, i = pp_hash(t) & mask;
+    const uint8_t *tb = (const uint8_t *)t;
+    for (;;) {
+        uint32_t v = __atomic_load_n(&c->table[i], __ATOMIC_ACQUIRE);
+        if (v == 0) {
+            uint32_t exp = 0;
+            if (__atomic_compare_exchange_n(&c->table[i], &exp, BUSY, 0, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
+                int64_t j = __atomic_fetch_add(&c->n, 1, __ATOMIC_RELAXED);
+                memcpy(c->states + j * SB, tb, SB);
+                c->parents[j] = parent;
+                c->acts[j] = act;
+                __atomic_store_n(&c->table[i], (uint32_t)(j + 1), __ATOMIC_RELEASE);
+                return 1;
+            }
+            v = exp;
+        }
+        while (v == BUSY) {
+            __builtin_ia32_pause();
+            v = __atomic_load_n(&c->table[i], __ATOMIC_ACQUIRE);
+        }
+        if (memcmp(c->states + (int64_t)(v - 1) * SB, tb, SB) == 0) return 0;
+        i = (i + 1) & mask;
+    }
+}
+
+/* a successor of state idx by binding bid: canonicalise, count, insert */
+static inline void pp_emit(pp_worker *wk, uint64_t *t, int64_t idx, int bid) {
+#if HAS_CANON
+    if (wk->c->symmetry) pp_canon(t);
+#endif
+    wk->cov[bid]++;
+    pp_insert(wk->c, t, (int32_t)idx, (uint16_t)bid);
+}
+
+static void pp_report(pp_worker *wk, int kind, int prop, int64_t idx, int bid, int msg) {
+    pp_ctx *c = wk->c;
+    int key = (kind == K_ALWAYS || kind == K_TRANSITION) ? prop : NPROP;
+    if (__atomic_load_n(&c->viol_idx[key], __ATOMIC_ACQUIRE) >= 0) return;
+    pthread_mutex_lock(&c->lock);
+    if (c->viol_idx[key] < 0) {
+        c->viol_bid[key] = bid;
+        c->viol_msg[key] = msg;
+        c->viol_kind[key] = kind;
+        __atomic_store_n(&c->viol_idx[key], (int32_t)idx, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static inline void pp_found(pp_worker *wk, int prop, int64_t idx) {
+    int64_t exp = -1;
+    __atomic_compare_exchange_n(&wk->c->found[prop], &exp, idx, 0, __ATOMIC_RELAXED,
+                                __ATOMIC_RELAXED);
+}
+
+static int pp_rehash(pp_ctx *c, uint64_t tsize) {
+    uint32_t *t = calloc(tsize, sizeof(uint32_t));
+    if (!t) return -1;
+    uint64_t mask = tsize - 1, w[W];
+    for (int64_t j = 0; j < c->n; j++) {
+        pp_load(c, j, w);
+        uint64_t i = pp_hash(w) & mask;
+        while (t[i]) i = (i + 1) & mask;
+        t[i] = (uint32_t)(j + 1);
+    }
+    free(c->table);
+    c->table = t;
+    c->tsize = tsize;
+    return 0;
+}
+
+static int pp_reserve(pp_ctx *c, int64_t cap) {
+    uint8_t *s = realloc(c->states, (size_t)cap * SB);
+    if (!s) return -1;
+    c->states = s;
+    int32_t *p = realloc(c->parents, (size_t)cap * sizeof(int32_t));
+    if (!p) return -1;
+    c->parents = p;
+    uint16_t *a = realloc(c->acts, (size_t)cap * sizeof(uint16_t));
+    if (!a) return -1;
+    c->acts = a;
+    c->cap = cap;
+    return 0;
+}
+
+/* make room for `extra` more states: table at most 3/4 full, arrays large enough */
+static int pp_room(pp_ctx *c, int64_t extra) {
+    while ((double)(c->n + extra) > 0.75 * (double)c->tsize)
+        if (pp_rehash(c, c->tsize * 2)) return -1;
+    if (c->n + extra > c->cap) {
+        int64_t cap = c->cap;
+        while (c->n + extra > cap) cap = cap + cap / 2 + 1024;
+        if (pp_reserve(c, cap)) return -1;
+    }
+    c->limit = (int64_t)(0.75 * (double)c->tsize);
+    if (c->limit > c->cap) c->limit = c->cap;
+    return 0;
+}
+
+void *pp_new(int symmetry) {
+    pp_ctx *c = calloc(1, sizeof(pp_ctx));
+    if (!c) return NULL;
+    c->symmetry = symmetry;
+    pthread_mutex_init(&c->lock, NULL);
+    for (int k = 0; k < KEYS; k++) c->viol_idx[k] = -1;
+    for (int k = 0; k < NPROP; k++) c->found[k] = -1;
+    for (int k = 0; k < NPROP; k++) c->active[k] = 1;
+    c->tsize = 1 << 16;
+    c->table = calloc(c->tsize, sizeof(uint32_t));
+    if (!c->table || pp_reserve(c, 1 << 14)) return NULL;
+    return c;
+}
+
+void pp_free(void *p) {
+    pp_ctx *c = p;
+    if (!c) return;
+    free(c->states);
+    free(c->parents);
+    free(c->acts);
+    free(c->table);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void pp_canon_bytes(const uint8_t *in, uint8_t *out) {
+    uint64_t w[W];
+    w[W - 1] = 0;
+    memcpy(w, in, SB);
+#if HAS_CANON
+    pp_canon(w);
+#endif
+    memcpy(out, w, SB);
+}
+
+int pp_add_init(void *p, const uint8_t *s) {
+    pp_ctx *c = p;
+    uint64_t w[W];
+    w[W - 1] = 0;
+    memcpy(w, s, SB);
+#if HAS_CANON
+    if (c->symmetry) pp_canon(w);
+#endif
+    if (pp_room(c, 1)) return -1;
+    return pp_insert(c, w, -1, 0xFFFF);
+}
+
+static void *pp_work(void *arg) {
+    pp_worker *wk = arg;
+    pp_ctx *c = wk->c;
+    uint64_t s[W];
+    for (;;) {
+        if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) + c->margin > c->limit) {
+            __atomic_store_n(&c->need_grow, 1, __ATOMIC_RELAXED);
+            break;
+        }
+        int64_t i = __atomic_fetch_add(&c->cursor, BLOCK, __ATOMIC_RELAXED);
+        if (i >= c->hi) break;
+        int64_t e = i + BLOCK < c->hi ? i + BLOCK : c->hi;
+        for (; i < e; i++) {
+            pp_load(c, i, s);
+            if (!pp_expand_state(wk, s, i)) wk->dead++;
+        }
+    }
+    return NULL;
+}
+
+/* expand states [lo, hi) with nthreads threads; returns 0, or -1 when out of memory */
+int pp_expand(void *p, int64_t lo, int64_t hi, int nthreads) {
+    pp_ctx *c = p;
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > 64) nthreads = 64;
+    if (hi - lo < 4 * BLOCK * nthreads) nthreads = 1;
+    pp_worker wk[64];
+    pthread_t th[64];
+    c->margin = (int64_t)BLOCK * (NB > 0 ? NB : 1) * nthreads;
+    while (lo < hi) {
+        if (pp_room(c, c->margin)) return -1;
+        c->cursor = lo;
+        c->hi = hi;
+        c->need_grow = 0;
+        for (int k = 0; k < nthreads; k++) {
+            memset(&wk[k], 0, sizeof(pp_worker));
+            wk[k].c = c;
+        }
+        int started = 0;
+        for (int k = 1; k < nthreads; k++)
+            if (pthread_create(&th[k], NULL, pp_work, &wk[k]) == 0) started = k;
+            else break;
+        pp_work(&wk[0]);
+        for (int k = 1; k <= started; k++) pthread_join(th[k], NULL);
+        for (int k = 0; k < nthreads; k++) {
+            c->dead += wk[k].dead;
+            for (int b = 0; b < NB; b++) c->cov[b] += wk[k].cov[b];
+        }
+        lo = c->cursor < hi ? c->cursor : hi;
+    }
+    return 0;
+}
+
+/* every successor of the packed state s (no canonicalisation); returns how many */
+int pp_succ(const uint8_t *s, int32_t *bids, int32_t *ek, int32_t *em, uint8_t *ok, uint8_t *states) {
+    uint64_t w[W];
+    w[W - 1] = 0;
+    memcpy(w, s, SB);
+    pp_out o = {0, bids, ek, em, states, ok};
+    return pp_succ_state(w, &o);
+}
+
+int pp_nb(void) { return NB; }
+
+void pp_set_active(void *p, int k, int on) {
+    if (k >= 0 && k < NPROP) ((pp_ctx *)p)->active[k] = (uint8_t)(on != 0);
+}
+
+int64_t pp_count(void *p) { return ((pp_ctx *)p)->n; }
+int64_t pp_dead(void *p) { return ((pp_ctx *)p)->dead; }
+const uint8_t *pp_states(void *p) { return ((pp_ctx *)p)->states; }
+const int32_t *pp_parents(void *p) { return ((pp_ctx *)p)->parents; }
+const uint16_t *pp_acts(void *p) { return ((pp_ctx *)p)->acts; }
+const int64_t *pp_cov(void *p) { return ((pp_ctx *)p)->cov; }
+const int64_t *pp_found_arr(void *p) { return ((pp_ctx *)p)->found; }
+const int32_t *pp_viol(void *p, int what) {
+    pp_ctx *c = p;
+    return what == 0 ? c->viol_idx : what == 1 ? c->viol_bid : what == 2 ? c->viol_msg : c->viol_kind;
+}
+/* bytes held by the search structures */
+int64_t pp_bytes(void *p) {
+    pp_ctx *c = p;
+    return c->cap * (SB + 6) + (int64_t)c->tsize * 4;
+}
+int pp_sb(void) { return SB; }
