@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ppcheck.checks.explorer import peak_rss
 from ppcheck.checks.verdict import HOLDS, REACHED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult, RunResult
 
 from .build import Build, build
@@ -57,7 +58,7 @@ def to_run(tree: Tree, sc: Scenario, res: SearchResult, trace_files: dict[str, s
     """The search as a verdict table (always/final properties, then the witnesses)."""
     run = RunResult(model=model or f"kernel-{tree.name}", config=sc.name, engine=f"kernel {res.mode}",
                     complete=res.complete, reason=res.reason, states=res.states, transitions=res.steps,
-                    depth=res.max_depth, seconds=res.seconds,
+                    depth=res.max_depth, seconds=res.seconds, peak_memory=peak_rss(),
                     params={"tree": tree.origin, "pages": sc.npages, "contexts": len(sc.contexts),
                             "rt": sc.rt})
     for p in PROPS.values():
