@@ -1232,11 +1232,14 @@ def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bo
         _fail(f"{p}: cannot read the manifest: {e.strerror or e}")
     root = p.resolve().parent
     known = manifest.models_by_name(root)
-    named = _models(models) if models else []
+    named: list[Any] = []
+    for r in models:  # a registered name, a seeded bug of the manifest, or a file / module
+        named += [known[r]] if r in known else _models((r,))
     for m in named:
         known.setdefault(m.name, m)
     scope = [m for m in known.values() if manifest.in_scope(m)]
-    scope += [m for m in named if m not in scope and not manifest.in_scope(m)]
+    elsewhere = {name for e in manifest.plan([], root) for name in e.models}  # seeds, diffs, bugs
+    scope += [m for m in named if m not in scope and m.name not in elsewhere]
     planned = manifest.plan(scope, root)
     chosen = [e for e in planned if not named or e.models & {m.name for m in named}]
     now = manifest.current_fingerprints((u for e in chosen for u in e.uses), known.get)
