@@ -42,7 +42,7 @@ from ppcheck.spec.mutation import (
 )
 
 from .explorer import Concrete, Explorer
-from .verdict import ACTION_ASSERTIONS, VACUOUS, VIOLATED, RunResult
+from .verdict import ACTION_ASSERTIONS, VACUOUS, VIOLATED, RunResult, is_failure
 
 KILLED, BY_LEMMA, SURVIVED, EQUIVALENT, INCOMPLETE, INVALID = (
     "killed", "killed_by_lemma", "survived", "equivalent", "incomplete", "invalid")
@@ -96,7 +96,7 @@ def probe(model: type[Model], configs: list[Config], timeout: float | None = Non
             system = build(model, cfg)
         ex = Explorer(system, timeout=timeout)
         run = ex.run()
-        bad = [r.name for r in run.results if r.status in (VIOLATED, VACUOUS)]
+        bad = [r.name for r in run.results if is_failure(r)]
         if bad:
             raise OriginalFails(f"{model.name}/{cfg.name} already fails ({', '.join(bad)}): mutation "
                             "testing needs a model whose properties hold")
@@ -109,7 +109,10 @@ def probe(model: type[Model], configs: list[Config], timeout: float | None = Non
             if (a, b, field_pattern(names[fi])) not in pairs:
                 pairs.append((a, b, field_pattern(names[fi])))
     order = {d.name: i for i, d in enumerate(model.action_defs())}
-    sites = [rec.sites[k] for k in rec.order]
+    enabled = {b.action for base in bases for b in base.system.bindings}
+    # an action statically disabled in every configuration (a feature they all turn off) has
+    # no binding to mutate: its sites would only give "same IR" equivalents
+    sites = [rec.sites[k] for k in rec.order if rec.sites[k].action in enabled]
     sites.sort(key=lambda si: order.get(si.action, 1 << 20))  # stable: appearance order within
     lemmas = {p.name for b in bases for p in b.system.properties if p.lemma}
     bases.sort(key=lambda b: b.run.seconds)  # cheapest configuration first: kills come fast
@@ -125,7 +128,7 @@ def plan(pr: Probe) -> list[Mutation]:
         k = (si.action, si.kind)
         n = ordinals.get(k, 0)
         ordinals[k] = n + 1
-        return Site(si.action, si.kind, n, si.file, si.line, si.key)
+        return Site(si.action, si.kind, n, si.file, si.line, si.key, si.source)
 
     per_action: dict[str, list[Mutation]] = {}
     for si in pr.sites:
@@ -146,7 +149,7 @@ def plan(pr: Probe) -> list[Mutation]:
         elif si.kind == "const":
             for (i, delta), text in si.consts.items():
                 ms.append(Mutation(st, "const", (i, delta), f"constant {text}"))
-    for a, b, fname in pr.pairs:
+    for a, b, fname in pr.pairs:  # from the systems' bindings: enabled actions only
         d = next(x for x in pr.model.action_defs() if x.name == a)
         code = d.fn.__code__
         st = Site(a, "steps", ordinals.get((a, "steps"), 0), rel(code.co_filename),
@@ -344,7 +347,7 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
         kernel_names = [p.name for p in sysm.properties if not p.lemma] + [ACTION_ASSERTIONS]
         run = _explore(sysm, symmetry=symmetry, timeout=max(left, 0.01), stop_at_first=True,
                        max_states=cap, properties=kernel_names)
-        kernel = [r for r in run.results if r.status in (VIOLATED, VACUOUS)]
+        kernel = [r for r in run.results if is_failure(r)]
         if kernel:
             r = min(kernel, key=lambda r: (r.status != VIOLATED, r.trace_length or 0))
             res.status, res.config, res.property = KILLED, cfg, r.name
@@ -386,7 +389,7 @@ _WORK: dict[str, Any] = {}
 
 def probe_key(pr: Probe) -> str:
     """What a logged verdict depends on: the model's IR in every configuration probed."""
-    return ",".join(f"{b.config.name}:{b.system.fingerprint}" for b in pr.bases)
+    return ",".join(sorted(f"{b.config.name}:{b.system.fingerprint}" for b in pr.bases))
 
 
 def _work(i: int) -> MutantResult:

@@ -9,6 +9,7 @@ budget cut short: an incomplete run is never reported as a kill.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from .mutate import BY_LEMMA, EQUIVALENT, INCOMPLETE, INVALID, KILLED, STATUSES, SURVIVED, MutantResult
@@ -109,3 +110,29 @@ def text(model: str, configs: list[str], results: list[MutantResult]) -> str:
             out.append(f"  {r.status:<15} {r.id}: {r.label}{extra}")
             out.append(f"  {'':<15} {r.where}: {r.line}")
     return "\n".join(out) + "\n"
+
+
+def record_score(path: Path, model: str, name: str, argv: list[str], configs: list[str],
+                 fingerprints: str, summ: dict[str, Any], results: list[MutantResult]) -> str:
+    """Store a run's score as ``models[model][name]`` of the scores file (``ppcheck mutate
+    --record NAME``); '' on success, else the one-line reason."""
+    import json
+
+    from .traces import write_atomic
+
+    try:
+        rec = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError) as e:
+        return f"cannot read {path}: {e}"
+    rec.setdefault("note", "recorded by `ppcheck mutate MODEL ... --record NAME`; do not edit by hand. "
+                           "tests/test_mutate.py re-runs each entry's arguments with --min-score.")
+    rec.setdefault("models", {}).setdefault(model, {})[name] = {
+        "args": argv, "configs": configs, "fingerprints": fingerprints,
+        "generated": summ.get("generated"), "mutants": summ["mutants"],
+        "counts": {s: summ[s] for s in STATUSES}, "score": summ["score"], "min_score": summ["score"],
+        "killed_ids": sorted(r.id for r in results if r.status == KILLED)}
+    try:
+        write_atomic(path, json.dumps(rec, indent=1) + "\n")
+    except OSError as e:
+        return f"cannot write {path}: {e.strerror or e}"
+    return ""

@@ -529,7 +529,8 @@ def list_cmd(as_json: bool, quiet: bool) -> None:
               help="Explorer backend: the model compiled to C (default when a C compiler is found) "
                    "or the Python explorer.")
 @click.option("--workers", type=click.IntRange(min=1),
-              help="Threads of the native explorer's BFS (default: all cores).")
+              help="Threads of the native explorer's BFS (default 1: byte-identical traces; with N > 1 a "
+                   "trace is still shortest, but which one may vary between runs).")
 def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], max_states: int | None,
               timeout: float | None, max_depth: int | None, out_dir: str, as_json: bool, quiet: bool,
               junit_file: str | None, sarif_file: str | None, props: tuple[str, ...], no_symmetry: bool,
@@ -1092,12 +1093,15 @@ def new_cmd(name: str, parent: str, out_file: str | None, as_json: bool, quiet: 
 @click.option("--min-score", type=click.FloatRange(0, 1),
               help="Exit 1 when fewer than this share of non-equivalent mutants is killed.")
 @click.option("--markdown", "md_file", metavar="FILE", help="Write the kill table as Markdown.")
+@click.option("--record", "record_name", metavar="NAME",
+              help="Record this run's score as entry NAME of the model in mutation_scores.json "
+                   "(what tests/test_mutate.py re-runs with --min-score).")
 @click.option("--log", "log_file", metavar="FILE",
               help="Append each mutant's verdict to FILE as a JSON line as soon as it is known; "
                    "verdicts already in FILE for the same model IR are reused (resume).")
 def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: bool, quiet: bool,
                budget: float, jobs: int, sample: int | None, seed: int, min_score: float | None,
-               md_file: str | None, log_file: str | None) -> None:
+               md_file: str | None, record_name: str | None, log_file: str | None) -> None:
     """Plant one bug at a time in MODEL's actions and report which the properties catch.
 
     Operators: drop a require() conjunct, drop an update, negate a comparison, move a
@@ -1125,7 +1129,7 @@ def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: b
             for line in Path(log_file).read_text(encoding="utf-8").splitlines():
                 with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
                     d = json.loads(line)
-                    logged[f"{d['probe']}|{d['id']}"] = d
+                    logged[f"{','.join(sorted(d['probe'].split(',')))}|{d['id']}"] = d
         try:
             log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115
         except OSError as e:
@@ -1178,6 +1182,15 @@ def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: b
         summ["text"] += f" (below --min-score {min_score:g})"
     elif interrupted or summ[mt.INCOMPLETE]:
         code = EXIT_INCOMPLETE
+    if record_name and not interrupted:
+        argv = ([f"--config={config}"] if config else []) + [f"--set={x}" for x in sets] + (
+            ["--sample", str(sample), "--seed", str(seed)] if sample else []) + ["--budget", f"{budget:g}"]
+        err = mr.record_score(Path("mutation_scores.json"), m.name, record_name, argv, names,
+                              mt.probe_key(pr), summ, results)
+        if err:
+            click.echo(f"ppcheck: error: {err}", err=True)
+            if code == EXIT_OK:
+                code = EXIT_USAGE
     if md_file:
         err = _write_output(md_file, mr.markdown(m.name, names, results), "kill table")
         if err:

@@ -57,6 +57,7 @@ class Site:
     file: str
     line: int
     key: Key = field(default=(), compare=True, repr=False)
+    source: str = field(default="", compare=False)  # the line's text, read when it was traced
 
     @property
     def where(self) -> str:
@@ -64,6 +65,8 @@ class Site:
 
     @property
     def text(self) -> str:
+        if self.source:
+            return self.source
         path = self.file if os.path.isabs(self.file) else os.path.join(
             os.path.dirname(SPEC_DIR), self.file)
         return linecache.getline(path, self.line).strip()
@@ -200,6 +203,7 @@ class SiteInfo:
     conjuncts: dict[Any, str] = field(default_factory=dict)  # require: id -> text
     consts: dict[tuple[int, int], str] = field(default_factory=dict)  # const: (arg, delta) -> text
     op: str = ""  # cmp: the operator
+    source: str = ""  # the source line, read while it was traced
     text: str = ""  # an example rendering
     rmw: bool = True  # update: every write reads its own field (a read-modify-write)
     single: bool = True  # update: one plain field per write and per trace
@@ -223,6 +227,9 @@ class Recorder(Hook):
             uf = _user_frame(3)
             file, line = frame_line(uf) if uf is not None else ("", 0)
             si = SiteInfo(d.name, kind, file, line, key)
+            if uf is not None:
+                linecache.checkcache(uf.f_code.co_filename)
+                si.source = linecache.getline(uf.f_code.co_filename, line).strip()
             self.sites[k] = si
             self.order.append(k)
         return si

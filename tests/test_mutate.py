@@ -196,6 +196,15 @@ def test_cli_json_and_min_score(tmp_path, capsys):
     assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 6
 
 
+def test_cli_record_writes_the_scores_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["mutate", "increment_lock", "--sample", "4", "--seed", "2", "--record", "ci", "-q"]) == 0
+    rec = json.loads((tmp_path / "mutation_scores.json").read_text())
+    e = rec["models"]["increment_lock"]["ci"]
+    assert e["args"] == ["--sample", "4", "--seed", "2", "--budget", "120"]
+    assert e["mutants"] == 4 and e["score"] == e["min_score"] == 1.0 and len(e["killed_ids"]) == 4
+
+
 def test_cli_score_below_minimum_exits_1(tmp_path, capsys):
     f = tmp_path / "weak.py"
     f.write_text(textwrap.dedent('''
@@ -242,4 +251,25 @@ def test_cli_bad_input_is_one_line(argv, code, needle, capsys):
     text = cap.err.strip() if code == 2 else cap.out.strip()
     assert needle in text and "Traceback" not in cap.err
     assert len(text.splitlines()) == 1, text
+
+
+# -- the recorded mutation score of the mainline model (CI notices a drop) ----------------------
+
+def _recorded_sample(key, capsys):
+    from pathlib import Path
+
+    rec = json.loads((Path(__file__).resolve().parent.parent / "mutation_scores.json").read_text())
+    ci = rec["models"]["mainline"][key]
+    code = main(["mutate", "mainline", "--json", "-q", *ci["args"], "--min-score", str(ci["min_score"])])
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"]["mutants"] == ci["mutants"]
+    killed = {m["id"] for m in out["mutants"] if m["status"] == mt.KILLED}
+    missed = sorted(set(ci["killed_ids"]) - killed)
+    # the plan changes with the model (then the sample differs): the score is what must not drop
+    assert code == 0, f"{out['summary']['text']}; no longer killed: {missed}"
+
+
+def test_mainline_frag_sample_score_does_not_drop(capsys):
+    """The recorded CI sample (mutation_scores.json ``ci``: 10 mutants of mainline in frag)."""
+    _recorded_sample("ci", capsys)
 

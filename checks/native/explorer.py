@@ -102,7 +102,10 @@ class NativeExplorer(Explorer):
     def __init__(self, system: System, *, workers: int | None = None, chunk: int = 32768,
                  **kw: Any):
         super().__init__(system, chunk=chunk, **kw)
-        self.workers = max(1, workers or default_workers())
+        # one worker unless asked: with several, which state a thread inserts first decides the
+        # parent links, so a trace is still shortest but may differ between runs (issue 14's
+        # byte-identical traces); --workers N opts in
+        self.workers = max(1, workers or 1)
         self.ctx: Any = None
         self.store_bytes = 0
         self.build_seconds = 0.0

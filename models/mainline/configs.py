@@ -92,6 +92,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # mainline_rcu_napi_local (the proposed RCU fix) checks it by default and holds.
     "percpu_destroy": _cfg(**_PERCPU, max_page_refs=1,
                            contexts=("softirq@0", "user@0", "control@1", "worker@0")),
+    # progress while the NAPI keeps polling (never destroyed): recycled pages are reused
+    # (recycled_page_reallocated), dropped pages come back (dropped_page_returns)
+    "polling": _cfg(pages=1, max_page_refs=1, counter_bits=2, destroy=False, liveness=True,
+                    contexts=("softirq@0", "softirq@1")),
     # a larger skb scope (not in the default set)
     "skb2": _cfg(skbs=2, pages=2, contexts=("softirq@0", "user@1", "control@1", "worker@0")),
     # benchmarks: 4 pages and 3 concurrent contexts (the NAPI softirq of CPU 0, a softirq
@@ -106,4 +110,4 @@ CONFIGS: dict[str, dict[str, Any]] = {
 CONFIGS["big"] = CONFIGS["bench"]  # the name benchmarks/explorer_bench.py uses
 
 #: the configurations `ppcheck check` runs by default
-DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu", "coalesce", "skbhead")
+DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu", "polling", "coalesce", "skbhead")

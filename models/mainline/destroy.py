@@ -14,6 +14,7 @@ from ppcheck.spec import (
     Ref,
     action,
     all_,
+    assert_,
     ite,
     require,
     when,
@@ -140,12 +141,34 @@ page_pool_release() with its delayed worker."""
 
     @action(c="ctxs", who="c")
     def page_pool_inflight(self, s, c):
-        """page_pool_release(): the ring is empty; ``inflight = page_pool_inflight(pool, true)``."""
+        """page_pool_release(): the ring is empty; ``inflight = page_pool_inflight(pool, true)``,
+        which WARNs "Negative(%d) inflight packet-pages" when inflight < 0 (a driver bug: a page
+        returned twice).  page_pool_release() then returns the negative count: it never frees
+        the pool, page_pool_destroy() schedules the release worker (non-zero), and
+        page_pool_release_retry() does not reschedule itself ("if negative, we will never
+        recover").  The producer-lock barrier is skipped in that case: it only orders a free."""
         self.ctl_ok(s, c, Stage.EMPTY_RING, Role.CONTROL, Role.WORKER)
         require(s.pool.ring_count == 0)
         self.touch(s)
-        s.ctxs[c].flag = inflight(s, self.bits) == 0
-        s.ctxs[c].stage = Stage.LOCK
+        ctx = s.ctxs[c]
+        n = inflight(s, self.bits)
+        neg = n < 0
+        assert_(~neg, "page_pool_inflight(): Negative inflight packet-pages (WARN)")
+        ctx.flag = n == 0
+        if self.is_role(c, Role.CONTROL):
+            ctx.stage = ite(neg, int(Stage.UNBIND), int(Stage.LOCK))
+            with when(neg):
+                self.schedule_release_worker(s)
+        else:
+            ctx.stage = ite(neg, int(Stage.DONE), int(Stage.LOCK))
+
+    def schedule_release_worker(self, s) -> None:
+        """page_pool_destroy(): page_pool_release() returned non-zero: INIT_DELAYED_WORK() and
+        schedule_delayed_work(&pool->release_dw, DEFER_TIME)."""
+        s.pool.deferred = True
+        for w in self.specs:
+            if w.role == Role.WORKER:
+                s.ctxs[w.index].stage = Stage.PENDING
 
     @action(c="ctxs", who="c")
     def page_pool_release_lock(self, s, c):
@@ -174,10 +197,8 @@ page_pool_release() with its delayed worker."""
             pool.deferred = True
         if self.is_role(c, Role.CONTROL):
             ctx.stage = Stage.UNBIND
-            for w in self.specs:
-                if w.role == Role.WORKER:
-                    with when(~zero):
-                        s.ctxs[w.index].stage = Stage.PENDING
+            with when(~zero):
+                self.schedule_release_worker(s)
         else:
             ctx.stage = ite(zero, int(Stage.DONE), int(Stage.PENDING))
         ctx.flag = False

@@ -5,7 +5,10 @@ from __future__ import annotations
 from ppcheck.models.pagepool import (
     PC,
     After,
+    AllocStat,
     Loc,
+    Role,
+    Stage,
     destroy_started,
     inflight,
     referenced,
@@ -22,8 +25,17 @@ from ppcheck.spec import (
     sometimes,
     sum_,
 )
+from ppcheck.spec.expr import const
 
-from .base import MainlineBase
+from .base import TRUE, MainlineBase
+
+FALSE = const(False)
+
+#: page_pool_put_unrefed_netmem() to page_pool_return_netmem(): a context owns a page whose
+#: last pp reference it dropped
+#: (after a successful __ptr_ring_produce() the context holds no page: the page is back)
+PUT_PATH = (PC.NAPI_LOCAL, PC.PUT_PAGE, PC.CACHE_PUSH, PC.RING_LOCK, PC.RING_PRODUCE,
+            PC.RING_UNLOCK_FULL, PC.RETURN, PC.RETURN_PUT)
 
 
 class MainlineProperties(MainlineBase):
@@ -55,6 +67,53 @@ class MainlineProperties(MainlineBase):
         skb always references the page; bounding the stack's clones is future work.
         """
         return destroy_started(s), s.pool.freed
+
+    @leads_to(fairness="strong action", applies=lambda c: getattr(c, "liveness", False))
+    def release_worker_stops(self, s):
+        """Once the release worker is scheduled, it eventually stops rescheduling itself: it
+        freed the pool, or page_pool_release_retry() gave up on a negative inflight count
+        (after page_pool_inflight()'s WARN).  Apart from destroy_completes: a worker that
+        spins for ever and a pool that leaks with a worker that gave up are different bugs
+        (a worker re-arming on negative inflight never stops; a page returned twice stops the
+        worker but the pool is never freed).  Same fairness as destroy_completes."""
+        workers = [s.ctxs[sp.index] for sp in self.specs if sp.role == Role.WORKER]
+        if not workers:
+            return FALSE, TRUE
+        return (any_((w.stage != Stage.IDLE) & (w.stage != Stage.DONE) for w in workers),
+                all_(w.stage == Stage.DONE for w in workers))
+
+    @leads_to(fairness="strong action", applies=lambda c: getattr(c, "liveness", False))
+    def pool_freed_once_pages_returned(self, s):
+        """Once page_pool_destroy() has run and every page has come back (none carries
+        pp_magic: inflight is 0), the pool is eventually freed: page_pool_release(), or the
+        release worker's next page_pool_release_retry(), reads inflight 0 and calls
+        __page_pool_destroy().  Unlike destroy_completes it does not depend on the users
+        returning their pages: only on the release path itself."""
+        return destroy_started(s) & all_(~p.magic for p in s.pages), s.pool.freed
+
+    @leads_to(fairness="strong who", applies=lambda c: getattr(c, "liveness", False))
+    def dropped_page_returns(self, s):
+        """A page whose last pp reference was dropped (a context owns it on the put path, from
+        page_pool_put_unrefed_netmem() to page_pool_return_netmem()'s put_page()) eventually
+        is back: in alloc.cache, in the ptr_ring, or released to the page allocator, and the
+        context has left the put path.  Stated over every context at once (no context on the
+        put path), which is per page in a one-page scope (``frag``); with more pages two
+        overlapping puts could keep it false for ever.  Strong fairness per context: a context
+        waiting for the producer lock gets it if the lock is free again and again (per action
+        would let another context's steps of the same function starve it)."""
+        on_path = [any_(c.pc == pc for pc in PUT_PATH) for c in s.ctxs]
+        return any_(on_path), all_(~x for x in on_path)
+
+    @leads_to(fairness="strong action",
+              applies=lambda c: getattr(c, "liveness", False) and not getattr(c, "destroy", True))
+    def recycled_page_reallocated(self, s):
+        """A page recycled into alloc.cache or the ptr_ring is eventually allocated again
+        (alloc_stats.fast or .refill) while the NAPI keeps polling: the recycling is of use to
+        the driver.  Checked where the pool is never destroyed (``percpu``: page_pool_destroy()
+        would take the page back instead); with several pages it says that some recycled page
+        is reused, not which."""
+        return (any_((p.loc == Loc.CACHE) | (p.loc == Loc.RING) for p in s.pages),
+                (s.pool.alloc_stat == AllocStat.FAST) | (s.pool.alloc_stat == AllocStat.REFILL))
 
     @sometimes
     def counters_wrapped(self, s):
