@@ -43,7 +43,6 @@ import networkx as nx
 
 from ppcheck.spec.expr import Expr, SpecError, lift
 from ppcheck.spec.model import Model, System
-from ppcheck.spec.tracer import evaluate_view
 
 from .compile import compile_state_function
 from .explorer import Explorer
@@ -70,16 +69,9 @@ _ELEM = re.compile(r"^([A-Za-z_][\w.]*)\[(\d+)\](.*)$")
 
 def observable_exprs(system: System) -> dict[str, Expr] | None:
     """The model's declared observables traced to expressions, or None if it has none."""
-    if system.model.observables is None:
+    got = system.trace_hook("observables")
+    if got is None:
         return None
-    inst = system.model(system.config)
-    got: dict[str, Any] = {}
-
-    def grab(s: Any) -> Any:
-        got.update(inst.observables(s))
-        return True
-
-    evaluate_view(system.layout, grab, {})
     return {k: lift(v) for k, v in got.items()}
 
 

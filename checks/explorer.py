@@ -58,6 +58,10 @@ class Concrete:
         bid = b if isinstance(b, int) else b.id
         return self.steps[bid](s)
 
+    def succ_raw(self, s: int) -> list[tuple[int, int | None, Any]]:
+        """(binding id, successor or None, error or None) for every enabled binding of ``s``."""
+        return self._succ_all(s)
+
     def successors(self, s: int) -> list[tuple[Binding, int | None, Any]]:
         """Every enabled binding with its successor (None if it fails) and error, in one pass."""
         bs = self.system.bindings
@@ -246,6 +250,14 @@ class Explorer:
         elapsed = time.perf_counter() - t0
         self.head = head
 
+        return self._result(violations, found, cov, dead, complete, reason, depth, elapsed)
+
+    def _result(self, violations: list[Violation], found: list[int], cov: list[int], dead: int,
+                complete: bool, reason: str, depth: int, elapsed: float) -> RunResult:
+        """The RunResult of a finished search (every explorer backend builds it here): each
+        property's verdict, coverage with the actions dropped at build time, the
+        configuration's out-of-scope declarations applied."""
+        sysm = self.system
         results: list[PropertyResult] = []
         viol_by_prop = {v.prop: v for v in violations if v.kind in ("always", "transition")}
         for i, p in enumerate(sysm.properties):
@@ -286,7 +298,7 @@ class Explorer:
             coverage[b.action] = coverage.get(b.action, 0) + cov[b.id]
         return apply_out_of_scope(RunResult(
             model=sysm.name, config=sysm.config.name, engine=ENGINE, complete=complete,
-            reason=reason, states=len(states), transitions=sum(cov), depth=depth,
+            reason=reason, states=len(self.states), transitions=sum(cov), depth=depth,
             seconds=elapsed, peak_memory=peak_rss(), symmetry=self.symmetry,
             bound=", ".join(b for b in (
                 "" if self.max_states is None else f"max_states={self.max_states}",
@@ -415,6 +427,13 @@ class Explorer:
         path = self.concrete_path(idx)
         steps = [self.concrete.step_record(b, s) for b, s in path]
         name = sysm.properties[prop].name
+        why = sysm.out_of_scope.get(name)
+        if why:  # declared unreachable here: reaching it is a failure, with its trace written
+            tr = Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), ENGINE, name, SOMETIMES,
+                       steps, message=f"{name} reached, but declared out of scope in "
+                                      f"{sysm.config.name}: {why}")
+            self.emit(tr)
+            return
         tr = Trace(sysm.name, sysm.fingerprint, sysm.config.to_json(), ENGINE, name, SOMETIMES,
                    steps, message=f"witness: {name} reached")
         self.traces[name] = tr  # witnesses are kept in memory, not written by default

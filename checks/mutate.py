@@ -248,7 +248,7 @@ def same_successors(base: Base, sysm: System, deadline: float, split: bool = Fal
         sample = base.states[:: max(1, len(base.states) // 200)] + random_states(sysm, 40)
         if asymmetry(mut_sub, comp, sample):
             return False
-    fo, fm = Concrete(orig_sub)._succ_all, Concrete(mut_sub)._succ_all
+    fo, fm = Concrete(orig_sub).succ_raw, Concrete(mut_sub).succ_raw
     for n, s in enumerate(base.states):
         if fo(s) != fm(s):
             return False

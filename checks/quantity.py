@@ -22,7 +22,6 @@ from typing import Any
 
 from ppcheck.spec.expr import Expr, lift
 from ppcheck.spec.model import Model, System, build
-from ppcheck.spec.tracer import evaluate_view
 
 from .compile import compile_state_function
 from .explorer import Explorer
@@ -43,16 +42,7 @@ class RatioResult:
 
 
 def ratio_exprs(system: System) -> dict[str, list[tuple[Expr, Expr]]]:
-    if system.model.ratios is None:
-        return {}
-    inst = system.model(system.config)
-    got: dict[str, Any] = {}
-
-    def grab(s: Any) -> Any:
-        got.update(inst.ratios(s))
-        return True
-
-    evaluate_view(system.layout, grab, {})
+    got = system.trace_hook("ratios") or {}
     return {k: [(lift(a), lift(b)) for a, b in v] for k, v in got.items()}
 
 

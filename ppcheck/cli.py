@@ -548,17 +548,15 @@ def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
             _note(msg)
 
     def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
-        if engine == "z3":
-            from ppcheck.checks.prove import prove
+        from ppcheck.checks.options import EngineOptions, run_engine
 
-            return prove(system, "bmc", depth if depth is not None else max_depth, timeout,
-                         out_dir=trace_dir, properties=list(props) or None)
-        from ppcheck.checks.native import run_explorer
-
-        return run_explorer(system, backend, workers, note_once, symmetry=not no_symmetry,
-                            max_states=max_states, timeout=timeout, progress=prog.update,
-                            progress_every=1.0, out_dir=trace_dir, stop_at_first=first,
-                            max_depth=max_depth, properties=list(props) if props else None)[0]
+        z3 = engine == "z3"
+        opts = EngineOptions(properties=list(props) or None, timeout=timeout, max_states=max_states,
+                             depth=(depth if depth is not None else max_depth) if z3 else max_depth,
+                             out_dir=trace_dir, symmetry=not no_symmetry, stop_at_first=first,
+                             progress=prog.update, backend=backend, workers=workers, note=note_once,
+                             extra=dict(engine_opts))
+        return run_engine(system, "bmc" if z3 else "explorer", opts)
 
     _execute("check", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
              lambda m, c: f"check {m.name}/{c.name} ({engine})")
@@ -584,7 +582,7 @@ def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
     assertions); witnesses are reachability questions that `ppcheck check` (or --engine
     bmc) answers, so they are left out unless --witnesses is given.
     """
-    from ppcheck.checks.prove import prove
+    from ppcheck.checks.options import EngineOptions, run_engine
     from ppcheck.checks.verdict import ACTION_ASSERTIONS
     from ppcheck.spec.model import ALWAYS, TRANSITION
 
@@ -598,7 +596,8 @@ def prove_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...]
         if only is None and engine != "bmc" and not witnesses:
             only = [ACTION_ASSERTIONS] + [p.name for p in system.properties
                                           if p.kind in (ALWAYS, TRANSITION)]
-        return prove(system, engine, bound, timeout, out_dir=trace_dir, properties=only)
+        return run_engine(system, engine, EngineOptions(properties=only, timeout=timeout, depth=bound,
+                                                        out_dir=trace_dir))
 
     _execute("prove", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
              lambda m, c: f"prove {m.name}/{c.name} (z3-{engine})")
@@ -1246,11 +1245,14 @@ def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bo
         _fail(f"{p}: cannot read the manifest: {e.strerror or e}")
     root = p.resolve().parent
     known = manifest.models_by_name(root)
-    named = _models(models) if models else []
+    named: list[Any] = []
+    for r in models:  # a registered name, a seeded bug of the manifest, or a file / module
+        named += [known[r]] if r in known else _models((r,))
     for m in named:
         known.setdefault(m.name, m)
     scope = [m for m in known.values() if manifest.in_scope(m)]
-    scope += [m for m in named if m not in scope and not manifest.in_scope(m)]
+    elsewhere = {name for e in manifest.plan([], root) for name in e.models}  # seeds, diffs, bugs
+    scope += [m for m in named if m not in scope and m.name not in elsewhere]
     planned = manifest.plan(scope, root)
     chosen = [e for e in planned if not named or e.models & {m.name for m in named}]
     now = manifest.current_fingerprints((u for e in chosen for u in e.uses), known.get)

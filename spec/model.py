@@ -297,6 +297,21 @@ class System:
     #: actions every binding of which has a constant-false guard here (they can never fire)
     dropped: list[str] = field(default_factory=list)
 
+    def trace_hook(self, hook: str) -> dict[str, Any] | None:
+        """A dict-valued model hook (``observables``, ``ratios``) traced on the symbolic state:
+        name -> what it returned (expressions), or None when the model does not define it."""
+        if getattr(self.model, hook) is None:
+            return None
+        inst = self.model(self.config)
+        got: dict[str, Any] = {}
+
+        def grab(s: Any) -> Any:
+            got.update(getattr(inst, hook)(s))
+            return True
+
+        evaluate_view(self.layout, grab, {})
+        return got
+
     @property
     def out_of_scope(self) -> dict[str, str]:
         """What the model declares out of scope in this configuration (name -> reason)."""
@@ -335,7 +350,8 @@ def _domain(spec: Any, name: str, cfg: Config, lay: Layout) -> list[Any]:
     return list(spec)
 
 
-def _bindings(defn: ActionDef, cfg: Config, lay: Layout) -> list[dict[str, Any]]:
+def binding_args(defn: ActionDef, cfg: Config, lay: Layout) -> list[dict[str, Any]]:
+    """Every combination of an action's parameter values in a configuration."""
     combos: list[dict[str, Any]] = [{}]
     for p, spec in defn.params.items():
         dom = _domain(spec, f"{defn.name}.{p}", cfg, lay)
@@ -384,7 +400,7 @@ def build(model: type[Model], cfg: Config | str = "default") -> System:
     for d in model.action_defs():
         before = len(bindings)
         method = d.fn.__get__(inst)
-        for args in _bindings(d, cfg, lay):
+        for args in binding_args(d, cfg, lay):
             try:
                 ir = trace(lay, method, args)
             except SpecError as e:

@@ -323,7 +323,7 @@ def _valid_const(op: str, args: list[Expr], i: int, delta: int) -> bool:
     others = [b for j, b in enumerate(args) if j != i and (op != "ite" or j != 0)]
     from . import tracer
 
-    lay = tracer._active[-1].layout if tracer._active else None
+    lay = tracer.current_layout()
     for b in others:
         if b.op == "var" and lay is not None:
             f = lay.fields[b.value]
@@ -622,7 +622,7 @@ def retrace(original: System, model: type[Model], m: Mutation) -> System:
     """The mutant of ``original`` (``model`` built in its configuration) with only the mutated
     action traced again under the hook: the other actions' IR is the original's (a mutation
     applies to its own action only), so this is :func:`build` with the mutation, cheaper."""
-    from .model import _bindings
+    from .model import binding_args
 
     cfg, lay = original.config, original.layout
     inst = model(cfg)
@@ -638,7 +638,7 @@ def retrace(original: System, model: type[Model], m: Mutation) -> System:
             continue
         method = d.fn.__get__(inst)
         with active(hook):
-            for args in _bindings(d, cfg, lay):
+            for args in binding_args(d, cfg, lay):
                 try:
                     ir = trace(lay, method, args)
                 except SpecError as e:

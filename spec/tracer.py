@@ -63,6 +63,11 @@ class _Recorder:
 _active: list[_Recorder] = []
 
 
+def current_layout() -> Layout | None:
+    """The layout of the action or property being traced now (None outside tracing)."""
+    return _active[-1].layout if _active else None
+
+
 def _rec() -> _Recorder:
     if not _active:
         raise SpecError("require()/when()/assert_() used outside an action being traced")

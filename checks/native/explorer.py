@@ -16,20 +16,14 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, System
+from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
 
-from ..explorer import ENGINE, Concrete, Explorer, Violation, peak_rss
+from ..explorer import Concrete, Explorer, Violation
 from ..symmetry import asymmetry, random_states
 from ..traces import Trace
 from ..verdict import (
-    ACTION_ASSERTIONS,
-    HOLDS,
-    REACHED,
-    UNKNOWN,
-    VACUOUS,
     PropertyResult,
     RunResult,
-    apply_out_of_scope,
 )
 from .build import build
 from .cgen import domain_message, generate
@@ -248,56 +242,6 @@ class NativeExplorer(Explorer):
         cov = cov[:len(sysm.bindings)]
         return self._result(violations, found, cov, int(lib.pp_dead(self.ctx)), complete, reason,
                             depth, elapsed)
-
-    def _result(self, violations: list[Violation], found: list[int], cov: list[int], dead: int,
-                complete: bool, reason: str, depth: int, elapsed: float) -> RunResult:
-        """The RunResult, built as Explorer._run builds it."""
-        sysm = self.system
-        results: list[PropertyResult] = []
-        viol_by_prop = {v.prop: v for v in violations if v.kind in ("always", "transition")}
-        for i, p in enumerate(sysm.properties):
-            if self.only is not None and p.name not in self.only:
-                continue
-            if p.kind in (ALWAYS, TRANSITION):
-                if i in viol_by_prop:
-                    results.append(self._violated(p.name, p.kind))
-                else:
-                    results.append(PropertyResult(p.name, p.kind, HOLDS if complete else UNKNOWN,
-                                                  "" if complete else reason, engine=ENGINE))
-            elif p.kind == SOMETIMES:
-                if found[i] >= 0:
-                    self._record_witness(i, found[i])
-                    d = self._depth(found[i])
-                    results.append(PropertyResult(p.name, p.kind, REACHED, f"first reached at depth {d}",
-                                                  self.trace_files.get(p.name), d, engine=ENGINE))
-                elif complete:
-                    results.append(PropertyResult(p.name, p.kind, VACUOUS,
-                                                  "never reached in the complete state space",
-                                                  engine=ENGINE))
-                else:
-                    results.append(PropertyResult(p.name, p.kind, UNKNOWN,
-                                                  f"not reached before: {reason}", engine=ENGINE))
-            elif p.kind == LEADS_TO:
-                results.append(self._check_leads_to(i, complete, reason))
-        if any(v.kind in ("assert", "domain") for v in violations):
-            results.insert(0, self._violated(ACTION_ASSERTIONS, ALWAYS))
-        else:
-            results.insert(0, PropertyResult(ACTION_ASSERTIONS, ALWAYS, HOLDS if complete else UNKNOWN,
-                                             "" if complete else reason, engine=ENGINE))
-        # an action dropped at build time (constant-false guard) never fires: it counts 0
-        coverage: dict[str, int] = dict.fromkeys((d.name for d in sysm.model.action_defs()), 0)
-        for b in sysm.bindings:
-            coverage[b.action] = coverage.get(b.action, 0) + cov[b.id]
-        return apply_out_of_scope(RunResult(
-            model=sysm.name, config=sysm.config.name, engine=ENGINE, complete=complete,
-            reason=reason, states=len(self.states), transitions=sum(cov), depth=depth,
-            seconds=elapsed, peak_memory=peak_rss(), symmetry=self.symmetry,
-            bound=", ".join(b for b in (
-                "" if self.max_states is None else f"max_states={self.max_states}",
-                "" if self.timeout is None else f"timeout={self.timeout:g}s",
-                "" if self.max_depth is None else f"max_depth={self.max_depth}") if b) or "none",
-            deadlocks=dead, fingerprint=sysm.fingerprint, results=results, coverage=coverage,
-            params=dict(sysm.config.params)), sysm.out_of_scope)
 
     def concrete_path(self, idx: int) -> list[tuple[Any, int]]:
         """Explorer.concrete_path, asking the cheap question first.
