@@ -70,7 +70,7 @@ def test_every_step_claims_an_action_of_the_model():
 
 #: the implementation's configurations, and the default mainline configurations whose paths
 #: it does not implement, with the reason (docs/impl.md, "Left out")
-CONFORMING = ["base", "frag", "skb", "process", "rt", "percpu", "percpu_destroy"]
+CONFORMING = ["base", "frag", "skb", "process", "rt", "percpu", "percpu_destroy", "polling"]
 NOT_IMPLEMENTED = {
     "devmem": "no memory provider or net_iov in impl/ (models/mainline/provider.py)",
     "bulk": "no xdp_return_frame_bulk()/page_pool_put_page_bulk() or bulk slow allocation in "
