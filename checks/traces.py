@@ -214,9 +214,9 @@ def parse_trace(obj: Any, where: str = "trace") -> Trace:
 
 def load_trace(path: str | Path) -> Trace:
     p = Path(path)
-    if p.is_dir():
-        raise TraceError(f"cannot read trace {p}: it is a directory")
     try:
+        if p.is_dir():  # is_dir() raises for a name the OS refuses (ENAMETOOLONG)
+            raise TraceError(f"cannot read trace {p}: it is a directory")
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise TraceError(f"{p}: not a text file (not UTF-8)") from None
