@@ -135,6 +135,10 @@ class Explorer:
         self.acts = array("i")
 
     # -- the search ------------------------------------------------------------------------
+    def _symmetry_probe(self) -> Any:
+        """What the soundness probe runs successors and canon with (the native backend: C)."""
+        return compile_system(self.system, True, self.only)
+
     def run(self) -> RunResult:
         """Explore; if symmetry turns out unsound for this model, explore again without it."""
         t0 = time.perf_counter()
@@ -143,8 +147,7 @@ class Explorer:
             note = "weak fairness per context names records of a symmetric array"
             self.symmetry = False
         if self.symmetry:
-            probe = compile_system(self.system, True, self.only)
-            note = asymmetry(self.system, probe, self.system.init_states
+            note = asymmetry(self.system, self._symmetry_probe(), self.system.init_states
                              + random_states(self.system, 40)) or ""
             if note:
                 self.symmetry = False

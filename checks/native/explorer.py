@@ -19,7 +19,6 @@ from typing import Any
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
 
 from ..explorer import Concrete, Explorer, Violation
-from ..symmetry import asymmetry, random_states
 from ..traces import Trace
 from ..verdict import (
     PropertyResult,
@@ -126,30 +125,9 @@ class NativeExplorer(Explorer):
         self._load()
         return CCompiled(self, symmetry=True)
 
-    def run(self) -> RunResult:
-        """Explorer.run, with the symmetry soundness checks on the C functions."""
-        t0 = time.perf_counter()
-        note = ""
-        if self.symmetry and self._fairness_names_symmetric_records():
-            note = "weak fairness per context names records of a symmetric array"
-            self.symmetry = False
-        if self.symmetry:
-            note = asymmetry(self.system, self._probe(), self.system.init_states
-                             + random_states(self.system, 40)) or ""
-            if note:
-                self.symmetry = False
-        run = self._run()
-        if self.symmetry and not note:
-            step = max(1, len(self.states) // 300)
-            note = asymmetry(self.system, self.compiled, self.states[::step]) or ""
-            if note:
-                self.symmetry = False
-                self.traces, self.trace_files = {}, {}
-                run = self._run()
-        if note:
-            run.symmetry_note = f"symmetry reduction disabled: {note}"
-        run.seconds = time.perf_counter() - t0
-        return run
+    def _symmetry_probe(self) -> Any:
+        """The symmetry soundness checks run on the C functions."""
+        return self._probe()
 
     def _run(self) -> RunResult:
         sysm = self.system
