@@ -238,12 +238,6 @@ def test_kind_leaves_progress_to_the_explorer() -> None:
     assert "leads_to not checked: lock_released" in run.bound
 
 
-@pytest.mark.slow  # five 60 s proof attempts that are expected to time out
-@pytest.mark.xfail(strict=True, reason=(
-    "since the skb paths (skb heads, GRO, split/shift/segment) and the pool paths (net_iov, bulk, "
-    "XDP memory model, NUMA) merged, models/mainline/lemmas.py no longer strengthens every "
-    "invariant to 1-inductive: the new fields need lemmas of their own (the induction step "
-    "times out at k = 4..9). strict: this fails loudly once the lemmas are back"))
 @pytest.mark.parametrize("config", ["base", "frag", "skb", "process", "rt"])
 def test_mainline_safety_proved_by_k_induction_with_lemmas(config) -> None:
     """With the strengthening ``@lemma``s of models/mainline/, every safety obligation of

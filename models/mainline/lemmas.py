@@ -27,6 +27,7 @@ from ppcheck.spec import (
 )
 
 from .base import TRUE, MainlineBase
+from .state import BulkPC, BulkStage, MemModel
 
 
 class MainlineLemmas(MainlineBase):
@@ -397,3 +398,43 @@ class MainlineLemmas(MainlineBase):
         """A context inside a NAPI poll is the NAPI's ``list_owner`` (NAPI_STATE_SCHED is set
         on its CPU until napi_complete_done())."""
         return all_(implies(c.in_poll, s.napi.owner == c.cpu) for c in s.ctxs)
+
+    @lemma
+    def lemma_pool_paths_off(self, s):
+        """The fields of a pool path the configuration turns off keep their initial values:
+        without a memory provider no netmem is a net_iov (with one, every netmem is: a pool
+        has ``mp_ops`` or not, page_pool_init()); without pfmemalloc pages none is
+        page_is_pfmemalloc(), and with them a pfmemalloc page is one the pool allocated
+        (put_page() to the buddy allocator clears it); without a bulk free no page is in a
+        bulk and no context is in page_pool_put_page_bulk(), with one only ``bulk_ctx`` is;
+        without the XDP memory model ``user_cnt`` is the driver's alone and nothing was
+        registered; without page_pool_update_nid() the node never changed."""
+        cfg = self.cfg
+        conds = []
+        mp = bool(getattr(cfg, "mp", False))
+        bulk = int(getattr(cfg, "bulk", 0))
+        for p in s.pages:
+            conds.append(p.niov if mp else ~p.niov)
+            if not bool(getattr(cfg, "pfmemalloc", False)):
+                conds.append(~p.pfmemalloc)
+            else:
+                conds.append(implies(p.pfmemalloc, p.loc != Loc.BUDDY))
+            if not bulk:
+                conds.append(p.bulk == BulkStage.NONE)
+        for i, c in enumerate(s.ctxs):
+            if not bulk or i != int(getattr(cfg, "bulk_ctx", -1)):
+                conds.append((c.bpc == BulkPC.IDLE) & ~c.bdirect)
+        if not bool(getattr(cfg, "xdp_mem", False)):
+            conds.append((s.pool.mem_model == MemModel.NONE) & (s.pool.user_cnt <= 1))
+        if not bool(getattr(cfg, "numa", False)):
+            conds.append(~s.pool.nid_changed)
+        return all_(conds)
+
+    @lemma
+    def lemma_skb_head_off(self, s):
+        """Without the skb-head path (``skb_paths`` without ``head``) no skb's head lives in a
+        page: napi_build_skb() is never called around a pool page, so no shared info has a
+        page head for skb_try_coalesce() or skb_gro_receive() to steal."""
+        if "head" in tuple(getattr(self.cfg, "skb_paths", ())):
+            return TRUE
+        return all_((sh.head == Ref.NONE) & ~sh.head_pp for sh in s.shinfos)
