@@ -120,6 +120,42 @@ def test_lemma_strengthens_k_induction() -> None:
     assert build(SlotsWithLemma).property("held_slots_used").lemma
 
 
+def _cti_state(system, detail: str) -> tuple[str, int]:
+    """The binding label and the packed pre-state of a k-induction detail's counterexample to
+    induction (``... counterexample to induction at k=1: LABEL from {field=value, ...}``)."""
+    cti = detail.split("counterexample to induction at k=1: ", 1)[1]
+    label, state = cti.split(" from {", 1)
+    lay = system.layout
+    vals = lay.unpack(system.init_states[0])
+    index = {f.name: f.index for f in lay.fields}
+    for item in filter(None, state.rstrip("}").split(", ")):
+        name, v = item.split("=")
+        vals[index[name]] = int(v) if v.isdigit() else {"True": 1, "False": 0, "None": -1}[v]
+    return label, lay.pack(vals)
+
+
+def test_k_induction_reports_the_counterexample_to_induction() -> None:
+    """An obligation that is not k-inductive names the step's counterexample: a state where the
+    assumed obligations hold, a binding, and a successor that breaks it.  On ``slots`` at k=1 the
+    state is one the lemma ``held_slots_used`` rules out (a holder on an unused slot)."""
+    from ppcheck.checks.explorer import Concrete
+
+    system = build(Slots)
+    run = prove(system, "kind", 1, 60)
+    r = {x.name: x for x in run.results}["holders_exclusive"]
+    assert r.status == HOLDS_TO_DEPTH and "counterexample to induction at k=1: " in r.detail, r.detail
+    label, pre = _cti_state(system, r.detail)
+    (b,) = [b for b in system.bindings if b.label() == label]
+    conc = Concrete(system)
+    names = [p.name for p in system.properties]
+    assert conc.holds(names.index("holders_exclusive"), pre)
+    post, _ = conc.step(pre, b)
+    assert post is not None and not conc.holds(names.index("holders_exclusive"), post)
+    lemma_sys = build(SlotsWithLemma)
+    held = [p.name for p in lemma_sys.properties].index("held_slots_used")
+    assert not Concrete(lemma_sys).holds(held, pre)  # unreachable: the true lemma excludes it
+
+
 class SlotsWrongLemma(Slots):
     """A lemma that is false: it must be reported violated, never used to prove anything."""
 
