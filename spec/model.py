@@ -450,7 +450,9 @@ def _trace_property(pd: PropertyDef, inst: Model, lay: Layout) -> Property:
 
 
 def fingerprint(system: System) -> str:
-    """A hash of the traced IR: any change to the schema, actions or properties changes it."""
+    """A hash of the traced IR and of what a run reports from the build: any change to the
+    schema, actions, properties, the actions dropped here or the out-of-scope declarations
+    changes it."""
     h = hashlib.sha256()
     memo: dict[int, str] = {}
 
@@ -475,6 +477,11 @@ def fingerprint(system: System) -> str:
             h.update(f"{p.name}:{p.kind}:{eh(e) if e is not None else '-'}".encode())
         if p.fairness:
             h.update(f"fair:{p.fairness}".encode())
+    # what a run reports beyond the graph: actions dropped here (never_fired) and declarations
+    for name in system.dropped:
+        h.update(f"dropped:{name};".encode())
+    for name, reason in sorted(system.out_of_scope.items()):
+        h.update(f"out_of_scope:{name}:{reason};".encode())
     return h.hexdigest()[:16]
 
 
