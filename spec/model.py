@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from .expr import BOOL, Expr, SpecError, const, render
 from .schema import Layout, Record, layout
-from .tracer import Traced, evaluate_view, trace, trace_transition
+from .tracer import Traced, check_reads, evaluate_view, trace, trace_transition
 
 ALWAYS, SOMETIMES, TRANSITION, LEADS_TO = "always", "sometimes", "transition", "leads_to"
 PROPERTY_KINDS = (ALWAYS, SOMETIMES, TRANSITION, LEADS_TO)
@@ -307,6 +307,7 @@ class System:
 
         def grab(s: Any) -> Any:
             got.update(getattr(inst, hook)(s))
+            check_reads(list(got.values()))
             return True
 
         evaluate_view(self.layout, grab, {})
@@ -441,6 +442,7 @@ def _trace_property(pd: PropertyDef, inst: Model, lay: Layout) -> Property:
 
     def grab(s: Any) -> Any:
         p, q = fn(s)
+        check_reads([p, q])
         pair.append(evaluate_view(lay, lambda _s: p, {}))
         pair.append(evaluate_view(lay, lambda _s: q, {}))
         return True

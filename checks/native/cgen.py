@@ -19,10 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ppcheck.spec.bounds import interval, intervals_from_guard
 from ppcheck.spec.expr import Expr
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
 
-from ..compile import Emitter, interval, intervals_from_guard, shared_nodes
+from ..compile import Emitter, shared_nodes
 
 RUNTIME = Path(__file__).with_name("runtime.c")
 
