@@ -71,20 +71,27 @@ class Emitter:
         k = id(e)
         if k in self.names:
             return self.names[k]
-        op = e.op
-        if op in _LEAVES:
-            return OP_TABLE[op](e, [], var, nxt)
-        src = OP_TABLE[op](e, [self.expr(x, var, nxt) for x in e.args], var, nxt)
-        if k in self.shared:
-            name = self.by_src.get(src)
-            if name is None:
-                name = f"{self.prefix}{self.n}"
-                self.n += 1
-                self.lines.append(f"{name} = {src}")
-                self.by_src[src] = name
-            self.names[k] = name
-            return name
-        return src
+        if e.op in _LEAVES:
+            return self.render(e, [], var, nxt)
+        src = self.render(e, [self.expr(x, var, nxt) for x in e.args], var, nxt)
+        if k not in self.shared:
+            return src
+        name = self.by_src.get(src)
+        if name is None:
+            name = f"{self.prefix}{self.n}"
+            self.n += 1
+            self.lines.append(self.declare(name, src))
+            self.by_src[src] = name
+        self.names[k] = name
+        return name
+
+    def render(self, e: Expr, args: list[str], var: str, nxt: str) -> str:
+        """One node's source from its arguments' (the backend's operator table)."""
+        return OP_TABLE[e.op](e, args, var, nxt)
+
+    def declare(self, name: str, src: str) -> str:
+        """The statement that hoists a shared subtree into the temporary ``name``."""
+        return f"{name} = {src}"
 
 
 def shared_nodes(roots: list[Expr]) -> set[int]:

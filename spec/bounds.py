@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .expr import Expr
+from .expr import Expr, digest
 
 
 def intervals_from_guard(guard: Expr, dom: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
@@ -104,14 +104,6 @@ _NEG = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "ge": "lt", "gt": "le"}
 _FLIP = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge"}
 
 
-def _shape(e: Expr, memo: dict[int, str]) -> str:
-    """A structural key: two reads of the same index expression share it."""
-    k = id(e)
-    if k not in memo:
-        memo[k] = f"{e.op}:{e.sort}:{e.value}(" + ",".join(_shape(a, memo) for a in e.args) + ")"
-    return memo[k]
-
-
 def _atoms(c: Expr, positive: bool) -> list[tuple[Expr, str, int]]:
     """What assuming ``c`` (or its negation) says in the form ``term <op> constant``."""
     if c.op == "not":
@@ -166,11 +158,11 @@ def unguarded_reads(roots: list[tuple[Expr, list[Expr]]], reads: dict[int, Read]
     def check(read: Read, facts: tuple[tuple[Expr, bool], ...]) -> None:
         _node, idx, size, _label = read
         lo, hi = interval(idx, dom)
-        want = _shape(idx, shapes)
+        want = digest(idx, shapes)
         found: list[tuple[str, int]] = []
         for c, pos in facts:
             got = atoms.setdefault((id(c), pos), _atoms(c, pos))
-            found += [(op, v) for t, op, v in got if _shape(t, shapes) == want]
+            found += [(op, v) for t, op, v in got if digest(t, shapes) == want]
         lo, hi = _refine(lo, hi, found)
         if lo <= hi and (lo < 0 or hi >= size):
             bad.setdefault(id(read[0]), (read, (lo, hi)))

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .expr import BOOL, Expr, SpecError, const, render
+from .expr import BOOL, Expr, SpecError, const, digest, render
 from .schema import Layout, Record, layout
 from .tracer import Traced, check_reads, evaluate_view, trace, trace_transition
 
@@ -459,11 +459,7 @@ def fingerprint(system: System) -> str:
     memo: dict[int, str] = {}
 
     def eh(e: Expr) -> str:
-        k = id(e)
-        if k not in memo:
-            inner = "|".join(eh(a) for a in e.args)
-            memo[k] = hashlib.sha1(f"{e.op}:{e.sort}:{e.value}({inner})".encode()).hexdigest()
-        return memo[k]
+        return digest(e, memo)
 
     for f in system.layout.fields:
         h.update(f"{f.name}:{f.lo}:{f.hi}:{f.wrap_bits}:{f.sort};".encode())
