@@ -320,10 +320,10 @@ def generate(system: System) -> str:
     fn = ["static int pp_expand_state(pp_worker *wk, const uint64_t *s, int64_t idx) {",
           "    int en = 0;", "    uint64_t t[W];", "    pp_ctx *c = wk->c;"]
     for k in kinds[ALWAYS]:
-        fn.append(f"    if (c->active[{k}] && c->viol_idx[{k}] < 0 && !pp_prop_{k}(s, s)) "
+        fn.append(f"    if (c->active[{k}] && pp_before(c->viol_idx[{k}], idx) && !pp_prop_{k}(s, s)) "
                   f"pp_report(wk, K_ALWAYS, {k}, idx, -1, -1);")
     for k in kinds[SOMETIMES]:
-        fn.append(f"    if (c->active[{k}] && c->found[{k}] < 0 && pp_prop_{k}(s, s)) "
+        fn.append(f"    if (c->active[{k}] && pp_before(c->found[{k}], idx) && pp_prop_{k}(s, s)) "
                   f"pp_found(wk, {k}, idx);")
     fn += [f"    en |= pp_br_{j}(wk, s, idx, t, NULL);" for j in range(len(branches))]
     fn += ["    return en;", "}", ""]
