@@ -143,6 +143,7 @@ class Call:
     op: Op
     instr: Instr
     steps: list[int] = field(default_factory=list)
+    returns: bool = False  # the trace shows the call return (it may end inside it)
 
 
 @dataclass
@@ -170,8 +171,61 @@ class Outcome:
     waits: list[str] = field(default_factory=list)  # kernel waits that reordered a spec step
 
 
+@dataclass(frozen=True)
+class Variant:
+    """Which tree has a model's code: linux ``min_kver``..``max_kver``, with ``patch`` (a
+    :mod:`.bugs` revert or fix) applied; ``why`` says why no tree has it."""
+
+    min_kver: int = 0
+    max_kver: int = 10_000
+    patch: str | None = None
+    why: str = ""
+
+
+#: model (name or name prefix) -> the tree that has its code
+VARIANTS: dict[str, Variant] = {
+    "mainline": Variant(607),
+    "mainline_rcu_napi_local": Variant(608, patch="rcu_napi_local"),
+    "pp004_mainline": Variant(608),
+    "pp004_no_rt_check": Variant(608, patch="no_rt_check"),
+    "pp004_no_cpuid_reset": Variant(609, patch="no_cpuid_reset"),
+    "pp004_no_unlink": Variant(why="its traces swap the NAPI to a new pool (napi_swap_pool): the "
+                                   "harness has one pool"),
+    "pp004_first_merged": Variant(why="8c48eea3adf3's early locality check in napi_pp_put_page() "
+                                      "(v6.4 to v6.9) is in neither tree: 6.1 predates it, 6.12 has "
+                                      "4a96a4e807c3's later check"),
+    "pp004_v64": Variant(why="v6.4's early locality check is in neither tree (6.1 predates it, 6.12 "
+                             "has the later check)"),
+    "pp000": Variant(why="seed 000's designs are the 2016 RFC's, never merged in that form"),
+    "pp001": Variant(why="seed 001 is the skb recycling path (net/core/skbuff.c), which the harness "
+                         "does not compile"),
+    "pp002": Variant(why="seed 002's netmem series (2023, v3) was not merged in that form"),
+    "pp003_monofrag_overlap": Variant(why="the pp_frag_count/dma_addr_upper overlap exists on 32-bit "
+                                          "architectures with 64-bit DMA only; the harness is 64-bit"),
+    "pp003": Variant(why="seed 003's model (PP_FLAG_PAGE_FRAG, pp_frag_count) has its own actions and "
+                         "state, which spec_replay.STEPS does not map yet"),
+}
+
+
+def variant_of(model: str) -> Variant | None:
+    """The longest entry of :data:`VARIANTS` naming ``model`` or a prefix of it."""
+    best = None
+    for name, v in VARIANTS.items():
+        if (model == name or model.startswith(name + "_")) and (best is None or len(name) > len(best[0])):
+            best = (name, v)
+    return best[1] if best else None
+
+
 def applies(trace: Trace, tree: Tree) -> str:
-    """'' when the trace's model describes ``tree``'s code; else why not."""
+    """'' when the trace's model describes ``tree``'s code (with :func:`patch_name` applied);
+    else why not."""
+    v = variant_of(trace.model)
+    if v is None:
+        return f"no tree is known to have the code of model {trace.model} (spec_replay.VARIANTS)"
+    if v.why:
+        return v.why
+    if not v.min_kver <= tree.kver <= v.max_kver:
+        return f"{trace.model} describes linux {v.min_kver // 100}.{v.min_kver % 100} and later"
     if tree.kver < 607:
         return (f"linux {tree.name} has pp_frag_count and PP_FLAG_PAGE_FRAG, not the unified "
                 f"pp_ref_count the mainline actions describe")
@@ -189,8 +243,6 @@ def applies(trace: Trace, tree: Tree) -> str:
     for st in trace.steps[1:]:
         if st.action not in STEPS:
             return f"the spec action {st.action} has no kernel counterpart in spec_replay.STEPS"
-    if any(c.startswith("process_bh") for c in params.get("contexts", ())):
-        return "process contexts with BH disabled are not in the harness"
     return ""
 
 
@@ -210,12 +262,12 @@ def translate(trace: Trace) -> Translation:
     for name in names:
         kind, _, cpu = name.partition("@")
         specs.append({"name": name, "cpu": int(cpu), "softirq": kind in ("softirq", "user"),
-                      "consumer": False, "prog": []})
+                      "consumer": False, "prog": [], "bh": kind == "process_bh"})
     specs[0]["consumer"] = True  # context 0 is the NAPI (context_specs())
     uses_stack = any(st.who == STACK for st in trace.steps[1:])
     if uses_stack:
         specs.append({"name": f"process@{cpus}", "cpu": cpus, "softirq": False, "consumer": False,
-                      "prog": []})
+                      "prog": [], "bh": False})
     spec_ctx = {f"ctxs[{i}]": i for i in range(len(names))}
     if uses_stack:
         spec_ctx[STACK] = len(names)
@@ -274,6 +326,7 @@ def translate(trace: Trace) -> Translation:
                                   "the translation knows")
         k = open_call[c]
         if _call_ended(trace, i, c, calls[k].op, st.who):
+            calls[k].returns = True
             del open_call[c]
             first = trace.steps[calls[k].steps[0]].action
             if first == "page_pool_drain_frag" and st.state["pool"]["frag_page"] is None \
@@ -284,8 +337,8 @@ def translate(trace: Trace) -> Translation:
     progs: dict[int, list[Instr]] = {i: [] for i in range(len(specs))}
     for cl in calls:
         progs[cl.ctx].append(cl.instr)
-    ctxs = tuple(CtxSpec(s["name"], s["cpu"], s["softirq"], tuple(progs[i]), consumer=s["consumer"])
-                 for i, s in enumerate(specs))
+    ctxs = tuple(CtxSpec(s["name"], s["cpu"], s["softirq"], tuple(progs[i]), consumer=s["consumer"],
+                         bh=s["bh"]) for i, s in enumerate(specs))
     flags = PP_FLAG_DMA_MAP | (PP_FLAG_DMA_SYNC_DEV if params.get("dma_sync", True) else 0)
     if params.get("frag"):
         flags |= PP_FLAG_PAGE_FRAG
@@ -375,6 +428,41 @@ class Replayer:
         self.k = Kernel(self.build)
         self.sym = Symbols(self.build.lib)
         self.bits = int(cfg.get("counter_bits", 3))
+        from ppcheck.checks.replay import system_for
+
+        #: the trace model's property names (a kernel-side check counts only for those)
+        self.props = {p.name for p in system_for(trace).properties}
+
+    def next_actions(self, c: int) -> list[str]:
+        """The actions the spec lets harness context ``c`` take next from the trace's last
+        state (the trace ends inside a call of ``c``: where that call goes on is the model's
+        answer, not a second table)."""
+        from ppcheck.checks.explorer import Concrete
+        from ppcheck.checks.replay import system_for
+
+        who = next((w for w, d in self.tr.spec_ctx.items() if d == c), None)
+        if who is None or who == STACK:
+            return []
+        system = system_for(self.trace)
+        packed = system.layout.from_json(self.trace.steps[-1].state)
+        idx = self.tr.spec_ctx[who]
+        return sorted({b.action for b, t, _e in Concrete(system).successors(packed)
+                       if t is not None and b.args.get("c") == idx and b.action in INNER})
+
+    def spec_failures(self) -> set[str]:
+        """The always properties some state of the trace violates (in the spec)."""
+        from ppcheck.checks.explorer import Concrete
+        from ppcheck.checks.replay import system_for
+        from ppcheck.spec.model import ALWAYS
+
+        system = system_for(self.trace)
+        conc = Concrete(system)
+        out = set()
+        for st in self.trace.steps:
+            packed = system.layout.from_json(st.state)
+            out |= {p.name for i, p in enumerate(system.properties)
+                    if p.kind == ALWAYS and not conc.holds(i, packed)}
+        return out
 
     def final_spec_violations(self, run: Run) -> list[tuple[str, str]]:
         """The trace model's own invariants on the C state at the end (every call returned),
@@ -395,8 +483,19 @@ class Replayer:
             system = system_for(self.trace)
         except Exception as e:  # noqa: BLE001 - a model that cannot be rebuilt: no spec check
             return [("spec_invariants", f"the trace's model cannot be built: {e}")]
-        st = deepcopy(self.trace.steps[-1].state)
-        init = self.trace.steps[0].state
+        last, init = self.trace.steps[-1].state, self.trace.steps[0].state
+        # the initial spec state, so that no spec-only field (a ghost of the spec's own
+        # violation) is carried over: pages, pool and ghosts from the C state, the world
+        # (who holds which page, the NAPI, the device, the control path's stage) from the trace
+        st = deepcopy(init)
+        for i, pg in enumerate(st["pages"]):
+            pg.update({k: last["pages"][i][k] for k in ("pp_holders", "page_holders", "loc") if k in pg})
+        st["napi"] = deepcopy(last["napi"])
+        st["napi"]["owner"] = run.k.lib.pph_napi_owner()
+        st["dev"] = {"bound": s.dev_bound}
+        for c, ctx in enumerate(st["ctxs"]):
+            ctx["stage"] = last["ctxs"][c]["stage"]
+            ctx["in_poll"] = last["ctxs"][c]["in_poll"]
         mask = (1 << self.bits) - 1
         bias = self.tr.frags_per_page + 1
         cache = {pf: i for i, pf in enumerate(s.cache)}
@@ -424,12 +523,7 @@ class Replayer:
                      "napi_linked": s.napi_linked, "destroy_cnt": min(s.destroy_cnt, 1),
                      "freed": s.pool_freed, "dma_sync": s.dma_sync,
                      "frag_page": None if s.pool_freed or s.frag_page is None else s.frag_page})
-        for c, ctx in enumerate(st["ctxs"]):
-            first = init["ctxs"][c]
-            for key in ("pc", "page", "nr", "direct", "after", "flag", "sh", "recycle", "bpc", "bdirect",
-                        "local"):
-                if key in ctx:
-                    ctx[key] = first[key]
+        for ctx in st["ctxs"]:
             if ctx.get("stage") not in _QUIET_STAGES:
                 ctx["stage"] = "UNBIND" if ctx.get("role") == "CONTROL" else (
                     "PENDING" if s.work_pending else "DONE")
@@ -447,6 +541,47 @@ class Replayer:
         return [(p.name, f"{p.name} fails on the final C state, abstracted")
                 for i, p in enumerate(system.properties)
                 if p.kind == ALWAYS and not p.lemma and not conc.holds(i, packed)]
+
+    def mid_call(self, run: Run, c: int, cur: dict[str, Any], decided: dict[int, bool]
+                 ) -> list[tuple[str, str]]:
+        """The spec's properties about a context inside a call, checked where context ``c`` is
+        about to run on (its call stack): the locality check (page_pool_napi_local()) and the
+        push into alloc.cache (page_pool_recycle_in_cache()). The NAPI's poll bracket is the
+        world's, driven by the trace (``cur``, the spec state of the step being run)."""
+        stack = self.sym.stack(self.k.yield_stack(c))
+        s = run.last
+        assert s is not None
+        name = run.sc.contexts[c].name
+        if "page_pool_napi_local" in stack:
+            decided[c] = s.user_cnt <= 0  # the READ_ONCE()s run on a pool page_pool_destroy() put
+            return []
+        if "page_pool_recycle_in_cache" not in stack or not self.k.at(c).startswith("store pool->alloc.c"):
+            return []  # not the push itself (the cache may be full)
+        ins = run._instr(c)
+        out: list[tuple[str, str]] = []
+        cpu = run.sc.contexts[c].cpu
+        spec_c = {v: w for w, v in self.tr.spec_ctx.items()}
+        for d in range(len(run.sc.contexts)):
+            who = spec_c.get(d)
+            if d == c or who is None or who == STACK:
+                continue
+            if cur["ctxs"][self.tr.spec_ctx[who]]["in_poll"] and s.user_cnt > 0:
+                out.append(("alloc_cache_single_owner",
+                            f"{name} pushes into alloc.cache while {run.sc.contexts[d].name}'s NAPI "
+                            "poll may pop from it"))
+        if s.user_cnt <= 0:
+            out.append(("no_cache_push_after_destroy",
+                        f"{name} pushes into alloc.cache after page_pool_destroy() dropped the last user"))
+        if ins is not None and ins.op == Op.PUT and not ins.direct:
+            if not (s.napi_owner == cpu and s.napi_linked) and s.cpuid != cpu:
+                out.append(("locality_holds_until_push",
+                            f"{name} pushes into alloc.cache, but the NAPI is on CPU {s.napi_owner} "
+                            f"(p.napi {'set' if s.napi_linked else 'clear'}) and cpuid is {s.cpuid}"))
+            if decided.get(c):
+                out.append(("destroyed_pool_never_local",
+                            f"{name}'s page_pool_napi_local() answered local after "
+                            "page_pool_destroy() began"))
+        return out
 
     def owner(self, c: int, actions: list[str]) -> str | None:
         """Which of ``actions`` starts at context ``c``'s current yield point."""
@@ -493,11 +628,16 @@ class Replayer:
             if c not in run.enabled():
                 return (f"the kernel's execution rules do not let {tr.scenario.contexts[c].name} run "
                         f"now (at {k.at(c) or 'idle'})")
+            if k.busy(c):
+                for p, d in self.mid_call(run, c, cur, decided):
+                    if p in self.props:
+                        out.failed.setdefault(p, d)
             info = run.step(c)
             out.kernel_steps += 1
             check(info)
             return ""
 
+        decided: dict[int, bool] = {}  # context -> its locality check ran after destroy started
         owed: dict[int, tuple[int, str, list[str], bool]] = {}  # blocked contexts' unfinished steps
         waits: dict[int, str] = {}
         ahead: set[int] = set()  # calls the kernel finished before the spec did (a wait)
@@ -507,7 +647,7 @@ class Replayer:
             """Run context c's call on: to the start of an action of ``later`` (any other
             action when the trace ends inside the call), or to its return when ``ends``.
             BLOCKED when it waits (a grace period, a held lock)."""
-            cands = later if later or ends else INNER
+            cands = later if later or ends else self.next_actions(c)
             moved = False
             while k.busy(c):
                 if not ends:
@@ -567,7 +707,7 @@ class Replayer:
                                           f"(since step {j})" if why == BLOCKED else why)
                 pos = call.steps.index(i)
                 later = [trace.steps[j].action for j in call.steps[pos + 1:]]
-                ends = pos == len(call.steps) - 1
+                ends = pos == len(call.steps) - 1 and call.returns
                 if not k.busy(c):
                     if call.instr.page is not None and call.instr.page not in run.vars and \
                             call.op not in (Op.ALLOC, Op.ALLOC_FRAG):
@@ -619,8 +759,10 @@ class Replayer:
             if not en:
                 out.failed.setdefault("no_deadlock", "a call in flight cannot finish")
                 break
-            check(run.step(en[0]))
-            out.kernel_steps += 1
+            why = kstep(en[0])
+            if why:
+                out.failed.setdefault("no_deadlock", why)
+                break
         if not any(k.busy(c) for c in range(len(tr.scenario.contexts))):
             owed.clear()
             for name, why in self.final_spec_violations(run):
@@ -636,9 +778,12 @@ class Replayer:
                 out.verdict = "not reproduced"
             out.detail = (f"{out.steps} spec steps as {out.kernel_steps} kernel steps, "
                           f"{out.compared} quiescent states agree{extra}")
-            if out.failed:
+            extra = sorted(set(out.failed) - self.spec_failures())
+            if extra:
                 out.verdict = "diverged"
-                out.detail += f"; but the kernel fails {', '.join(sorted(out.failed))}"
+                out.detail += f"; but the kernel fails {', '.join(extra)}, which the trace does not"
+            elif out.failed:
+                out.detail += f"; the kernel also fails {', '.join(sorted(out.failed))}, as the trace does"
             return out
         if want in out.failed:
             out.detail = (f"{out.steps} spec steps as {out.kernel_steps} kernel steps, {out.compared} "
@@ -651,10 +796,27 @@ class Replayer:
         return out
 
 
-def replay_spec_trace(tree: Tree, path: str | Path, patch: str | None = None) -> Outcome:
-    """Replay the spec trace at ``path`` on ``tree`` (the verdict and why)."""
-    trace = load_trace(path)
+def patch_name(trace: Trace) -> str | None:
+    """The :mod:`.bugs` edit that puts the trace's model's code into the tree (None: as is)."""
+    v = variant_of(trace.model)
+    return v.patch if v else None
+
+
+def replay_spec_trace(tree: Tree, path: str | Path | Trace, patch: str | None = None) -> Outcome:
+    """Replay the spec trace at ``path`` on ``tree`` (the verdict and why). Without ``patch``,
+    a variant's old code is put back with its :data:`VARIANTS` edit."""
+    from . import bugs
+
+    trace = path if isinstance(path, Trace) else load_trace(path)
     why = applies(trace, tree)
     if why:
         return Outcome("not applicable", why)
-    return Replayer(tree, trace, patch).run()
+    name = patch_name(trace)
+    if patch is None and name is not None:
+        bug = bugs.by_name(name)
+        assert bug is not None, name
+        patch = bugs.patch_for(bug, tree)
+    out = Replayer(tree, trace, patch).run()
+    if name:
+        out.detail = f"with {name}: {out.detail}"
+    return out

@@ -609,6 +609,10 @@ void pph_ctx_init(int c, int cpu, int softirq)
 	ctxs[c].busy = 0;
 }
 
+/* A process context that runs its calls with BH disabled (local_bh_disable() around them):
+ * in_softirq() is true in it and no softirq of its CPU starts while it is inside a call. */
+void pph_ctx_bh(int c, int bh) { ctxs[c].st.bh = bh; }
+
 /* Start operation op on idle context c (it runs at the first pph_step). */
 int pph_start(int c, int op, long a0, long a1)
 {
