@@ -39,6 +39,13 @@ const int64_t *pp_found_arr(void *);
 const int32_t *pp_viol(void *, int);
 int64_t pp_bytes(void *);
 int pp_sb(void);
+void *pp_live(void *, int, const int32_t *, int, int, int *);
+void pp_live_free(void *);
+int64_t pp_live_start(void *);
+int64_t pp_live_size(void *, int);
+const int32_t *pp_live_i32(void *, int);
+const int64_t *pp_live_off(void *, int);
+const uint8_t *pp_live_dead(void *);
 """
 
 CFLAGS = ["-O2", "-march=native", "-fPIC", "-shared", "-pthread", "-fno-strict-aliasing", "-w"]
