@@ -25,7 +25,7 @@ from ..verdict import (
     PropertyResult,
     RunResult,
 )
-from .build import build
+from .build import build, load_cached, system_key
 from .cgen import domain_message, generate
 
 _KINDS = ("always", "transition", "assert", "domain")
@@ -115,6 +115,14 @@ class NativeExplorer(Explorer):
         self.ctx: Any = None
         self.store_bytes = 0
         self.build_seconds = 0.0
+        self._source: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The generated C (made on first use: a cached build does not need it)."""
+        if self._source is None:
+            self._source = generate(self.system)
+        return self._source
 
     def _load(self) -> None:
         """Generate, build (or reuse) and load the C for this system, once per explorer."""
@@ -122,9 +130,11 @@ class NativeExplorer(Explorer):
             return
         tb = time.perf_counter()
         sysm = self.system
-        self.source = generate(sysm)
-        self.ffi, self.lib, self.so_path = build(self.source, f"{sysm.name}-{sysm.config.name}",
-                                                 sysm.fingerprint)
+        key = system_key(sysm)
+        got = load_cached(key)  # the same system and generator built before: no source needed
+        if got is None:
+            got = build(self.source, f"{sysm.name}-{sysm.config.name}", sysm.fingerprint, key)
+        self.ffi, self.lib, self.so_path = got
         self.sb = self.lib.pp_sb()
         self.build_seconds = time.perf_counter() - tb
 
@@ -399,8 +409,12 @@ class CConcrete(Concrete):
 class CCompiled:
     """The C functions under the names of a Python-compiled module's namespace."""
 
+    @property
+    def source(self) -> str:
+        return self.owner.source
+
     def __init__(self, owner: NativeExplorer, symmetry: bool):
-        self.source = owner.source
+        self.owner = owner
         conc = CConcrete(owner)
         ffi, lib, sb = owner.ffi, owner.lib, owner.sb
         out = ffi.new("uint8_t[]", sb)
