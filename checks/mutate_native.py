@@ -56,6 +56,14 @@ class Prepared:
     invalid: dict[int, str] = field(default_factory=dict)
     fallback: set[int] = field(default_factory=set)  # split_rmw: the Python path
     seconds: dict[str, float] = field(default_factory=dict)
+    traced: set[tuple[str, int]] = field(default_factory=set)  # (configuration, mutant) built
+
+
+def config_order(pr: mt.Probe, m: Mutation) -> list[str]:
+    """Where to run a mutant: the configurations where its action fires in the original
+    first, cheapest first (a kill comes fast), then the others."""
+    return [b.config.name for b in sorted(pr.bases, key=lambda b: (m.site.action not in b.fired,
+                                                                  b.run.states))]
 
 
 def _variants(pr: mt.Probe, base: mt.Base, mutants: list[tuple[int, Mutation]],
@@ -66,6 +74,7 @@ def _variants(pr: mt.Probe, base: mt.Base, mutants: list[tuple[int, Mutation]],
     for i, m in mutants:
         if m.operator == "split_rmw" or i in prep.invalid:
             continue
+        prep.traced.add((base.config.name, i))
         try:
             if m.operator == "swap_steps":
                 sysm = build_mutant(pr.model, m, base.config, base.system)
@@ -82,15 +91,19 @@ def _variants(pr: mt.Probe, base: mt.Base, mutants: list[tuple[int, Mutation]],
 
 
 def prepare(pr: mt.Probe, mutants: list[tuple[int, Mutation]], jobs: int = 1,
-            note: Callable[[str], None] | None = None) -> Prepared:
-    """Trace every mutant in every configuration and compile the schemata (``jobs`` builds
-    at a time); explore each schema's original once, before the workers fork."""
+            note: Callable[[str], None] | None = None,
+            configs: dict[int, list[str]] | None = None) -> Prepared:
+    """Trace every mutant in every configuration (or in its ``configs``) and compile the
+    schemata (``jobs`` builds at a time); explore each schema's original once, before the
+    workers fork."""
     prep = Prepared(pr)
     prep.fallback = {i for i, m in mutants if m.operator == "split_rmw"}
     plans: list[tuple[str, Any, dict[int, Variant]]] = []
     for base in pr.bases:
         t0 = time.perf_counter()
-        vs = _variants(pr, base, mutants, prep)
+        here = [(i, m) for i, m in mutants
+                if configs is None or base.config.name in configs.get(i, ())]
+        vs = _variants(pr, base, here, prep)
         batch: dict[int, Variant] = {}
         size = len(base.system.bindings)
         for i in sorted(vs):
@@ -100,7 +113,8 @@ def prepare(pr: mt.Probe, mutants: list[tuple[int, Mutation]], jobs: int = 1,
                 batch, size = {}, len(base.system.bindings)
             batch[i] = vs[i]
             size += n
-        plans.append((base.config.name, base, batch))
+        if batch or not plans or plans[-1][0] != base.config.name:
+            plans.append((base.config.name, base, batch))
         prep.seconds[f"trace {base.config.name}"] = time.perf_counter() - t0
     for i in prep.invalid:  # a mutant invalid in one configuration is invalid
         for _, _, batch in plans:
@@ -139,22 +153,33 @@ def _names(sch: Schema, lemma: bool) -> set[str]:
             if p.lemma == lemma and p.kind in (ALWAYS, SOMETIMES, TRANSITION)}
 
 
-def run_mutant(prep: Prepared, m: Mutation, budget: float, index: int = 0) -> mt.MutantResult:
-    """One mutant's verdict from the schemata (see the module docstring)."""
+def run_mutant(prep: Prepared, m: Mutation, budget: float, index: int = 0,
+               prior: mt.MutantResult | None = None, final: bool = True) -> mt.MutantResult:
+    """One mutant's verdict from the schemata (see the module docstring), over the
+    configurations ``prep`` traced it in.  ``prior``: its verdicts in the configurations an
+    earlier round ran (not killed there); ``final`` False: stop before the survivor checks
+    (a later round runs the other configurations)."""
     pr = prep.probe
     if index in prep.fallback:
         return mt.run_mutant(pr, m, budget, index)
     t0 = time.perf_counter()
-    deadline = t0 + budget
+    spent = prior.seconds if prior is not None else 0.0
+    deadline = t0 + budget - spent
     res = mt.MutantResult(index, m.id, m.site.action, m.operator, m.site.where, m.site.text,
                           m.label, mt.SURVIVED)
+    if prior is not None:
+        res.per_config = dict(prior.per_config)
     if index in prep.invalid:
         res.status, res.detail = mt.INVALID, prep.invalid[index]
         return res
     bases = {b.config.name: b for b in pr.bases}
-    order = sorted(bases, key=lambda c: (m.site.action not in prep.fired[c], prep.cost[c]))
-    held: list[tuple[str, Schema, int]] = []
-    incomplete, equivalent = "", 0
+    order = [c for c in config_order(pr, m)
+             if (c, index) in prep.traced and c not in res.per_config]
+    # the configurations an earlier round found holding, for the survivor checks
+    held = [(c, *prep.where[(c, index)]) for c, v in res.per_config.items()
+            if v == "holds" and (c, index) in prep.where]
+    incomplete = ""
+    equivalent = sum(v in ("same IR", "same successors") for v in res.per_config.values())
     for cfg in order:
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -198,6 +223,9 @@ def run_mutant(prep: Prepared, m: Mutation, budget: float, index: int = 0) -> mt
             break
         res.per_config[cfg] = "holds"
         held.append((cfg, sch, k))
+    if res.status == mt.SURVIVED and not incomplete and not final:
+        res.seconds = spent + time.perf_counter() - t0
+        return res
     if res.status == mt.SURVIVED:
         if incomplete:
             res.status, res.detail = mt.INCOMPLETE, incomplete
@@ -209,7 +237,7 @@ def run_mutant(prep: Prepared, m: Mutation, budget: float, index: int = 0) -> mt
         else:
             res.detail = "every kernel property holds, and the state graph differs"
             _survivor(prep, m, res, held, deadline)
-    res.seconds = time.perf_counter() - t0
+    res.seconds = spent + time.perf_counter() - t0
     return res
 
 
@@ -255,7 +283,8 @@ _WORK: dict[str, Any] = {}
 def _work(i: int) -> mt.MutantResult:
     prep, muts, budget = _WORK["prep"], _WORK["mutants"], _WORK["budget"]
     try:
-        return run_mutant(prep, muts[i][1], budget, muts[i][0])
+        return run_mutant(prep, muts[i][1], budget, muts[i][0], _WORK["prior"].get(muts[i][0]),
+                          _WORK["final"])
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one mutant's engine error is its verdict, not a crash
@@ -270,29 +299,61 @@ def run_all(pr: mt.Probe, mutants: list[tuple[int, Mutation]], budget: float, jo
     """:func:`.mutate.run_all` on the schemata: prepare (in this process), then the mutants in
     a seeded shuffled order (a run cut short is a uniform sample), ``jobs`` forked workers."""
     out: list[mt.MutantResult] = []
+    # round 1: each mutant in its first configuration only (most are killed there: tracing
+    # and building the other configurations for them would be wasted); round 2: the rest,
+    # in every configuration (those of round 1 are re-traced for the survivor checks only)
+    first = {i: config_order(pr, m)[:1] for i, m in mutants}
+    done, interrupted = _round(pr, mutants, budget, jobs, progress, note, first, {}, len(mutants))
+    out = [r for r in done if r.status != mt.SURVIVED or r.index in pr_final(done)]
+    rest = [(i, m) for i, m in mutants if i not in {r.index for r in out}]
+    if rest and not interrupted:
+        prior = {r.index: r for r in done if r.index in {i for i, _ in rest}}
+        more, interrupted = _round(pr, rest, budget, jobs, progress, note, None, prior,
+                                   len(mutants), len(out))
+        out += more
+    out.sort(key=lambda r: r.index)
+    return out, interrupted
+
+
+def pr_final(results: list[mt.MutantResult]) -> set[int]:
+    """The survivors of round 1 that are final: a split_rmw mutant ran on the Python path."""
+    return {r.index for r in results if r.operator == "split_rmw"}
+
+
+def _round(pr: mt.Probe, mutants: list[tuple[int, Mutation]], budget: float, jobs: int,
+           progress: Callable[[mt.MutantResult, int, int], None] | None,
+           note: Callable[[str], None] | None, configs: dict[int, list[str]] | None,
+           prior: dict[int, mt.MutantResult], total: int, base: int = 0
+           ) -> tuple[list[mt.MutantResult], bool]:
+    """One round of :func:`run_all`: prepare (in this process), then run the mutants."""
+    out: list[mt.MutantResult] = []
     interrupted = False
     try:
-        prep = prepare(pr, mutants, jobs, note)
+        prep = prepare(pr, mutants, jobs, note, configs)
     except KeyboardInterrupt:
         return out, True
-    _WORK.update(prep=prep, mutants=mutants, budget=budget)
+    final = configs is None
+    _WORK.update(prep=prep, mutants=mutants, budget=budget, prior=prior, final=final)
     n = len(mutants)
     order = list(range(n))
     random.Random(0).shuffle(order)
+
+    def report(r: mt.MutantResult) -> None:
+        out.append(r)
+        if progress and (final or r.status != mt.SURVIVED or r.operator == "split_rmw"):
+            progress(r, base + sum(1 for x in out if final or x.status != mt.SURVIVED
+                                   or x.operator == "split_rmw"), total)
+
     try:
         if jobs <= 1 or n <= 1:
             for i in order:
-                out.append(_work(i))
-                if progress:
-                    progress(out[-1], len(out), n)
+                report(_work(i))
         else:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(jobs, maxtasksperchild=200) as pool:
                 try:
                     for r in pool.imap_unordered(_work, order):
-                        out.append(r)
-                        if progress:
-                            progress(r, len(out), n)
+                        report(r)
                 except KeyboardInterrupt:
                     pool.terminate()
                     raise
@@ -300,5 +361,4 @@ def run_all(pr: mt.Probe, mutants: list[tuple[int, Mutation]], budget: float, jo
         interrupted = True
     finally:
         _WORK.clear()
-    out.sort(key=lambda r: r.index)
     return out, interrupted
