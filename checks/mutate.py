@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppcheck.spec.expr import SpecError
+from ppcheck.spec.expr import SpecError, digest
 from ppcheck.spec.model import Binding, Config, Model, System, build
 from ppcheck.spec.mutation import (
     Mutation,
@@ -197,16 +197,10 @@ class MutantResult:
 
 def binding_hashes(system: System) -> dict[str, str]:
     """Each binding's label -> a hash of its traced IR (guard, updates, assertions)."""
-    import hashlib
-
     memo: dict[int, str] = {}
 
     def eh(e: Any) -> str:
-        k = id(e)
-        if k not in memo:
-            inner = "|".join(eh(a) for a in e.args)
-            memo[k] = hashlib.sha1(f"{e.op}:{e.sort}:{e.value}({inner})".encode()).hexdigest()
-        return memo[k]
+        return digest(e, memo)
 
     out = {}
     for b in system.bindings:

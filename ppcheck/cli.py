@@ -529,8 +529,8 @@ def list_cmd(as_json: bool, quiet: bool) -> None:
               help="Explorer backend: the model compiled to C (default when a C compiler is found) "
                    "or the Python explorer.")
 @click.option("--workers", type=click.IntRange(min=1),
-              help="Threads of the native explorer's BFS (default 1: byte-identical traces; with N > 1 a "
-                   "trace is still shortest, but which one may vary between runs).")
+              help="Threads of the native explorer's BFS (default: all cores; every thread count gives "
+                   "the same states, traces and verdicts).")
 def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], max_states: int | None,
               timeout: float | None, max_depth: int | None, out_dir: str, as_json: bool, quiet: bool,
               junit_file: str | None, sarif_file: str | None, props: tuple[str, ...], no_symmetry: bool,

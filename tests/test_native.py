@@ -105,13 +105,28 @@ def test_native_matches_python_run_for_run():
                 {k: t.to_json() for k, t in b.traces.items()}
 
 
-def test_two_workers_same_answers():
-    """A level-synchronous parallel BFS: same counts, same shortest trace lengths."""
-    sysm = build(get_model("mainline"), "skb")
-    one = NativeExplorer(sysm, symmetry=False, workers=1).run()
-    two = NativeExplorer(build(get_model("mainline"), "skb"), symmetry=False, workers=2).run()
-    assert _summary(one) == _summary(two)
-    assert (one.deadlocks, one.coverage) == (two.deadlocks, two.coverage)
+def _store(ex: NativeExplorer) -> tuple[list[int], list[int], list[int]]:
+    n = len(ex.states)
+    return [ex.states[i] for i in range(n)], [ex.parents[i] for i in range(n)], \
+        [ex.acts[i] for i in range(n)]
+
+
+@pytest.mark.parametrize("model,config,sym", [("mainline", "skb", False), ("mainline", "base", True),
+                                              ("counters", "bench", False)])
+def test_workers_give_the_one_thread_store(model, config, sym):
+    """A level-synchronous parallel BFS that settles each round in discovery-key order:
+    2 and 3 threads store the same states in the same order with the same parent links as
+    one thread (so every trace and verdict is the same), not merely the same counts."""
+    one = NativeExplorer(build(get_model(model), config), symmetry=sym, workers=1)
+    r1 = one.run()
+    for w in (2, 3):
+        many = NativeExplorer(build(get_model(model), config), symmetry=sym, workers=w)
+        rw = many.run()
+        assert _summary(r1) == _summary(rw)
+        assert (r1.deadlocks, r1.coverage) == (rw.deadlocks, rw.coverage)
+        assert _store(one) == _store(many), f"{w} threads stored another order"
+        assert {k: t.to_json() for k, t in one.traces.items()} == \
+            {k: t.to_json() for k, t in many.traces.items()}
 
 
 def _bug_run(bug, workers=1):
@@ -150,6 +165,15 @@ def test_without_a_compiler_the_python_explorer_runs(monkeypatch):
         "using the python explorer"
     ex, note = make_explorer(build(get_model("increment")), "python")
     assert type(ex) is Explorer and note == ""
+
+
+def test_bad_worker_count_in_the_environment_is_one_error_line(tmp_path):
+    env = {**__import__("os").environ, "PPCHECK_WORKERS": "two"}
+    out = subprocess.run([sys.executable, "-m", "ppcheck.cli", "check", "increment", "--out", "t",
+                          "--backend", "native"], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == \
+        ["ppcheck: error: PPCHECK_WORKERS must be a positive integer, not 'two'"], out.stderr
 
 
 def test_cli_backends_and_ctrl_c(tmp_path):

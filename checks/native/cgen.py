@@ -19,10 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ppcheck.spec.bounds import interval, intervals_from_guard
 from ppcheck.spec.expr import Expr
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
 
-from ..compile import Emitter, interval, intervals_from_guard, shared_nodes
+from ..compile import Emitter, shared_nodes
 
 RUNTIME = Path(__file__).with_name("runtime.c")
 
@@ -58,34 +59,14 @@ class Unsupported(Exception):
     """The model cannot be compiled to C (the caller falls back to the Python explorer)."""
 
 
-class CEmitter:
+class CEmitter(Emitter):
     """Expressions to C, hoisting shared subtrees into ``const int64_t`` temporaries."""
 
-    def __init__(self, prefix: str, shared: set[int]):
-        self.prefix = prefix
-        self.shared = shared
-        self.names: dict[int, str] = {}
-        self.by_src: dict[str, str] = {}
-        self.lines: list[str] = []
-        self.n = 0
+    def render(self, e: Expr, args: list[str], var: str, nxt: str) -> str:
+        return C_OPS[e.op](args, e)
 
-    def expr(self, e: Expr) -> str:
-        k = id(e)
-        if k in self.names:
-            return self.names[k]
-        if e.op in ("const", "var", "next"):
-            return C_OPS[e.op]([], e)
-        src = C_OPS[e.op]([self.expr(x) for x in e.args], e)
-        if k in self.shared:
-            name = self.by_src.get(src)
-            if name is None:
-                name = f"{self.prefix}{self.n}"
-                self.n += 1
-                self.lines.append(f"const int64_t {name} = {src};")
-                self.by_src[src] = name
-            self.names[k] = name
-            return name
-        return src
+    def declare(self, name: str, src: str) -> str:
+        return f"const int64_t {name} = {src};"
 
 
 def _get(f: Any, src: str = "s") -> str:
@@ -330,10 +311,10 @@ def generate(system: System, switch: int | None = None) -> str:
     fn = ["static int pp_expand_state(pp_worker *wk, const uint64_t *s, int64_t idx) {",
           "    int en = 0;", "    uint64_t t[W];", "    pp_ctx *c = wk->c;"]
     for k in kinds[ALWAYS]:
-        fn.append(f"    if (c->active[{k}] && c->viol_idx[{k}] < 0 && !pp_prop_{k}(s, s)) "
+        fn.append(f"    if (c->active[{k}] && pp_before(c->viol_idx[{k}], idx) && !pp_prop_{k}(s, s)) "
                   f"pp_report(wk, K_ALWAYS, {k}, idx, -1, -1);")
     for k in kinds[SOMETIMES]:
-        fn.append(f"    if (c->active[{k}] && c->found[{k}] < 0 && pp_prop_{k}(s, s)) "
+        fn.append(f"    if (c->active[{k}] && pp_before(c->found[{k}], idx) && pp_prop_{k}(s, s)) "
                   f"pp_found(wk, {k}, idx);")
     fn += [f"    en |= pp_br_{j}(wk, s, idx, t, NULL);" for j in range(len(branches))
            if j not in case_of]

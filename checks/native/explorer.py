@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ppcheck.spec.expr import SpecError
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
 
 from ..explorer import Concrete, Explorer, Violation
@@ -33,7 +34,14 @@ MAX_STORE = (1 << 31) - (1 << 24)
 
 
 def default_workers() -> int:
-    """All the cores this process may run on."""
+    """``$PPCHECK_WORKERS`` if set (the test suite sets 1 under pytest-xdist, which already
+    fills the cores), else all the cores this process may run on.  Any count gives the
+    same states, traces and verdicts; only the time differs."""
+    env = os.environ.get("PPCHECK_WORKERS", "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise SpecError(f"PPCHECK_WORKERS must be a positive integer, not {env!r}")
+        return int(env)
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
@@ -103,7 +111,7 @@ class NativeExplorer(Explorer):
         super().__init__(system, chunk=chunk, **kw)
         # one thread by default: its traces are the same run after run (tests check the output
         # is byte-identical); N threads give the same counts and lengths, maybe another trace
-        self.workers = max(1, workers or 1)
+        self.workers = max(1, workers or default_workers())
         self.ctx: Any = None
         self.store_bytes = 0
         self.build_seconds = 0.0

@@ -11,6 +11,13 @@
  * states from a shared cursor; an insertion claims an empty slot with a compare-and-
  * swap (BUSY), then appends the state and publishes its index, so the array stays
  * dense.  The table and arrays only grow between rounds, when no thread runs.
+ *
+ * Several threads give the one-thread answer exactly: each state new in a round keeps
+ * the smallest discovery key (parent index, successor ordinal within the parent, binding)
+ * over every thread that reached it, and at the end of the round the new states are put
+ * in key order, which is the order one thread appends them in.  Violations and witnesses
+ * keep the smallest (state index, ordinal) likewise, so states, parent links, traces
+ * and verdicts are the same for every thread count.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,11 +49,15 @@ typedef struct pp_ctx {
     int need_grow;
     int symmetry;         /* canonicalise successors (the model has HAS_CANON code) */
     uint8_t active[NPROP > 0 ? NPROP : 1];  /* the properties this search checks */
+    int32_t viol_ord[KEYS];  /* successor ordinal of each recorded violation */
+    uint64_t *keys;          /* discovery keys of the states new in this round (threads > 1) */
+    int64_t round0;          /* first state index of the round */
     pthread_mutex_t lock;
 } pp_ctx;
 
 typedef struct pp_worker {
     _Alignas(64) pp_ctx *c;
+    int32_t ord;  /* successors emitted so far by the state being expanded */
     int64_t cov[NB > 0 ? NB : 1];
     int64_t dead;
 } pp_worker;
@@ -117,8 +128,22 @@ static inline void pp_load(const pp_ctx *c, int64_t i, uint64_t *w) {
     memcpy(w, c->states + i * SB, SB);
 }
 
+/* the discovery key of a successor: parent first, then the order it was emitted in */
+static inline uint64_t pp_key(int32_t parent, int32_t ord, uint16_t act) {
+    return ((uint64_t)(uint32_t)parent << 32) | ((uint64_t)(uint16_t)ord << 16) | act;
+}
+
+/* keep the smaller discovery key of a state new in this round */
+static inline void pp_key_min(pp_ctx *c, int64_t j, uint64_t key) {
+    uint64_t *k = &c->keys[j - c->round0];
+    uint64_t old = __atomic_load_n(k, __ATOMIC_RELAXED);
+    while (key < old && !__atomic_compare_exchange_n(k, &old, key, 0, __ATOMIC_RELAXED,
+                                                     __ATOMIC_RELAXED)) {
+    }
+}
+
 /* insert t (zero-padded to W words); returns 1 if it was new */
-static inline int pp_insert(pp_ctx *c, const uint64_t *t, int32_t parent, uint16_t act) {
+static inline int pp_insert(pp_ctx *c, const uint64_t *t, int32_t parent, uint16_t act, int32_t ord) {
     uint64_t mask = c->tsize - 1, i = pp_hash(t) & mask;
     const uint8_t *tb = (const uint8_t *)t;
     for (;;) {
@@ -131,6 +156,8 @@ static inline int pp_insert(pp_ctx *c, const uint64_t *t, int32_t parent, uint16
                 memcpy(c->states + j * SB, tb, SB);
                 c->parents[j] = parent;
                 c->acts[j] = act;
+                if (c->keys) __atomic_store_n(&c->keys[j - c->round0], pp_key(parent, ord, act),
+                                              __ATOMIC_RELAXED);
                 __atomic_store_n(&c->table[i], (uint32_t)(j + 1), __ATOMIC_RELEASE);
                 return 1;
             }
@@ -140,7 +167,10 @@ static inline int pp_insert(pp_ctx *c, const uint64_t *t, int32_t parent, uint16
             __builtin_ia32_pause();
             v = __atomic_load_n(&c->table[i], __ATOMIC_ACQUIRE);
         }
-        if (memcmp(c->states + (int64_t)(v - 1) * SB, tb, SB) == 0) return 0;
+        if (memcmp(c->states + (int64_t)(v - 1) * SB, tb, SB) == 0) {
+            if (c->keys && (int64_t)(v - 1) >= c->round0) pp_key_min(c, v - 1, pp_key(parent, ord, act));
+            return 0;
+        }
         i = (i + 1) & mask;
     }
 }
@@ -151,27 +181,41 @@ static inline void pp_emit(pp_worker *wk, uint64_t *t, int64_t idx, int bid) {
     if (wk->c->symmetry) pp_canon(t);
 #endif
     wk->cov[bid]++;
-    pp_insert(wk->c, t, (int32_t)idx, (uint16_t)bid);
+    pp_insert(wk->c, t, (int32_t)idx, (uint16_t)bid, wk->ord++);
 }
 
+/* is the state idx before the recorded one (an index or -1 for none)? */
+static inline int pp_before(int64_t recorded, int64_t idx) {
+    return (uint64_t)idx < (uint64_t)recorded;
+}
+
+/* record a violation unless one of this key comes earlier in one-thread order:
+   the smallest state index, then the smallest successor ordinal */
 static void pp_report(pp_worker *wk, int kind, int prop, int64_t idx, int bid, int msg) {
     pp_ctx *c = wk->c;
     int key = (kind == K_ALWAYS || kind == K_TRANSITION) ? prop : NPROP;
-    if (__atomic_load_n(&c->viol_idx[key], __ATOMIC_ACQUIRE) >= 0) return;
+    int32_t ord = kind == K_ALWAYS ? -1 : wk->ord;
+    int32_t rec = __atomic_load_n(&c->viol_idx[key], __ATOMIC_ACQUIRE);
+    if (rec >= 0 && !pp_before(rec, idx) && !(rec == idx && ord < c->viol_ord[key])) return;
     pthread_mutex_lock(&c->lock);
-    if (c->viol_idx[key] < 0) {
+    rec = c->viol_idx[key];
+    if (rec < 0 || pp_before(rec, idx) || (rec == idx && ord < c->viol_ord[key])) {
         c->viol_bid[key] = bid;
         c->viol_msg[key] = msg;
         c->viol_kind[key] = kind;
+        c->viol_ord[key] = ord;
         __atomic_store_n(&c->viol_idx[key], (int32_t)idx, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&c->lock);
 }
 
+/* a witness: keep the smallest state index */
 static inline void pp_found(pp_worker *wk, int prop, int64_t idx) {
-    int64_t exp = -1;
-    __atomic_compare_exchange_n(&wk->c->found[prop], &exp, idx, 0, __ATOMIC_RELAXED,
-                                __ATOMIC_RELAXED);
+    int64_t *f = &wk->c->found[prop];
+    int64_t old = __atomic_load_n(f, __ATOMIC_RELAXED);
+    while (pp_before(old, idx) && !__atomic_compare_exchange_n(f, &old, idx, 0, __ATOMIC_RELAXED,
+                                                              __ATOMIC_RELAXED)) {
+    }
 }
 
 static int pp_rehash(pp_ctx *c, uint64_t tsize) {
@@ -264,7 +308,7 @@ int pp_add_init(void *p, const uint8_t *s) {
     if (c->symmetry) pp_canon(w);
 #endif
     if (pp_room(c, 1)) return -1;
-    return pp_insert(c, w, -1, 0xFFFF);
+    return pp_insert(c, w, -1, 0xFFFF, 0);
 }
 
 static void *pp_work(void *arg) {
@@ -281,10 +325,60 @@ static void *pp_work(void *arg) {
         int64_t e = i + BLOCK < c->hi ? i + BLOCK : c->hi;
         for (; i < e; i++) {
             pp_load(c, i, s);
+            wk->ord = 0;
             if (!pp_expand_state(wk, s, i)) wk->dead++;
         }
     }
     return NULL;
+}
+
+static int pp_cmp_key(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* put the states new in this round [round0, n) in discovery-key order: the order one
+   thread appends them in.  keys[] becomes (key, old position) pairs, sorted. */
+static int pp_settle(pp_ctx *c) {
+    int64_t m = c->n - c->round0;
+    if (m <= 1) return 0;
+    uint64_t *pairs = malloc((size_t)m * 2 * sizeof(uint64_t));
+    uint8_t *st = malloc((size_t)m * SB);
+    if (!pairs || !st) {
+        free(pairs);
+        free(st);
+        return -1;
+    }
+    for (int64_t j = 0; j < m; j++) {
+        pairs[2 * j] = c->keys[j];
+        pairs[2 * j + 1] = (uint64_t)j;
+    }
+    qsort(pairs, (size_t)m, 2 * sizeof(uint64_t), pp_cmp_key);
+    memcpy(st, c->states + c->round0 * SB, (size_t)m * SB);
+    uint64_t mask = c->tsize - 1, w[W];
+    for (int64_t r = 0; r < m; r++) {
+        int64_t old = (int64_t)pairs[2 * r + 1], now = c->round0 + r;
+        uint64_t key = pairs[2 * r];
+        memcpy(c->states + now * SB, st + old * SB, SB);
+        c->parents[now] = (int32_t)(uint32_t)(key >> 32);
+        c->acts[now] = (uint16_t)(key & 0xFFFF);
+        /* the table slot of this state now names its new index */
+        w[W - 1] = 0;
+        memcpy(w, st + old * SB, SB);
+        uint64_t i = pp_hash(w) & mask;
+        while (c->table[i] != (uint32_t)(c->round0 + old + 1)) i = (i + 1) & mask;
+        c->table[i] = (uint32_t)(now + 1) | 0x80000000u;  /* marked: already moved */
+    }
+    /* clear the marks (indices stay below 2^31: int32 parent links) */
+    for (int64_t r = 0; r < m; r++) {
+        memcpy(w, c->states + (c->round0 + r) * SB, SB);
+        uint64_t i = pp_hash(w) & mask;
+        while (c->table[i] != ((uint32_t)(c->round0 + r + 1) | 0x80000000u)) i = (i + 1) & mask;
+        c->table[i] &= 0x7FFFFFFFu;
+    }
+    free(pairs);
+    free(st);
+    return 0;
 }
 
 /* expand states [lo, hi) with nthreads threads; returns 0, or -1 when out of memory */
@@ -301,6 +395,11 @@ int pp_expand(void *p, int64_t lo, int64_t hi, int nthreads) {
         c->cursor = lo;
         c->hi = hi;
         c->need_grow = 0;
+        c->round0 = c->n;
+        if (nthreads > 1) {
+            c->keys = malloc((size_t)(c->cap - c->n + 1) * sizeof(uint64_t));
+            if (!c->keys) return -1;
+        }
         for (int k = 0; k < nthreads; k++) {
             memset(&wk[k], 0, sizeof(pp_worker));
             wk[k].c = c;
@@ -311,6 +410,12 @@ int pp_expand(void *p, int64_t lo, int64_t hi, int nthreads) {
             else break;
         pp_work(&wk[0]);
         for (int k = 1; k <= started; k++) pthread_join(th[k], NULL);
+        if (c->keys) {
+            int rc = pp_settle(c);
+            free(c->keys);
+            c->keys = NULL;
+            if (rc) return -1;
+        }
         for (int k = 0; k < nthreads; k++) {
             c->dead += wk[k].dead;
             for (int b = 0; b < NB; b++) c->cov[b] += wk[k].cov[b];
