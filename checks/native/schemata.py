@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ppcheck.spec.expr import BOOL, INT, Expr, const
+from ppcheck.spec.expr import BOOL, INT, Expr, const, digest
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, Binding, System
 from ppcheck.spec.schema import Field, Int
 from ppcheck.spec.tracer import Traced
@@ -92,11 +92,7 @@ def ir_hash(b: Binding, memo: dict[int, str]) -> str:
     """A hash of one binding's traced IR (guard, updates, assertions)."""
 
     def eh(e: Expr) -> str:
-        k = id(e)
-        if k not in memo:
-            inner = "|".join(eh(a) for a in e.args)
-            memo[k] = hashlib.sha1(f"{e.op}:{e.sort}:{e.value}({inner})".encode()).hexdigest()
-        return memo[k]
+        return digest(e, memo)
 
     parts = [eh(b.ir.guard)] + [f"{i}={eh(e)}" for i, e in sorted(b.ir.updates.items())]
     parts += [f"{m}:{eh(c)}" for c, m in b.ir.assertions]
