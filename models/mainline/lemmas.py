@@ -196,12 +196,12 @@ class MainlineLemmas(MainlineBase):
                 conds.append(implies(c.direct & busy, (c.stage == Stage.RX_CLEAN) & (s.pool.user_cnt >= 1)))
                 off = ((c.stage != Stage.IDLE) & (c.stage != Stage.NAPI_DISABLE)
                        & (c.stage != Stage.UNBIND) & (c.stage != Stage.DONE))
-                conds.append(implies(off, (s.napi.owner == -1) & ~s.napi.enabled))
+                conds.append(implies(off, self.napi_sched_clear(s) & ~s.napi.enabled))
                 conds.append(implies(c.stage != Stage.IDLE, ~s.napi.enabled | (c.stage == Stage.UNBIND)
                                      | (c.stage == Stage.DONE)))
             else:
                 conds.append(implies(c.direct & busy, (s.pool.user_cnt >= 1)
-                                     & ((s.napi.owner == c.cpu) | (s.pool.cpuid == c.cpu))))
+                                     & (self.napi_polled_by(s, i) | (s.pool.cpuid == c.cpu))))
                 sp = self.spec(i)
                 no_napi_local = bool(self.cfg.preempt_rt) or not in_softirq(sp.kind)
                 if no_napi_local and sp.role == Role.USER:  # nobody hands it allow_direct
@@ -404,7 +404,7 @@ class MainlineLemmas(MainlineBase):
     def lemma_napi_poll_owner(self, s):
         """A context inside a NAPI poll is the NAPI's ``list_owner`` (NAPI_STATE_SCHED is set
         on its CPU until napi_complete_done())."""
-        return all_(implies(c.in_poll, s.napi.owner == c.cpu) for c in s.ctxs)
+        return all_(implies(c.in_poll, self.napi_polled_by(s, i)) for i, c in enumerate(s.ctxs))
 
     @lemma
     def lemma_pool_paths_off(self, s):
