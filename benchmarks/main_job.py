@@ -55,6 +55,10 @@ def run_once(extra: list[str]) -> tuple[float, float, tuple[float, float], int]:
         shutil.rmtree(out, ignore_errors=True)
 
 
+def _line(cpu: float, wall: float, load: tuple[float, float], rc: int) -> str:
+    return f"CPU {cpu:6.2f} s  wall {wall:6.1f} s  load {load[0]:.1f}-{load[1]:.1f}  exit {rc}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=3)
@@ -76,12 +80,12 @@ def main() -> int:
         return 0
     if not a.no_warmup:
         cpu, wall, load, rc = run_once(extra)
-        print(f"warm-up    CPU {cpu:6.2f} s  wall {wall:6.1f} s  load {load[0]:.1f}-{load[1]:.1f}  exit {rc}")
+        print(f"warm-up    {_line(cpu, wall, load, rc)}")
     cpus = []
     for i in range(a.reps):
         cpu, wall, load, rc = run_once(extra)
         cpus.append(cpu)
-        print(f"run {i + 1:<6} CPU {cpu:6.2f} s  wall {wall:6.1f} s  load {load[0]:.1f}-{load[1]:.1f}  exit {rc}")
+        print(f"run {i + 1:<6} {_line(cpu, wall, load, rc)}")
     if cpus:
         print(f"median CPU {statistics.median(cpus):.2f} s over {len(cpus)} runs "
               f"(min {min(cpus):.2f}, max {max(cpus):.2f})")
