@@ -80,15 +80,18 @@ def _ffi() -> Any:
     return ffi
 
 
-def build(source: str, name: str, fingerprint: str, key: str | None = None) -> tuple[Any, Any, Path]:
+def build(source: str, name: str, fingerprint: str, key: str | None = None,
+          opt: str = "-O2") -> tuple[Any, Any, Path]:
     """Compile ``source`` (or reuse the cached build) and return (ffi, lib, path).
 
     With ``key`` (:func:`system_key`), the build is also recorded under it, so the next run
-    of the same system finds it (:func:`load_cached`) without generating the source."""
+    of the same system finds it (:func:`load_cached`) without generating the source.
+    ``opt``: the optimisation level (mutant schemata are large and searched briefly: ``-O1``)."""
     cc = compiler()
     if cc is None:
         raise BuildError("no C compiler found (set CC, or install cc/gcc)")
-    digest = hashlib.sha256((source + " ".join(CFLAGS)).encode()).hexdigest()[:16]
+    flags = [opt if f == "-O2" else f for f in CFLAGS]
+    digest = hashlib.sha256((source + " ".join(flags)).encode()).hexdigest()[:16]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
     out = cache_dir() / f"{safe}-{fingerprint}-{digest}.so"
     if out.exists():
@@ -102,7 +105,7 @@ def build(source: str, name: str, fingerprint: str, key: str | None = None) -> t
             src = Path(tmp) / "model.c"
             src.write_text(source)
             so = Path(tmp) / "model.so"
-            r = subprocess.run([cc, *CFLAGS, str(src), "-o", str(so)], capture_output=True, text=True)
+            r = subprocess.run([cc, *flags, str(src), "-o", str(so)], capture_output=True, text=True)
             if r.returncode != 0:
                 first = (r.stderr.strip().splitlines() or ["(no output)"])[0]
                 raise BuildError(f"the C compiler failed on the generated source: {first}")
