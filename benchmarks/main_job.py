@@ -21,6 +21,7 @@ step                                            CPU s   wall s (load)
 before (7f55b5e: liveness on networkx)           14.5   46-50 (5-6)
 leads_to decided in C (liveness.c)                7.2   29 (12)
 + build cache without regenerating the C          6.3   31 (11)
++ symmetry soundness probe in C                   6.5   26 (13)
 ==============================================  ======  ==================
 """
 
