@@ -22,6 +22,7 @@ before (7f55b5e: liveness on networkx)           14.5   46-50 (5-6)
 leads_to decided in C (liveness.c)                7.2   29 (12)
 + build cache without regenerating the C          6.3   31 (11)
 + symmetry soundness probe in C                   6.5   26 (13)
+main at 19:20 (25 runs: threaded, busypoll)       7.0   46 (12)
 ==============================================  ======  ==================
 """
 
