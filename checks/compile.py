@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ppcheck.spec.bounds import interval, intervals_from_guard
 from ppcheck.spec.expr import Expr, walk
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
 
@@ -53,93 +54,6 @@ OP_TABLE: dict[str, Callable[[Expr, list[str], str, str], str]] = {
 _LEAVES = ("const", "var", "next")
 
 
-# -- interval analysis: which updates cannot leave their field's domain -------------------
-
-def intervals_from_guard(guard: Expr, dom: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
-    """Tighten field intervals with top-level guard conjuncts ``field <op> const``."""
-    out = dict(dom)
-    conj = guard.args if guard.op == "and" else (guard,)
-    for c in conj:
-        if c.op not in ("lt", "le", "eq"):
-            continue
-        a, b = c.args
-        if a.op == "var" and b.op == "const":
-            lo, hi = out[a.value]
-            v = b.value
-            if c.op == "lt":
-                hi = min(hi, v - 1)
-            elif c.op == "le":
-                hi = min(hi, v)
-            else:
-                lo, hi = max(lo, v), min(hi, v)
-            out[a.value] = (lo, hi)
-        elif b.op == "var" and a.op == "const":
-            lo, hi = out[b.value]
-            v = a.value
-            if c.op == "lt":
-                lo = max(lo, v + 1)
-            elif c.op == "le":
-                lo = max(lo, v)
-            else:
-                lo, hi = max(lo, v), min(hi, v)
-            out[b.value] = (lo, hi)
-    return out
-
-
-_TOP = (-(1 << 62), 1 << 62)
-Interval = tuple[int, int]
-
-
-def _mod_interval(n: Expr, a: list[Interval], dom: dict[int, Interval]) -> Interval:
-    m = n.args[1]
-    if m.op == "const" and m.value > 0:
-        lo, hi = a[0]
-        return (lo, hi) if lo >= 0 and hi < m.value else (0, m.value - 1)
-    return _TOP
-
-
-def _mul_interval(n: Expr, a: list[Interval], dom: dict[int, Interval]) -> Interval:
-    (p, q), (r, t) = a
-    ps = [p * r, p * t, q * r, q * t]
-    return (min(ps), max(ps))
-
-
-#: sound bounds of each integer operator of :data:`~ppcheck.spec.expr.OPS` (a boolean node is
-#: (0, 1) whatever its operator): ``(node, argument intervals, field intervals) -> interval``
-INTERVAL_OP_TABLE: dict[str, Callable[[Expr, list[Interval], dict[int, Interval]], Interval]] = {
-    "const": lambda n, a, dom: (n.value, n.value),
-    "var": lambda n, a, dom: dom[n.value],
-    "next": lambda n, a, dom: dom[n.value],
-    "add": lambda n, a, dom: (a[0][0] + a[1][0], a[0][1] + a[1][1]),
-    "sub": lambda n, a, dom: (a[0][0] - a[1][1], a[0][1] - a[1][0]),
-    "mul": _mul_interval,
-    "neg": lambda n, a, dom: (-a[0][1], -a[0][0]),
-    "mod": _mod_interval,
-    "min": lambda n, a, dom: (min(a[0][0], a[1][0]), min(a[0][1], a[1][1])),
-    "max": lambda n, a, dom: (max(a[0][0], a[1][0]), max(a[0][1], a[1][1])),
-    **dict.fromkeys(("eq", "ne", "lt", "le", "and", "or", "not"), lambda n, a, dom: (0, 1)),
-    "ite": lambda n, a, dom: (min(a[1][0], a[2][0]), max(a[1][1], a[2][1])),
-}
-
-
-def interval(e: Expr, dom: dict[int, Interval]) -> Interval:
-    """Sound bounds of an integer expression given field intervals."""
-    memo: dict[int, Interval] = {}
-
-    def iv(n: Expr) -> Interval:
-        k = id(n)
-        if k not in memo:
-            if n.sort == "bool" and n.op != "const":
-                memo[k] = (0, 1)
-            elif n.op == "ite":  # the condition is boolean: only the branches bound the value
-                memo[k] = INTERVAL_OP_TABLE["ite"](n, [(0, 1), iv(n.args[1]), iv(n.args[2])], dom)
-            else:
-                memo[k] = INTERVAL_OP_TABLE[n.op](n, [iv(a) for a in n.args], dom)
-        return memo[k]
-
-    return iv(e)
-
-
 # -- expression to Python source ----------------------------------------------------------
 
 class Emitter:
@@ -157,20 +71,27 @@ class Emitter:
         k = id(e)
         if k in self.names:
             return self.names[k]
-        op = e.op
-        if op in _LEAVES:
-            return OP_TABLE[op](e, [], var, nxt)
-        src = OP_TABLE[op](e, [self.expr(x, var, nxt) for x in e.args], var, nxt)
-        if k in self.shared:
-            name = self.by_src.get(src)
-            if name is None:
-                name = f"{self.prefix}{self.n}"
-                self.n += 1
-                self.lines.append(f"{name} = {src}")
-                self.by_src[src] = name
-            self.names[k] = name
-            return name
-        return src
+        if e.op in _LEAVES:
+            return self.render(e, [], var, nxt)
+        src = self.render(e, [self.expr(x, var, nxt) for x in e.args], var, nxt)
+        if k not in self.shared:
+            return src
+        name = self.by_src.get(src)
+        if name is None:
+            name = f"{self.prefix}{self.n}"
+            self.n += 1
+            self.lines.append(self.declare(name, src))
+            self.by_src[src] = name
+        self.names[k] = name
+        return name
+
+    def render(self, e: Expr, args: list[str], var: str, nxt: str) -> str:
+        """One node's source from its arguments' (the backend's operator table)."""
+        return OP_TABLE[e.op](e, args, var, nxt)
+
+    def declare(self, name: str, src: str) -> str:
+        """The statement that hoists a shared subtree into the temporary ``name``."""
+        return f"{name} = {src}"
 
 
 def shared_nodes(roots: list[Expr]) -> set[int]:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppcheck.spec.expr import SpecError
+from ppcheck.spec.expr import SpecError, digest
 from ppcheck.spec.model import Binding, Config, Model, System, build
 from ppcheck.spec.mutation import (
     Mutation,
@@ -84,9 +84,13 @@ class Probe:
     seconds: float = 0.0
 
 
-def probe(model: type[Model], configs: list[Config], timeout: float | None = None) -> Probe:
+def probe(model: type[Model], configs: list[Config], timeout: float | None = None,
+          backend: str = "python") -> Probe:
     """Trace ``model`` in each configuration recording mutation sites, and explore the
-    original; a model that already fails (or does not finish) is refused."""
+    original (with the explorer ``backend``); a model that already fails (or does not
+    finish) is refused."""
+    from .native import make_explorer
+
     t0 = time.perf_counter()
     rec = Recorder(model)
     bases: list[Base] = []
@@ -94,7 +98,7 @@ def probe(model: type[Model], configs: list[Config], timeout: float | None = Non
     for cfg in configs:
         with active(rec):
             system = build(model, cfg)
-        ex = Explorer(system, timeout=timeout)
+        ex, _ = make_explorer(system, backend, timeout=timeout)
         run = ex.run()
         bad = [r.name for r in run.results if is_failure(r)]
         if bad:
@@ -193,16 +197,10 @@ class MutantResult:
 
 def binding_hashes(system: System) -> dict[str, str]:
     """Each binding's label -> a hash of its traced IR (guard, updates, assertions)."""
-    import hashlib
-
     memo: dict[int, str] = {}
 
     def eh(e: Any) -> str:
-        k = id(e)
-        if k not in memo:
-            inner = "|".join(eh(a) for a in e.args)
-            memo[k] = hashlib.sha1(f"{e.op}:{e.sort}:{e.value}({inner})".encode()).hexdigest()
-        return memo[k]
+        return digest(e, memo)
 
     out = {}
     for b in system.bindings:

@@ -43,10 +43,10 @@ from typing import Any
 
 import z3
 
+from ppcheck.spec.bounds import interval
 from ppcheck.spec.expr import BOOL, Expr, walk
 from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, Property, System
 
-from .compile import interval
 from .verdict import ACTION_ASSERTIONS
 
 #: how many multiples of the modulus a dividend may span before ``%`` is used instead

@@ -14,6 +14,7 @@ run-time failure this layer exists to prevent.
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import NoReturn, Union
 
@@ -400,6 +401,16 @@ def walk(e: Expr) -> Iterable[Expr]:
         seen.add(id(n))
         yield n
         stack.extend(n.args)
+
+
+def digest(e: Expr, memo: dict[int, str]) -> str:
+    """A structural hash of ``e``: the same for structurally equal trees (fingerprints, mutant
+    identity, guards that name the same index); ``memo`` maps node ids to their hashes."""
+    k = id(e)
+    if k not in memo:
+        inner = "|".join(digest(a, memo) for a in e.args)
+        memo[k] = hashlib.sha1(f"{e.op}:{e.sort}:{e.value}({inner})".encode()).hexdigest()
+    return memo[k]
 
 
 def fields_read(e: Expr) -> set[int]:

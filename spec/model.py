@@ -30,9 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .expr import BOOL, Expr, SpecError, const, render
+from .expr import BOOL, Expr, SpecError, const, digest, render
 from .schema import Layout, Record, layout
-from .tracer import Traced, evaluate_view, trace, trace_transition
+from .tracer import Traced, check_reads, evaluate_view, trace, trace_transition
 
 ALWAYS, SOMETIMES, TRANSITION, LEADS_TO = "always", "sometimes", "transition", "leads_to"
 PROPERTY_KINDS = (ALWAYS, SOMETIMES, TRANSITION, LEADS_TO)
@@ -307,6 +307,7 @@ class System:
 
         def grab(s: Any) -> Any:
             got.update(getattr(inst, hook)(s))
+            check_reads(list(got.values()))
             return True
 
         evaluate_view(self.layout, grab, {})
@@ -441,6 +442,7 @@ def _trace_property(pd: PropertyDef, inst: Model, lay: Layout) -> Property:
 
     def grab(s: Any) -> Any:
         p, q = fn(s)
+        check_reads([p, q])
         pair.append(evaluate_view(lay, lambda _s: p, {}))
         pair.append(evaluate_view(lay, lambda _s: q, {}))
         return True
@@ -450,16 +452,14 @@ def _trace_property(pd: PropertyDef, inst: Model, lay: Layout) -> Property:
 
 
 def fingerprint(system: System) -> str:
-    """A hash of the traced IR: any change to the schema, actions or properties changes it."""
+    """A hash of the traced IR and of what a run reports from the build: any change to the
+    schema, actions, properties, the actions dropped here or the out-of-scope declarations
+    changes it."""
     h = hashlib.sha256()
     memo: dict[int, str] = {}
 
     def eh(e: Expr) -> str:
-        k = id(e)
-        if k not in memo:
-            inner = "|".join(eh(a) for a in e.args)
-            memo[k] = hashlib.sha1(f"{e.op}:{e.sort}:{e.value}({inner})".encode()).hexdigest()
-        return memo[k]
+        return digest(e, memo)
 
     for f in system.layout.fields:
         h.update(f"{f.name}:{f.lo}:{f.hi}:{f.wrap_bits}:{f.sort};".encode())
@@ -475,6 +475,11 @@ def fingerprint(system: System) -> str:
             h.update(f"{p.name}:{p.kind}:{eh(e) if e is not None else '-'}".encode())
         if p.fairness:
             h.update(f"fair:{p.fairness}".encode())
+    # what a run reports beyond the graph: actions dropped here (never_fired) and declarations
+    for name in system.dropped:
+        h.update(f"dropped:{name};".encode())
+    for name, reason in sorted(system.out_of_scope.items()):
+        h.update(f"out_of_scope:{name}:{reason};".encode())
     return h.hexdigest()[:16]
 
 

@@ -190,9 +190,16 @@ class Layout:
     root: RecordShape
     arrays: dict[str, ArrayShape]
     total_bits: int
+    _domains: dict[int, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
 
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    def domains(self) -> dict[int, tuple[int, int]]:
+        """Field index -> its domain (lo, hi): the field intervals of the interval analysis."""
+        if self._domains is None or len(self._domains) != len(self.fields):
+            self._domains = {f.index: (f.lo, f.hi) for f in self.fields}
+        return self._domains
 
     def pack(self, values: list[int]) -> int:
         s = 0

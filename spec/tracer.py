@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expr import BOOL, FALSE, FIELD_NAMES, HOOKS, TRUE, Expr, SpecError, implies, ite, lift, mk
+from .bounds import Read, interval, unguarded_reads
+from .expr import BOOL, FALSE, FIELD_NAMES, HOOKS, TRUE, Expr, SpecError, implies, ite, lift, mk, render
 from .schema import ArrayShape, Layout, RecordShape
 
 
@@ -36,6 +37,8 @@ class _Recorder:
         self.guard: list[Expr] = []
         self.assertions: list[tuple[Expr, str]] = []
         self.path: list[Expr] = []
+        #: bare reads through a symbolic index that may leave the array (checked at the end)
+        self.reads: dict[int, Read] = {}
 
     def cond(self) -> Expr:
         return mk("and", *self.path) if self.path else TRUE
@@ -152,9 +155,10 @@ class RecordView:
 class SymRecordView:
     """A record picked by a symbolic index: reads are ite-chains, writes conditional.
 
-    A read through an out-of-range index (a NONE Ref) yields the last element's value,
-    so guard such reads (``implies(ref != Ref.NONE, ...)``); a write through one is an
-    assertion failure.
+    A bare read whose index may be out of range (a NONE Ref) where its value is used is a
+    SpecError when the tracing ends: guard it (``require(ref != Ref.NONE)``,
+    ``implies(ref != Ref.NONE, ...)``, ``ite``) or write ``.get(field, default=...)``.  A write
+    through an out-of-range index is an assertion failure.
     """
 
     __slots__ = ("_arr", "_rec", "_idx")
@@ -174,10 +178,20 @@ class SymRecordView:
         return out
 
     def __getattr__(self, k: str) -> Any:
+        return self._read(k, checked=True)
+
+    def _read(self, k: str, checked: bool) -> Expr:
         idxs = self._leaf(k)
-        e = self._rec.read(idxs[-1])
+        rec = self._rec
+        e = rec.read(idxs[-1])
         for i in range(len(idxs) - 2, -1, -1):
-            e = ite(mk("eq", self._idx, i), self._rec.read(idxs[i]), e)
+            e = ite(mk("eq", self._idx, i), rec.read(idxs[i]), e)
+        if checked and not HOOKS:  # a mutant's guard may go: the mutation engine decides
+            lo, hi = interval(self._idx, rec.layout.domains())
+            if lo < 0 or hi >= len(idxs):
+                if any(e is rec.read(i) for i in idxs):  # a node of its own marks this read
+                    e = Expr(e.op, e.args, e.sort, e.value)
+                rec.reads[id(e)] = (e, self._idx, len(idxs), f"{self._arr.name}[...].{k}")
         return e
 
     def get(self, k: str, *, default: Any) -> Any:
@@ -185,7 +199,7 @@ class SymRecordView:
         of range (a NONE Ref): the explicit form of a read that may go through NONE."""
         n = len(self._arr.elements)
         inside = mk("and", mk("le", 0, self._idx), mk("lt", self._idx, n))
-        return ite(inside, self.__getattr__(k), default)
+        return ite(inside, self._read(k, checked=False), default)
 
     def __setattr__(self, k: str, v: Any) -> None:
         r = self._rec
@@ -248,7 +262,45 @@ def trace(layout: Layout, fn: Any, args: dict[str, Any], pre: list[Expr] | None 
     asserts = [(c, m) for c, m in rec.assertions if not (c.op == "const" and c.value)]
     if guard.op == "const" and not guard.value:
         return Traced(FALSE, {}, [])
+    _check_reads(rec, [(guard, []), *((e, [guard]) for e in updates.values()),
+                       *((c, [guard]) for c, _ in asserts)])
     return Traced(guard, updates, asserts)
+
+
+def check_reads(values: list[Any]) -> None:
+    """Check the bare reads of the predicate being traced now against ``values``, what it
+    computed (a property that hands its expressions out, e.g. a leads-to pair)."""
+    rec = _rec()
+    flat: list[Any] = []
+
+    def walk(v: Any) -> None:  # a hook may hand out lists, tuples or dicts of expressions
+        if isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        else:
+            flat.append(v)
+
+    walk(values)
+    _check_reads(rec, [(lift(v), []) for v in flat])
+
+
+def _check_reads(rec: _Recorder, roots: list[tuple[Expr, list[Expr]]]) -> None:
+    """A bare read through an index that may be out of range where its value is used is an
+    error (the language never answers with the last element quietly)."""
+    if not rec.reads:
+        return
+    bad = unguarded_reads(roots, rec.reads, rec.layout.domains())
+    if bad:
+        (_e, idx, size, label), (lo, hi) = bad[0]
+        names = rec.layout.names()
+        raise SpecError(
+            f"{label} is read through the index {render(idx, names)}, which may be {lo if lo < 0 else hi} "
+            f"(outside 0..{size - 1}, a NONE Ref) where the value is used: guard the read "
+            f"(require(ref != NONE), implies(ref != NONE, ...), ite(...)) or write "
+            f".get({label.rsplit('.', 1)[1]!r}, default=...)")
 
 
 def evaluate_view(layout: Layout, fn: Any, args: dict[str, Any]) -> Expr:
@@ -265,6 +317,7 @@ def evaluate_view(layout: Layout, fn: Any, args: dict[str, Any]) -> Expr:
     if any(a is not b for a, b in zip(rec.env, base)) or rec.guard or rec.assertions:
         raise SpecError("a property may not assign fields or call require() or assert_()")
     e = lift(out)
+    _check_reads(rec, [(e, [])])
     return e
 
 
@@ -283,4 +336,7 @@ def trace_transition(layout: Layout, fn: Any) -> Expr:
     if r1.guard or r1.assertions or any(a is not b for a, b in zip(r1.env, pre)) \
             or any(a is not b for a, b in zip(r2.env, post)):
         raise SpecError("a property may not assign fields or call require() or assert_()")
-    return lift(out)
+    e = lift(out)
+    _check_reads(r1, [(e, [])])
+    _check_reads(r2, [(e, [])])
+    return e

@@ -73,6 +73,20 @@ def _verdict(model: type[Model]):
     return cov, {r.config: r for _, r in runs}
 
 
+def test_the_fingerprint_covers_dropped_actions_and_declarations():
+    """Both change what a run reports (never_fired, coverage) without changing a binding, so
+    both change the fingerprint: a manifest entry recorded before them is stale, not differing."""
+    toy = _toy({})
+    base = build(toy, "small")
+    declared = build(_toy({"*": {"never": "not modelled"}}), "small")
+    reworded = build(_toy({"*": {"never": "another reason"}}), "small")
+    assert len({base.fingerprint, declared.fingerprint, reworded.fingerprint}) == 3
+    without = type("NoNever", (toy,), {"never": None})
+    fewer = build(without, "small")
+    assert [b.label() for b in fewer.bindings] == [b.label() for b in base.bindings]
+    assert fewer.dropped == ["only_large"] and fewer.fingerprint != base.fingerprint
+
+
 def test_a_dropped_action_counts_as_never_fired():
     toy = _toy({})
     assert build(toy, "small").dropped == ["only_large", "never"]
