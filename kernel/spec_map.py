@@ -115,6 +115,10 @@ class SpecView:
         self.refine_on = not any(i.op in REFINE_SKIP for c in sc.contexts for i in c.program)
         self.props = [(i, p.name) for i, p in enumerate(self.system.properties)
                       if p.kind == ALWAYS and not p.lemma]
+        #: (pre, post, context, call) -> the refinement verdict: a search meets the same
+        #: abstract call many times
+        self._refined: dict[tuple[int, int, int, Op], str] = {}
+        self._holds: dict[int, list[str]] = {}
 
     def flat(self, run: Run) -> dict[str, Any]:
         s = run.last
@@ -244,12 +248,17 @@ class SpecView:
             st = self.pack(run)
         except (SpecError, ValueError, KeyError) as e:
             return [("spec_invariants", f"the abstract state leaves the spec's domain: {e}")]
-        out = [("spec_invariants", f"{name} fails on the abstracted state")
-               for i, name in self.props if not self.conc.holds(i, st)]
+        bad = self._holds.get(st)
+        if bad is None:
+            bad = self._holds[st] = [name for i, name in self.props if not self.conc.holds(i, st)]
+        out = [("spec_invariants", f"{name} fails on the abstracted state") for name in bad]
         calls, prev = run.segment_calls, run.last_quiescent
         if REFINE and self.refine_on and not out and prev is not None and len(calls) == 1:
             c, op = calls[0]
-            why = self.refines(prev, st, c, op)
+            key = (prev, st, c, op)
+            why = self._refined.get(key)
+            if why is None:
+                why = self._refined[key] = self.refines(prev, st, c, op)
             if why:
                 out.append(("refines_spec", f"{run.sc.contexts[c].name}'s {op.name.lower()} call: {why}"))
         run.last_quiescent, run.segment_calls = st, []
