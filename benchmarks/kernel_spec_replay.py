@@ -67,7 +67,9 @@ def main(trees: list[str]) -> None:
             dt = time.perf_counter() - t0
             print()
             for kind, c in counts.items():
-                print(f"- {kind}s: {sum(c.values())}: " + ", ".join(f"{n} {v}" for v, n in sorted(c.items())))
+                label = "witnesses" if kind == "witness" else "counterexamples"
+                parts = ", ".join(f"{n} {v}" for v, n in sorted(c.items()))
+                print(f"- {label}: {sum(c.values())}: {parts}")
             print(f"- {steps} spec steps as {kernel_steps} kernel steps in {dt:.1f} s "
                   f"(builds cached after the first; load {os.getloadavg()[0]:.1f})")
 

@@ -835,6 +835,9 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
         "the spec's page_pool_scrub() does not wait for softirqs in flight: the kernel's "
         "synchronize_net() (dma_sync, pages mapped) lets the free of the trace finish first, so "
         "nothing is in flight at page_pool_inflight() and the pool is freed at once",
+    ("mainline", "busypoll", "destroy_deferred_then_freed"):
+        "as percpu_destroy's: page_pool_scrub()'s synchronize_net() lets the free in flight finish "
+        "(its page goes to the ring, and page_pool_empty_ring() returns it) before the scrub goes on",
     ("mainline", "rt", "destroy_deferred_then_freed"):
         "as percpu_destroy's: synchronize_net() in page_pool_scrub() waits for the free in flight "
         "(a PREEMPT_RT softirq is still an RCU reader), which the spec's scrub does not",
