@@ -271,7 +271,20 @@ def check_reads(values: list[Any]) -> None:
     """Check the bare reads of the predicate being traced now against ``values``, what it
     computed (a property that hands its expressions out, e.g. a leads-to pair)."""
     rec = _rec()
-    _check_reads(rec, [(lift(v), []) for v in values])
+    flat: list[Any] = []
+
+    def walk(v: Any) -> None:  # a hook may hand out lists, tuples or dicts of expressions
+        if isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        else:
+            flat.append(v)
+
+    walk(values)
+    _check_reads(rec, [(lift(v), []) for v in flat])
 
 
 def _check_reads(rec: _Recorder, roots: list[tuple[Expr, list[Expr]]]) -> None:

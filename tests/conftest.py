@@ -1,8 +1,38 @@
 """Test-session settings shared by every test module."""
 
+import json
 import os
+from pathlib import Path
 
 # pytest-xdist already runs one test process per core: one BFS thread each (the native
 # explorer's default is every core; any count gives the same states, traces and verdicts)
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("PPCHECK_WORKERS", "1")
+
+
+def _matrix_parts() -> list[Path]:
+    out = Path(os.environ["PPCHECK_AGREEMENT_MATRIX"])
+    return sorted(out.parent.glob(out.name + ".gw*.json"))
+
+
+def pytest_sessionstart(session):
+    """No part of an earlier, interrupted session is joined into this one's matrix."""
+    if os.environ.get("PPCHECK_AGREEMENT_MATRIX") and not os.environ.get("PYTEST_XDIST_WORKER"):
+        for p in _matrix_parts():
+            p.unlink()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The agreement matrix under pytest-xdist: the controller joins the workers' parts
+    (tests/test_engine_agreement.py writes ``$PPCHECK_AGREEMENT_MATRIX.<worker>.json``)."""
+    out = os.environ.get("PPCHECK_AGREEMENT_MATRIX")
+    if not out or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    parts = _matrix_parts()
+    if not parts:
+        return
+    from test_engine_agreement import write_matrix
+
+    write_matrix(Path(out), [json.loads(p.read_text()) for p in parts])
+    for p in parts:
+        p.unlink()

@@ -1,15 +1,17 @@
 """Engines that keep agreeing: explorer, BMC and k-induction on every model x default
 configuration of :data:`checks.agreement.CASES` (mark ``agreement``; ``.ci/run`` runs it
-as its own step), the larger bounds of ``SLOW_CASES`` with ``-m slow``.
+on both cores with the rest), the larger bounds of ``SLOW_CASES`` with ``-m slow``.
 
 Each case fails on any disagreement (``checks/agreement.py`` lists the rules), and every
 counterexample is replayed on the other engine.  With ``PPCHECK_AGREEMENT_MATRIX=FILE``
 the agreement matrix (model x config x property x engine -> verdict, depth) is written
-there in markdown at the end of the module.
+there in markdown at the end of the module (under pytest-xdist: each worker writes its part,
+and ``tests/conftest.py`` joins the parts when the session ends).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -46,9 +48,25 @@ _DONE: list[Agreement] = []
 def _matrix():
     yield
     out = os.environ.get("PPCHECK_AGREEMENT_MATRIX")
-    if out and _DONE:
-        lines = [summary_line(a) for a in _DONE]
-        Path(out).write_text("\n".join(["```", *lines, "```", "", matrix_markdown(_DONE), ""]))
+    if not out or not _DONE:
+        return
+    every = list(CASES) + list(SLOW_CASES)
+    part = [{"order": every.index(a.case) if a.case in every else len(every),
+             "summary": summary_line(a), "rows": matrix_markdown([a]).splitlines()[2:]}
+            for a in _DONE]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # under pytest-xdist each worker leaves its part; conftest.py joins them
+        Path(f"{out}.{worker}.json").write_text(json.dumps(part))
+    else:
+        write_matrix(Path(out), [part])
+
+
+def write_matrix(out: Path, parts: list[list[dict]]) -> None:
+    """The agreement matrix of every case run, in the order of CASES, from each process's part."""
+    cases = sorted((v for p in parts for v in p), key=lambda v: v["order"])
+    header = matrix_markdown([]).splitlines()
+    rows = [r for v in cases for r in v["rows"]]
+    out.write_text("\n".join(["```", *(v["summary"] for v in cases), "```", "", *header, *rows, ""]))
 
 
 def _ids(c: Case) -> str:

@@ -170,3 +170,21 @@ def test_the_explicit_read_builds_without_a_guard():
 
     build(Explicit)
 
+
+
+def test_a_hook_that_hands_out_reads_has_each_checked():
+    """observables/ratios are traced like properties: a list of values is checked element by
+    element (pp003_before hands out lists), an unguarded read among them is an error."""
+
+    def observe(guarded):
+        def observables(self, s):
+            h0 = s.holders[0].slot
+            val = s.slots[h0].val
+            return {"held": [h0 != Ref.NONE, ite(h0 != Ref.NONE, val, 0) if guarded else val]}
+        return observables
+
+    ok = type("ObservedOk", (Slots,), {"name": "slots_observed_ok", "observables": observe(True)})
+    assert set(build(ok).trace_hook("observables")) == {"held"}
+    bad = type("ObservedBad", (Slots,), {"name": "slots_observed_bad", "observables": observe(False)})
+    with pytest.raises(SpecError, match=NONE_READ):
+        build(bad).trace_hook("observables")

@@ -21,11 +21,12 @@ from typing import Any
 
 from ppcheck.spec.bounds import interval, intervals_from_guard
 from ppcheck.spec.expr import Expr
-from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
+from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, System
 
 from ..compile import Emitter, shared_nodes
 
 RUNTIME = Path(__file__).with_name("runtime.c")
+LIVENESS = Path(__file__).with_name("liveness.c")
 
 
 def _const(a: list[str], e: Expr) -> str:
@@ -326,7 +327,26 @@ def generate(system: System, switch: int | None = None) -> str:
     fn += _switch_c(switch, fields, case_of, "pp_br_{j}(NULL, s, -1, t, out);")
     fn += ["    return out->n;", "}"]
     out += fn
+    out += _leads_to_c(system)
+    out.append(LIVENESS.read_text())
     return "\n".join(out) + "\n"
+
+
+def _leads_to_c(system: System) -> list[str]:
+    """pp_lt_pred(k, which, s): p (which 0) or q (1) of leads_to property k, for liveness.c."""
+    out: list[str] = []
+    cases: list[str] = []
+    for k, p in enumerate(system.properties):
+        if p.kind != LEADS_TO:
+            continue
+        for which, e in enumerate((p.pre, p.post)):
+            em = CEmitter("_l", shared_nodes([e]))
+            src = em.expr(e)
+            out += _function(f"static int pp_lt_{k}_{which}(const uint64_t *s)", em.lines,
+                             system.layout.fields, f"({src}) != 0")
+            cases.append(f"    if (k == {k} && which == {which}) return pp_lt_{k}_{which}(s);")
+    return [*out, "static int pp_lt_pred(int k, int which, const uint64_t *s) {", *cases,
+            "    (void)k; (void)which; (void)s;", "    return -1;", "}", ""]
 
 
 def _switch_case(c: Expr, fi: int) -> int | None:

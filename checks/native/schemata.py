@@ -184,7 +184,7 @@ class Schema:
         t0 = time.perf_counter()
         source = generate(self.system, switch=mf.index) + EQUIV_C
         _, _, path = build(source, f"{original.name}-{original.config.name}-schema",
-                           self.system.fingerprint, opt)
+                           self.system.fingerprint, opt=opt)
         self.build_seconds = time.perf_counter() - t0
         self.path = path
         self._lib: Any = None
