@@ -78,6 +78,18 @@ class _Step:
         while self.n <= k:
             self._add_state()
 
+    def cti(self, k: int) -> str:
+        """The counterexample to induction of the last sat check: the binding taken into
+        ``t_k`` and the fields of ``t_{k-1}`` that differ from the (first) initial state."""
+        enc, m = self.enc, self.solver.model()
+        b = enc.decode_action(m, f"i{k - 1}")
+        lay = enc.system.layout
+        pre = lay.unpack(enc.decode_state(m, self.t(k - 1)))
+        init = lay.unpack(enc.system.init_states[0])
+        diff = ", ".join(f"{f.name}={f.show(v)}" for f, v, v0 in zip(lay.fields, pre, init) if v != v0)
+        label = enc.system.bindings[b].label() if b >= 0 else "?"
+        return f"counterexample to induction at k={k}: {label} from {{{diff}}}"
+
     def check(self, ob: Obligation, k: int, assumed: list[Obligation], proved: list[Obligation],
               deadline: Deadline) -> tuple[z3.CheckSatResult, list[str]]:
         """Does ``ob`` hold in ``t_k`` given ``assumed`` in ``t_0..t_{k-1}``
@@ -102,7 +114,10 @@ def run_kinduction(enc: Encoding, obs: list[Obligation], max_k: int | None,
     """k-induction for k = 1 .. ``max_k`` (or until the deadline)."""
     if max_k is None and deadline.end is None:
         max_k = DEFAULT_DEPTH
-    base = Unrolling(enc, ENGINE, lex_leader(enc, obs))  # the base case is BMC
+    # the base case is BMC; its symmetry breaking only constrains paths, so it is proved
+    # (lex_leader: 4-80 s on mainline) only once the base case needs a step
+    base = Unrolling(enc, ENGINE, None)
+    lex_tried = False
     step = _Step(enc, obs)
     open_ = list(obs)
     proved: list[Obligation] = []
@@ -110,6 +125,7 @@ def run_kinduction(enc: Encoding, obs: list[Obligation], max_k: int | None,
     done, reason = -1, ""
     lemmas = {o.name for o in obs if o.lemma}
     k = 1
+    last_cti: dict[str, str] = {}  # the step's last counterexample for each unproved obligation
     while open_:
         # base case: depth k - 1
         r = base.check_depth(open_, deadline)
@@ -134,6 +150,7 @@ def run_kinduction(enc: Encoding, obs: list[Obligation], max_k: int | None,
         step.extend_to(k)
         cand = list(open_)
         support: dict[str, list[str]] = {}
+        ctis: dict[str, str] = {}
         timed_out = False
         while True:
             dropped = []
@@ -144,6 +161,8 @@ def run_kinduction(enc: Encoding, obs: list[Obligation], max_k: int | None,
                 else:
                     dropped.append(ob)
                     timed_out = timed_out or res == z3.unknown
+                    if res == z3.sat:
+                        ctis[ob.name] = step.cti(k)
             if not dropped:
                 break
             cand = [o for o in cand if o not in dropped]
@@ -162,6 +181,7 @@ def run_kinduction(enc: Encoding, obs: list[Obligation], max_k: int | None,
             out[ob.name] = complete_outcome(ob, k, f"k-induction: {how}")
             proved.append(ob)
         open_ = [o for o in open_ if o not in cand]
+        last_cti = ctis
         if timed_out:
             reason = f"induction step at k={k}: {why_unknown(deadline, step.solver)}"
             break
@@ -173,8 +193,11 @@ def run_kinduction(enc: Encoding, obs: list[Obligation], max_k: int | None,
         if deadline.expired():
             reason = f"time budget reached at k={k}"
             break
+        if not lex_tried:
+            base.lex, lex_tried = lex_leader(enc, obs), True
         base.extend()
         k += 1
     for ob in open_:
-        out[ob.name] = bounded_outcome(ob, done, reason)
+        why = f"{reason}; {last_cti[ob.name]}" if ob.name in last_cti else reason
+        out[ob.name] = bounded_outcome(ob, done, why)
     return EngineRun(out, done, reason, base.lex is not None)

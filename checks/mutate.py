@@ -84,9 +84,13 @@ class Probe:
     seconds: float = 0.0
 
 
-def probe(model: type[Model], configs: list[Config], timeout: float | None = None) -> Probe:
+def probe(model: type[Model], configs: list[Config], timeout: float | None = None,
+          backend: str = "python") -> Probe:
     """Trace ``model`` in each configuration recording mutation sites, and explore the
-    original; a model that already fails (or does not finish) is refused."""
+    original (with the explorer ``backend``); a model that already fails (or does not
+    finish) is refused."""
+    from .native import make_explorer
+
     t0 = time.perf_counter()
     rec = Recorder(model)
     bases: list[Base] = []
@@ -94,7 +98,7 @@ def probe(model: type[Model], configs: list[Config], timeout: float | None = Non
     for cfg in configs:
         with active(rec):
             system = build(model, cfg)
-        ex = Explorer(system, timeout=timeout)
+        ex, _ = make_explorer(system, backend, timeout=timeout)
         run = ex.run()
         bad = [r.name for r in run.results if is_failure(r)]
         if bad:

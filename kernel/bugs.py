@@ -116,12 +116,24 @@ FIXES: tuple[Bug, ...] = (
 )
 
 
+#: model variants' old code put back into a 6.12 tree (the spec-trace replay of a variant's
+#: counterexample runs on the tree with that code: kernel/spec_replay.py VARIANT_TREES)
+REVERTS: tuple[Bug, ...] = (
+    Bug("no_cpuid_reset",
+        "page_pool_disable_direct_recycling() does not set cpuid = -1 (before 56ef27e3abe6).",
+        "net/core/page_pool.c",
+        "\tWRITE_ONCE(pool->cpuid, -1);\n",
+        "",
+        "percpu_destroy_local_free", "no_cache_push_after_destroy"),
+)
+
+
 def names() -> list[str]:
-    return [b.name for b in (*BUGS, *FIXES)]
+    return [b.name for b in (*BUGS, *FIXES, *REVERTS)]
 
 
 def by_name(name: str) -> Bug | None:
-    return next((b for b in (*BUGS, *FIXES) if b.name == name), None)
+    return next((b for b in (*BUGS, *FIXES, *REVERTS) if b.name == name), None)
 
 
 def patch_for(bug: Bug, tree: Tree) -> str:

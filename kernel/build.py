@@ -11,7 +11,10 @@ Variants: ``rt`` compiles with ``CONFIG_PREEMPT_RT``; ``fine`` compiles page_poo
 ``-fsanitize=thread`` so that GCC calls a hook before every plain load and store (the
 harness defines the hooks; no sanitizer runtime is linked) and shared accesses yield; ``coverage`` with gcov
 (``--coverage``, for the line coverage of page_pool.c); ``patch`` applies a unified diff
-(a seeded bug, :mod:`ppcheck.kernel.bugs`) to the copy of the tree's files first.
+(a seeded bug, :mod:`ppcheck.kernel.bugs`) to the copy of the tree's files first; ``scope``
+(cache size, refill) sets ``PP_ALLOC_CACHE_SIZE``/``PP_ALLOC_CACHE_REFILL`` in the copy of the
+page_pool header to a spec configuration's ``cache_size``/``refill`` (the model scales these
+constants down the same way), so that a spec trace can be replayed step for step.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -50,6 +54,7 @@ class Build:
     coverage: bool
     patch: str | None
     fine: bool = False
+    scope: tuple[int, int] | None = None
 
 
 def _shim_files() -> list[Path]:
@@ -88,8 +93,29 @@ def _apply_patch(src: Path, patch: str) -> None:
         raise BuildError(f"the patch does not apply to this tree: {(r.stdout + r.stderr).strip()[:200]}")
 
 
+SCOPE_HEADERS = ("include/net/page_pool/types.h", "include/net/page_pool.h")
+
+
+def _apply_scope(src: Path, scope: tuple[int, int]) -> None:
+    """PP_ALLOC_CACHE_SIZE = scope[0], PP_ALLOC_CACHE_REFILL = scope[1] in the copied header."""
+    size, refill = scope
+    if not 1 <= refill <= size:
+        raise BuildError(f"scope: refill {refill} must be between 1 and the cache size {size}")
+    for rel in SCOPE_HEADERS:
+        f = src / rel
+        if not f.is_file():
+            continue
+        text = f.read_text()
+        new = re.sub(r"(#define\s+PP_ALLOC_CACHE_SIZE\s+)\d+", rf"\g<1>{size}", text)
+        new = re.sub(r"(#define\s+PP_ALLOC_CACHE_REFILL\s+)\d+", rf"\g<1>{refill}", new)
+        if new != text:
+            f.write_text(new)
+            return
+    raise BuildError("scope: no PP_ALLOC_CACHE_SIZE/PP_ALLOC_CACHE_REFILL in the tree's page_pool header")
+
+
 def build(tree: Tree, rt: bool = False, coverage: bool = False, patch: str | None = None,
-          fine: bool = False) -> Build:
+          fine: bool = False, scope: tuple[int, int] | None = None) -> Build:
     """Compile (or fetch from the cache) the harness library for ``tree``; ``fine``
     instruments page_pool.c's plain loads and stores as yield points too."""
     cc = _compiler()
@@ -99,11 +125,13 @@ def build(tree: Tree, rt: bool = False, coverage: bool = False, patch: str | Non
         flags.append("-DCONFIG_PREEMPT_RT=1")
     if coverage:
         flags += ["--coverage", "-O0"]
-    key = _key(tree, cc, flags + kflags, patch)
+    if scope:
+        flags.append("-fno-omit-frame-pointer")  # the replay reads the call stack of a yield
+    key = _key(tree, cc, flags + kflags + ([f"scope={scope}"] if scope else []), patch)
     work = cache_root() / "builds" / key
     lib = work / "libppkernel.so"
     if lib.is_file():
-        return Build(tree, lib, work, 0.0, True, rt, coverage, patch, fine)
+        return Build(tree, lib, work, 0.0, True, rt, coverage, patch, fine, scope)
     t0 = time.perf_counter()
     # gcov writes its .gcda next to the objects' build path: build those in place
     tmp = work if coverage else work.with_name(work.name + f".tmp{os.getpid()}")
@@ -116,6 +144,8 @@ def build(tree: Tree, rt: bool = False, coverage: bool = False, patch: str | Non
         shutil.copyfile(tree.root / f, out)
     if patch:
         _apply_patch(src, patch)
+    if scope:
+        _apply_scope(src, scope)
     inc = ["-include", str(SHIM / "pp_shim.h"), "-I", str(src / "include"), "-I",
            str(src / "net/core"), "-I", str(SHIM)]
     objs = []
@@ -138,4 +168,4 @@ def build(tree: Tree, rt: bool = False, coverage: bool = False, patch: str | Non
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         tmp.rename(work)
-    return Build(tree, lib, work, time.perf_counter() - t0, False, rt, coverage, patch, fine)
+    return Build(tree, lib, work, time.perf_counter() - t0, False, rt, coverage, patch, fine, scope)

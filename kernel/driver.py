@@ -97,6 +97,7 @@ class Kernel:
         lib.pph_nwarn.restype = C.c_ulong
         lib.pph_nerr.restype = C.c_ulong
         lib.pph_ctx_key.restype = C.c_ulong
+        lib.pph_yield_off.restype = C.c_long
         for f in ("pph_start", "pph_run"):
             getattr(lib, f).argtypes = [C.c_int, C.c_int, C.c_long, C.c_long]
         self.kver = lib.pph_kver()
@@ -105,6 +106,7 @@ class Kernel:
         self._pool = (C.c_long * 16)()
         self._cache = (C.c_long * 256)()
         self._ring = (C.c_long * 64)()
+        self._stk = (C.c_long * 24)()
 
     # -- world ------------------------------------------------------------------------------
     def setup(self, npages: int, flags: int, pool_size: int, napi_cpu: int, cpuid: int) -> int:
@@ -141,6 +143,25 @@ class Kernel:
     def at(self, c: int) -> str:
         """What context ``c`` was about to do when it yielded (``READ_ONCE(pool->cpuid)``)."""
         return (self.lib.pph_yield_what(c) or b"").decode()
+
+    def yield_off(self, c: int) -> int:
+        """The code offset (in the library) of context ``c``'s yield point, -1 if idle."""
+        return self.lib.pph_yield_off(c)
+
+    def yield_stack(self, c: int) -> list[int]:
+        """The return addresses (library offsets) on context ``c``'s suspended stack, innermost
+        first (a build with frame pointers: ``scope``)."""
+        n = self.lib.pph_yield_stack(c, self._stk, 24)
+        return [self._stk[i] for i in range(n)]
+
+    def set_napi_owner(self, cpu: int) -> None:
+        """napi_schedule() on ``cpu`` (list_owner = cpu), or the poll completed (-1)."""
+        self.lib.pph_set_napi_owner(cpu)
+
+    def buddy_next(self, pfn: int, fail: int = 0) -> None:
+        """The next page allocation takes page ``pfn`` (-1: the lowest free), after failing
+        ``fail`` times (GFP_ATOMIC failing)."""
+        self.lib.pph_buddy_next(pfn, fail)
 
     def yields(self, c: int) -> int:
         return self.lib.pph_yields(c)

@@ -60,6 +60,7 @@ class CtxSpec:
     softirq: bool
     program: tuple[Instr, ...]
     consumer: bool = False  # the pool's allocation side (the NAPI poll)
+    bh: bool = False  # a process context calling with BH disabled (local_bh_disable)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ class Run:
         k.lib.pph_set_fine(int(sc.fine))
         for i, c in enumerate(sc.contexts):
             k.ctx_init(i, c.cpu, c.softirq)
+            if c.bh:
+                k.lib.pph_ctx_bh(i, 1)
         self.pc = [0] * len(sc.contexts)
         self.vars = {}
         self.touched_cache = [False] * len(sc.contexts)

@@ -319,7 +319,9 @@ class PagePoolState(Record):
 
 _KINDS = {"softirq": (Kind.SOFTIRQ, Role.NAPI), "user": (Kind.SOFTIRQ, Role.USER),
           "process": (Kind.PROCESS, Role.USER), "process_bh": (Kind.PROCESS_BH, Role.USER),
-          "control": (Kind.PROCESS, Role.CONTROL), "worker": (Kind.PROCESS, Role.WORKER)}
+          "control": (Kind.PROCESS, Role.CONTROL), "worker": (Kind.PROCESS, Role.WORKER),
+          # the NAPI polled with BH disabled outside net_rx_action (models/mainline/threaded.py)
+          "thread": (Kind.PROCESS_BH, Role.NAPI), "busy": (Kind.PROCESS_BH, Role.NAPI)}
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,9 @@ class CtxSpec:
     """One configured context: ``"softirq@0"`` is CPU 0's softirq (polls the NAPI when it is
     scheduled there, frees pages); ``"user@1"`` a softirq on CPU 1 that only frees;
     ``"process@1"``/``"process_bh@1"`` a process context (BH enabled / disabled) that frees;
-    ``"control@1"`` the driver's control path; ``"worker@0"`` the release worker."""
+    ``"control@1"`` the driver's control path; ``"worker@0"`` the release worker;
+    ``"thread@1"`` the threaded NAPI's kthread while it runs on CPU 1 and ``"busy@1"`` a task
+    busy polling the NAPI on CPU 1 (both poll with BH disabled, models/mainline/threaded.py)."""
 
     index: int
     kind: Kind
@@ -548,8 +552,11 @@ class PagePoolInvariants:
         is freed once they come back."""
         return s.pool.deferred & s.pool.freed
 
-    @sometimes(applies=lambda c: int(getattr(c, "pool_cpuid", -1)) < 0 and int(getattr(c, "cpus", 2)) > 1)
+    @sometimes(applies=lambda c: int(getattr(c, "pool_cpuid", -1)) < 0 and int(getattr(c, "cpus", 2)) > 1
+               and not any(str(x).startswith("thread@") for x in getattr(c, "contexts", ())))
     def napi_migrated(self, s):
         """The NAPI instance is scheduled on another CPU than the one it started on (not for a
-        per-CPU pool, whose consumer stays on ``pool->cpuid``, nor on one CPU)."""
+        per-CPU pool, whose consumer stays on ``pool->cpuid``, nor on one CPU, nor for a
+        threaded NAPI, which never sets ``list_owner``: its kthread's moves between CPUs are
+        models/mainline/threaded.py's ``threaded_poll_moved``)."""
         return s.napi.owner > 0

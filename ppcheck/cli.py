@@ -1099,9 +1099,13 @@ def new_cmd(name: str, parent: str, out_file: str | None, as_json: bool, quiet: 
 @click.option("--log", "log_file", metavar="FILE",
               help="Append each mutant's verdict to FILE as a JSON line as soon as it is known; "
                    "verdicts already in FILE for the same model IR are reused (resume).")
+@click.option("--backend", type=click.Choice(["native", "python"]),
+              help="native: every mutant of a configuration in one C build (mutant schemata; "
+                   "the default when a C compiler is found); python: the Python explorer.")
 def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: bool, quiet: bool,
                budget: float, jobs: int, sample: int | None, seed: int, min_score: float | None,
-               md_file: str | None, record_name: str | None, log_file: str | None) -> None:
+               md_file: str | None, record_name: str | None, log_file: str | None,
+               backend: str | None) -> None:
     """Plant one bug at a time in MODEL's actions and report which the properties catch.
 
     Operators: drop a require() conjunct, drop an update, negate a comparison, move a
@@ -1118,6 +1122,13 @@ def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: b
 
     _begin("mutate", as_json, quiet)
     t0 = _time.perf_counter()
+    if backend is None:
+        from ppcheck.checks.native import unavailable
+
+        why = unavailable()
+        backend = "python" if why else "native"
+        if why:
+            _note(f"native backend unavailable ({why}); using the python explorer")
     m = _model(model)
     cfgs = _configs(m, config, _parse_sets(sets))
     log = None
@@ -1137,7 +1148,7 @@ def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: b
     try:
         _note(f"probing {m.name} in {', '.join(c.name for c in cfgs)} (the original must pass)")
         try:
-            pr = mt.probe(m, cfgs)
+            pr = mt.probe(m, cfgs, backend=backend)
         except mt.OriginalFails as e:
             text = f"mutate {m.name}: {e}"
             if as_json:
@@ -1167,7 +1178,12 @@ def mutate_cmd(model: str, config: str | None, sets: tuple[str, ...], as_json: b
                 click.echo(f"  [{done}/{n}] {r.status:<15} {r.id}"
                            + (f" ({r.property})" if r.property else ""), err=True)
 
-        results, interrupted = mt.run_all(pr, todo, budget, jobs, progress)
+        if backend == "native":
+            from ppcheck.checks import mutate_native as mn
+
+            results, interrupted = mn.run_all(pr, todo, budget, jobs, progress, _note)
+        else:
+            results, interrupted = mt.run_all(pr, todo, budget, jobs, progress)
         results = sorted(results + reused, key=lambda r: r.index)
     finally:
         if log is not None:

@@ -652,6 +652,30 @@ def retrace(original: System, model: type[Model], m: Mutation) -> System:
     return system
 
 
+def retrace_action(original: System, model: type[Model], m: Mutation) -> tuple[list[Binding], int]:
+    """Only the mutated action's bindings of ``original``'s configuration, traced again under
+    the mutation (what :func:`retrace` puts in the system, without building the rest or its
+    fingerprint), and how many nodes the mutation hit.  Mutant schemata compare these with the
+    original's bindings of the action."""
+    from .model import binding_args
+
+    cfg, lay = original.config, original.layout
+    d = next(x for x in model.action_defs() if x.name == m.site.action)
+    hook = Apply(model, m)
+    method = d.fn.__get__(model(cfg))
+    out: list[Binding] = []
+    with active(hook):
+        for args in binding_args(d, cfg, lay):
+            try:
+                ir = trace(lay, method, args)
+            except SpecError as e:
+                raise SpecError(f"action {d.name}: {e}") from None
+            if ir.guard.op == "const" and not ir.guard.value:
+                continue
+            out.append(Binding(-1, d.name, args, who_label(d, args), ir))
+    return out, hook.hits
+
+
 def build_mutant(model: type[Model], m: Mutation, cfg: Any, original: System | None = None) -> System:
     """Build ``model`` in configuration ``cfg`` with mutation ``m`` applied (SpecError if the
     mutant does not build).  With the ``original`` system of that configuration, only what the

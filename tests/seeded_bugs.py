@@ -455,6 +455,38 @@ class UpdateNidDropsCache(Mainline):
         pool.alloc_count = 0
 
 
+class ThreadedSetsListOwner(Mainline):
+    """____napi_schedule()'s threaded branch also writing ``list_owner = smp_processor_id()``
+    (as the poll-list path does): the kthread may poll on another CPU than the interrupt's, and
+    a softirq of the interrupt's CPU then takes page_pool_napi_local()'s stale answer and
+    pushes into alloc.cache while the kthread polls (the reason the threaded branch leaves
+    list_owner alone)."""
+
+    name = "bug_threaded_sets_list_owner"
+    default = False
+
+    def napi_sched_set(self, s, cpu: int) -> None:
+        super().napi_sched_set(s, cpu)
+        s.napi.owner = cpu
+
+    def napi_poll_done(self, s, c: int, complete: bool) -> None:
+        super().napi_poll_done(s, c, complete)
+        if complete:  # napi_complete_done(): WRITE_ONCE(n->list_owner, -1)
+            s.napi.owner = -1
+
+
+class BusyPollIgnoresSched(Mainline):
+    """__napi_busy_loop() taking the NAPI without testing NAPIF_STATE_SCHED first: the busy
+    poller and the softirq of the CPU the NAPI is scheduled on both run the driver's poll, two
+    consumers of the lockless alloc.cache."""
+
+    name = "bug_busy_poll_ignores_sched"
+    default = False
+
+    def napi_take_ok(self, s):
+        return s.napi.enabled
+
+
 @dataclass(frozen=True)
 class Bug:
     model: type[Mainline]
@@ -491,6 +523,9 @@ BUGS: list[Bug] = [
     Bug(DestroyIgnoresUsers, "pool_alive_while_registered", "xdp", "page_pool_destroy"),
     Bug(PfmemallocRecycled, "pfmemalloc_not_recycled", "numa", "page_pool_recycle_in_cache"),
     Bug(UpdateNidDropsCache, "page_in_one_place", "numa", "page_pool_update_nid"),
+    # threaded NAPI and busy polling (models/mainline/threaded.py)
+    Bug(ThreadedSetsListOwner, "alloc_cache_single_owner", "threaded", "page_pool_put_page"),
+    Bug(BusyPollIgnoresSched, "alloc_cache_single_owner", "busypoll", "napi_busy_loop"),
 ]
 
 #: the progress property, broken by a leak (the lasso's length is in the manifest)

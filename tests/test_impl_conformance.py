@@ -81,6 +81,8 @@ NOT_IMPLEMENTED = {
                 "conformance list yet; impl/skbuff.py coverage of it is undecided",
     "skbhead": "skbpaths' configuration (the skb head in a pool page, GRO): not in this "
                "conformance list yet; impl/skbuff.py coverage of it is undecided",
+    "threaded": "no threaded NAPI kthread in impl/ (models/mainline/threaded.py)",
+    "busypoll": "no busy poller (napi_busy_loop()) in impl/ (models/mainline/threaded.py)",
 }
 
 

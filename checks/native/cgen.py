@@ -21,11 +21,12 @@ from typing import Any
 
 from ppcheck.spec.bounds import interval, intervals_from_guard
 from ppcheck.spec.expr import Expr
-from ppcheck.spec.model import ALWAYS, SOMETIMES, TRANSITION, System
+from ppcheck.spec.model import ALWAYS, LEADS_TO, SOMETIMES, TRANSITION, System
 
 from ..compile import Emitter, shared_nodes
 
 RUNTIME = Path(__file__).with_name("runtime.c")
+LIVENESS = Path(__file__).with_name("liveness.c")
 
 
 def _const(a: list[str], e: Expr) -> str:
@@ -192,11 +193,15 @@ def _function(head: str, body: list[str], fields: list[Any], ret: str | None = N
     return out
 
 
-def generate(system: System) -> str:
+def generate(system: System, switch: int | None = None) -> str:
     """The whole C source (runtime, then the model half) for ``system``.
 
     Every property is compiled in; which are checked is set per search (``pp_set_active``),
-    so one build serves every ``--property`` selection and both symmetry settings."""
+    so one build serves every ``--property`` selection and both symmetry settings.
+
+    ``switch`` (mutant schemata, :mod:`.schemata`): the index of a field no binding updates;
+    the top-level branches whose first conjunct is ``field == k`` are called through one
+    ``switch`` on that field instead of one after the other."""
     lay = system.layout
     fields = lay.fields
     if len(system.bindings) >= 0xFFFF:
@@ -242,11 +247,14 @@ def generate(system: System) -> str:
 
     dom = {f.index: (f.lo, f.hi) for f in fields}
     trie = _CTrie()
+    cases: dict[str, int] = {}  # top-level trie key -> the switch value it tests
     for b in system.bindings:
         ir = b.ir
         conj = list(ir.guard.args) if ir.guard.op == "and" else [ir.guard]
         conj = [c for c in conj if not (c.op == "const" and c.value)]
         keyed = [(Emitter("", set()).expr(c), CEmitter("", set()).expr(c)) for c in conj]
+        if switch is not None and conj and _switch_case(conj[0], switch) is not None:
+            cases[keyed[0][0]] = _switch_case(conj[0], switch)
         em = CEmitter(f"_u{b.id}_", shared_nodes([*ir.updates.values(),
                                                    *(c for c, _ in ir.assertions)]))
         tight = intervals_from_guard(ir.guard, dom)
@@ -287,6 +295,7 @@ def generate(system: System) -> str:
 
     # one function per top-level branch of the trie: the compiler's time stays linear
     branches: list[list[str]] = []
+    case_of: dict[int, int] = {}  # branch -> switch value
     if trie.here:
         top = _CTrie()
         top.here = trie.here
@@ -294,6 +303,8 @@ def generate(system: System) -> str:
     for py, (c, kid) in trie.kids.items():
         one = _CTrie()
         one.kids[py] = (c, kid)
+        if py in cases:
+            case_of[len(branches)] = cases[py]
         branches.append(one.render(""))
     for j, br in enumerate(branches):
         out += _function(f"static int pp_br_{j}(pp_worker *wk, const uint64_t *s, int64_t idx, "
@@ -306,14 +317,55 @@ def generate(system: System) -> str:
     for k in kinds[SOMETIMES]:
         fn.append(f"    if (c->active[{k}] && pp_before(c->found[{k}], idx) && pp_prop_{k}(s, s)) "
                   f"pp_found(wk, {k}, idx);")
-    fn += [f"    en |= pp_br_{j}(wk, s, idx, t, NULL);" for j in range(len(branches))]
+    fn += [f"    en |= pp_br_{j}(wk, s, idx, t, NULL);" for j in range(len(branches))
+           if j not in case_of]
+    fn += _switch_c(switch, fields, case_of, "en |= pp_br_{j}(wk, s, idx, t, NULL);")
     fn += ["    return en;", "}", ""]
     fn += ["static int pp_succ_state(const uint64_t *s, pp_out *out) {",
            "    uint64_t t[W];"]
-    fn += [f"    pp_br_{j}(NULL, s, -1, t, out);" for j in range(len(branches))]
+    fn += [f"    pp_br_{j}(NULL, s, -1, t, out);" for j in range(len(branches)) if j not in case_of]
+    fn += _switch_c(switch, fields, case_of, "pp_br_{j}(NULL, s, -1, t, out);")
     fn += ["    return out->n;", "}"]
     out += fn
+    out += _leads_to_c(system)
+    out.append(LIVENESS.read_text())
     return "\n".join(out) + "\n"
+
+
+def _leads_to_c(system: System) -> list[str]:
+    """pp_lt_pred(k, which, s): p (which 0) or q (1) of leads_to property k, for liveness.c."""
+    out: list[str] = []
+    cases: list[str] = []
+    for k, p in enumerate(system.properties):
+        if p.kind != LEADS_TO:
+            continue
+        for which, e in enumerate((p.pre, p.post)):
+            em = CEmitter("_l", shared_nodes([e]))
+            src = em.expr(e)
+            out += _function(f"static int pp_lt_{k}_{which}(const uint64_t *s)", em.lines,
+                             system.layout.fields, f"({src}) != 0")
+            cases.append(f"    if (k == {k} && which == {which}) return pp_lt_{k}_{which}(s);")
+    return [*out, "static int pp_lt_pred(int k, int which, const uint64_t *s) {", *cases,
+            "    (void)k; (void)which; (void)s;", "    return -1;", "}", ""]
+
+
+def _switch_case(c: Expr, fi: int) -> int | None:
+    """k when the conjunct ``c`` is ``var(fi) == k`` (a mutant schema's variant test)."""
+    if c.op == "eq" and len(c.args) == 2:
+        a, b = c.args
+        if a.op == "var" and a.value == fi and b.op == "const":
+            return int(b.value)
+    return None
+
+
+def _switch_c(switch: int | None, fields: list[Any], case_of: dict[int, int], call: str) -> list[str]:
+    """The branches of ``case_of`` called through one C ``switch`` on field ``switch``."""
+    if switch is None or not case_of:
+        return []
+    out = [f"    switch ({_get(fields[switch])}) {{"]
+    for j, k in sorted(case_of.items(), key=lambda x: x[1]):
+        out.append(f"    case {k}: " + call.format(j=j) + " break;")
+    return out + ["    default: break;", "    }"]
 
 
 def domain_message(system: System, bid: int) -> str:

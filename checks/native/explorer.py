@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ppcheck.spec.expr import SpecError
@@ -25,7 +25,7 @@ from ..verdict import (
     PropertyResult,
     RunResult,
 )
-from .build import build
+from .build import build, load_cached, system_key
 from .cgen import domain_message, generate
 
 _KINDS = ("always", "transition", "assert", "domain")
@@ -115,6 +115,14 @@ class NativeExplorer(Explorer):
         self.ctx: Any = None
         self.store_bytes = 0
         self.build_seconds = 0.0
+        self._source: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The generated C (made on first use: a cached build does not need it)."""
+        if self._source is None:
+            self._source = generate(self.system)
+        return self._source
 
     def _load(self) -> None:
         """Generate, build (or reuse) and load the C for this system, once per explorer."""
@@ -122,9 +130,11 @@ class NativeExplorer(Explorer):
             return
         tb = time.perf_counter()
         sysm = self.system
-        self.source = generate(sysm)
-        self.ffi, self.lib, self.so_path = build(self.source, f"{sysm.name}-{sysm.config.name}",
-                                                 sysm.fingerprint)
+        key = system_key(sysm)
+        got = load_cached(key)  # the same system and generator built before: no source needed
+        if got is None:
+            got = build(self.source, f"{sysm.name}-{sysm.config.name}", sysm.fingerprint, key)
+        self.ffi, self.lib, self.so_path = got
         self.sb = self.lib.pp_sb()
         self.build_seconds = time.perf_counter() - tb
 
@@ -267,6 +277,59 @@ class NativeExplorer(Explorer):
         finally:
             self.states = store
 
+    def native_leads_to(self, prop: int, group: Callable[[Any], str]
+                        ) -> tuple[int | None, Callable[[], Any] | None]:
+        """The hook of ``checks/liveness.py``: leads_to property ``prop`` decided in C
+        (``liveness.c``) on the finished store.  Returns (None, None) when it holds, else
+        the store index of the first p-state that can avoid q forever and a function that
+        rebuilds the not-q graph as networkx (same nodes and edges, added in the same
+        order as ``liveness.leads_to_graph``) for the lasso."""
+        import networkx as nx
+
+        ffi, lib, sysm = self.ffi, self.lib, self.system
+        names: dict[str, int] = {}
+        grp = [names.setdefault(group(b), len(names)) for b in sysm.bindings]
+        fairness = sysm.properties[prop].fairness
+        fair = 0 if fairness is None else 2 if fairness.startswith("strong") else 1
+        status = ffi.new("int *")
+        raw = lib.pp_live(self.ctx, prop, ffi.new("int32_t[]", grp or [0]), len(names), fair, status)
+        if status[0] == -1:
+            raise MemoryError("the native liveness search ran out of memory")
+        if status[0] != 0:  # pragma: no cover - an engine bug
+            raise RuntimeError("internal error: a successor is missing from the state store")
+        live = ffi.gc(raw, lib.pp_live_free)
+        start = int(lib.pp_live_start(live))
+        if start < 0:
+            return None, None
+        inv = list(names)
+
+        def graph() -> tuple[Any, dict[int, frozenset], set[int]]:
+            nn, ne, nen = (int(lib.pp_live_size(live, w)) for w in range(3))
+            node = ffi.unpack(lib.pp_live_i32(live, 0), nn)
+            edst, egrp = ffi.unpack(lib.pp_live_i32(live, 1), ne), ffi.unpack(lib.pp_live_i32(live, 2), ne)
+            en = ffi.unpack(lib.pp_live_i32(live, 3), nen)
+            eoff = ffi.unpack(lib.pp_live_off(live, 0), nn + 1)
+            enoff = ffi.unpack(lib.pp_live_off(live, 1), nn + 1)
+            dead = ffi.unpack(lib.pp_live_dead(live), nn)
+            g = nx.DiGraph()
+            enabled: dict[int, frozenset] = {}
+            deadlocks: set[int] = set()
+            for k in range(nn):
+                i = node[k]
+                g.add_node(i)
+                enabled[i] = frozenset(inv[x] for x in en[enoff[k]:enoff[k + 1]])
+                if dead[k]:
+                    deadlocks.add(i)
+                for e in range(eoff[k], eoff[k + 1]):
+                    j, name = node[edst[e]], inv[egrp[e]]
+                    if g.has_edge(i, j):
+                        g[i][j]["groups"].add(name)
+                    else:
+                        g.add_edge(i, j, groups={name})
+            return g, enabled, deadlocks
+
+        return start, graph
+
     # -- every trace is replayed on the model before it is reported ----------------------
     def emit(self, tr: Trace) -> None:
         _replayed(tr, self.system, self.concrete)
@@ -297,8 +360,7 @@ class CConcrete(Concrete):
         self._bufs = (ffi.new("int32_t[]", nb), ffi.new("int32_t[]", nb), ffi.new("int32_t[]", nb),
                       ffi.new("uint8_t[]", nb), ffi.new("uint8_t[]", max(1, nb) * owner.sb))
         self._last: tuple[int, list] | None = None
-        self._dom = {b.id: domain_message(self.system, b.id) for b in self.system.bindings
-                     if b.ir.updates}
+        self._dom: dict[int, str] = {}  # domain error messages, computed when first needed
 
     def succ_raw(self, s: int) -> list[tuple[int, int | None, Any]]:
         """(binding id, successor or None, error or None) for every enabled binding of ``s``."""
@@ -316,7 +378,10 @@ class CConcrete(Concrete):
             if ek[i] == 2:
                 err = ("assert", self.system.bindings[bid].ir.assertions[em[i]][1])
             elif ek[i] == 3:
-                err = ("domain", self._dom[bid])
+                msg = self._dom.get(bid)
+                if msg is None:
+                    msg = self._dom[bid] = domain_message(self.system, bid)
+                err = ("domain", msg)
             out.append((bid, t, err))
         self._last = (s, out)
         return out
@@ -344,8 +409,12 @@ class CConcrete(Concrete):
 class CCompiled:
     """The C functions under the names of a Python-compiled module's namespace."""
 
+    @property
+    def source(self) -> str:
+        return self.owner.source
+
     def __init__(self, owner: NativeExplorer, symmetry: bool):
-        self.source = owner.source
+        self.owner = owner
         conc = CConcrete(owner)
         ffi, lib, sb = owner.ffi, owner.lib, owner.sb
         out = ffi.new("uint8_t[]", sb)

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <malloc.h>
 #include <ucontext.h>
+#include <dlfcn.h>
 
 #define PPH_MAX_CTX 8
 #define PPH_STACK (128 * 1024)
@@ -198,8 +199,30 @@ void pp_schedule_work(struct work_struct *w)
 	pending_work = w;
 }
 
+/* spec replay (kernel/spec_replay.py): the next allocation takes page buddy_next (the page
+ * the spec's step names), or fails buddy_fail times first (GFP_ATOMIC failing) */
+static int buddy_next = -1, buddy_fail;
+
+void pph_buddy_next(int pfn, int fail) { buddy_next = pfn; buddy_fail = fail; }
+
 struct page *pp_buddy_alloc(void)
 {
+	if (buddy_fail > 0) {
+		buddy_fail--;
+		return NULL;
+	}
+	if (buddy_next >= 0 && buddy_next < nr_pages && pp_memmap[buddy_next].pp_buddy_free) {
+		struct page *p = &pp_memmap[buddy_next];
+
+		buddy_next = -1;
+		p->pp_buddy_free = 0;
+		p->_refcount.counter = 1;
+		p->pp_magic = 0;
+		p->pp = NULL;
+		p->dma_addr = 0;
+		p->pp_ref_count.counter = 0;
+		return p;
+	}
 	for (int i = 0; i < nr_pages; i++) {
 		struct page *p = &pp_memmap[i];
 
@@ -543,6 +566,8 @@ int pph_setup(int npages, unsigned int flags, int pool_size, int napi_cpu, int c
 	pool_freed = 0;
 	pending_work = NULL;
 	work_runs = 0;
+	buddy_next = -1;
+	buddy_fail = 0;
 	cur = -1;
 	pp_cur = &main_st;
 	memset(&the_napi, 0, sizeof(the_napi));
@@ -583,6 +608,10 @@ void pph_ctx_init(int c, int cpu, int softirq)
 	ctxs[c].st.bh = 0;
 	ctxs[c].busy = 0;
 }
+
+/* A process context that runs its calls with BH disabled (local_bh_disable() around them):
+ * in_softirq() is true in it and no softirq of its CPU starts while it is inside a call. */
+void pph_ctx_bh(int c, int bh) { ctxs[c].st.bh = bh; }
 
 /* Start operation op on idle context c (it runs at the first pph_step). */
 int pph_start(int c, int op, long a0, long a1)
@@ -709,6 +738,45 @@ int pph_work_pending(void) { return pending_work != NULL; }
 int pph_work_runs(void) { return work_runs; }
 int pph_dev_bound(void) { return dev_bound; }
 int pph_napi_owner(void) { return the_napi.list_owner; }
+/* the device interrupt schedules the NAPI on cpu, or its poll completes (-1): spec replay */
+void pph_set_napi_owner(int cpu) { the_napi.list_owner = cpu; }
+
+/* The return addresses on context c's suspended stack (a frame-pointer walk: the spec-replay
+ * build has -fno-omit-frame-pointer), as offsets into this library, innermost first. */
+int pph_yield_stack(int c, long *out, int n)
+{
+	const struct pph_ctx *x = &ctxs[c];
+	const char *lo = x->stack, *hi = x->stack + PPH_STACK;
+	const unsigned long *fp;
+	Dl_info d;
+	int k = 0;
+
+	if (!x->busy)
+		return 0;
+	fp = (const unsigned long *)x->uc.uc_mcontext.gregs[REG_RBP];
+	while (k < n && (const char *)fp >= lo && (const char *)fp + 16 <= hi) {
+		const void *ret = (const void *)fp[1];
+
+		if (!ret || !dladdr(ret, &d))
+			break;
+		out[k++] = (const char *)ret - (const char *)d.dli_fbase;
+		if ((const unsigned long *)fp[0] <= fp)
+			break;
+		fp = (const unsigned long *)fp[0];
+	}
+	return k;
+}
+
+/* Where context c yielded, as an offset into this library (for addr2line -i: the kernel
+ * functions, inlined ones included, the yield point is in). */
+long pph_yield_off(int c)
+{
+	Dl_info d;
+
+	if (!ctxs[c].busy || !ctxs[c].pc || !dladdr(ctxs[c].pc, &d))
+		return -1;
+	return (const char *)ctxs[c].pc - (const char *)d.dli_fbase;
+}
 
 /* page fields: free, refcount, pp_ref_count (6.1: pp_frag_count), pp_magic is PP_SIGNATURE,
  * page->pp is the pool, DMA-mapped, DMA index (6.12), pfmemalloc bit */

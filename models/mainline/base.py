@@ -116,6 +116,30 @@ class MainlineBase(PagePoolInvariants, Model):
                 conds.append(s.pool.ring_lock != d.index)
         return all_(conds)
 
+    # -- who holds the NAPI (hooks: models/mainline/threaded.py adds the kthread and busy poll) --
+    def napi_sched_clear(self, s) -> Expr:
+        """NAPI_STATE_SCHED is clear: nobody owns the NAPI (``list_owner`` is -1)."""
+        return s.napi.owner == -1
+
+    def napi_sched_set(self, s, cpu: int) -> None:
+        """____napi_schedule() on ``cpu``: the poll-list path, ``list_owner = cpu``."""
+        s.napi.owner = cpu
+
+    def napi_listed_here(self, s, c: int) -> Expr:
+        """net_rx_action() of context ``c``'s CPU polls the NAPI: it is on that CPU's poll list."""
+        return s.napi.owner == self.spec(c).cpu
+
+    def napi_poll_done(self, s, c: int, complete: bool) -> None:
+        """The driver's poll returns: napi_complete_done() clears NAPI_STATE_SCHED and
+        ``list_owner`` (``complete``), or the budget ran out; a NAPI being disabled completes."""
+        require(const(complete) | s.napi.enabled)
+        if complete:
+            s.napi.owner = -1
+
+    def napi_polled_by(self, s, i: int) -> Expr:
+        """Context ``i`` is the one the NAPI is scheduled for (its CPU is ``list_owner``)."""
+        return s.napi.owner == s.ctxs[i].cpu
+
     def may_start(self, s, c: int) -> Expr:
         """Context ``c`` may call into the free path (page_pool_put_full_page): it is between
         kernel functions (:mod:`.bulk` adds: not inside page_pool_put_page_bulk())."""

@@ -38,6 +38,7 @@ BASE: dict[str, Any] = {
     "xdp_mem": False,  # the pool is also the RX queue's XDP memory model (xdp.py)
     "pfmemalloc": False,  # the page allocator may hand out pfmemalloc pages (xdp.py)
     "numa": False,  # the NAPI may call page_pool_update_nid() (xdp.py)
+    "dma_index": True,  # PP_DMA_INDEX_BITS != 0: the pool tracks its DMA mappings (dmabuild.py)
 }
 
 
@@ -115,6 +116,18 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # pfmemalloc pages from the page allocator; page_pool_update_nid() from the NAPI
     "numa": _cfg(pfmemalloc=True, numa=True, destroy=False,
                  contexts=("softirq@0", "user@1", "user@0")),
+    # threaded NAPI (napi_threaded_poll()): the kthread polls on CPU 0 or CPU 1 (it may move
+    # between polls) with BH disabled and list_owner never set; a softirq of CPU 0 frees next
+    # to it; napi_disable() and destroy (threaded.py)
+    "threaded": _cfg(contexts=("thread@0", "thread@1", "user@0", "control@1", "worker@0")),
+    # busy polling (napi_busy_loop(), busy_poll_stop()): a task on CPU 1 takes the NAPI with
+    # its own SCHED bit next to the NAPI's softirqs on CPUs 0 and 1, and hands it back to the
+    # softirq of CPU 1; napi_disable() and destroy (threaded.py)
+    "busypoll": _cfg(contexts=("softirq@0", "softirq@1", "busy@1", "control@1", "worker@0")),
+    # a build without DMA index tracking (PP_DMA_INDEX_BITS == 0): the scrub finds no mapping
+    # and pages in flight are unmapped after the unbind.  Not in the default set: it violates
+    # no_dma_after_unbind by design (docs/mainline.md; trace in counterexamples/builds/)
+    "nodmaindex": _cfg(max_page_refs=1, reconfig=True, dma_index=False),
     # a larger skb scope (not in the default set)
     "skb2": _cfg(skbs=2, pages=2, contexts=("softirq@0", "user@1", "control@1", "worker@0")),
     # benchmarks: 4 pages and 3 concurrent contexts (the NAPI softirq of CPU 0, a softirq
@@ -130,11 +143,12 @@ CONFIGS["big"] = CONFIGS["bench"]  # the name benchmarks/explorer_bench.py uses
 
 #: the configurations `ppcheck check` runs by default
 DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu", "polling", "coalesce", "skbhead",
-                   "devmem", "bulk", "xdp", "numa")
+                   "devmem", "bulk", "xdp", "numa", "threaded", "busypoll")
 
-#: the actions of the pool paths (provider.py, bulk.py, xdp.py), each on only in mainline's
-#: devmem, bulk, xdp or numa configuration: a variant that checks other configurations only
-#: declares them out of scope with :data:`POOL_PATHS_ELSEWHERE` (Model.out_of_scope)
+#: the actions of the pool paths (provider.py, bulk.py, xdp.py, threaded.py), each on only in
+#: mainline's devmem, bulk, xdp, numa, threaded or busypoll configuration: a variant that
+#: checks other configurations only declares them out of scope with
+#: :data:`POOL_PATHS_ELSEWHERE` (Model.out_of_scope)
 POOL_PATH_ACTIONS = (
     "mp_dmabuf_devmem_alloc_netmems", "net_iov_get", "xdp_return_frame_bulk",
     "xdp_flush_frame_bulk", "page_pool_is_last_ref", "page_pool_is_last_ref_sub",
@@ -142,7 +156,8 @@ POOL_PATH_ACTIONS = (
     "page_pool_recycle_ring_bulk_produce", "page_pool_recycle_ring_bulk_unlock",
     "page_pool_recycle_ring_bulk_return", "page_pool_ref_netmem", "page_pool_alloc_pages_bulk",
     "xdp_rxq_info_reg_mem_model", "xdp_rxq_info_unreg_mem_model", "page_pool_update_nid",
-    "page_pool_alloc_pfmemalloc")
+    "page_pool_alloc_pfmemalloc", "napi_threaded_poll", "napi_busy_loop", "busy_poll_stop")
 POOL_PATHS_ELSEWHERE = ("a pool path (memory provider, bulk free or bulk allocation, XDP memory "
-                        "model, NUMA or pfmemalloc) that this configuration turns off; mainline's "
-                        "devmem, bulk, xdp and numa configurations check it")
+                        "model, NUMA or pfmemalloc, threaded NAPI or busy polling) that this "
+                        "configuration turns off; mainline's devmem, bulk, xdp, numa, threaded "
+                        "and busypoll configurations check it")

@@ -40,7 +40,7 @@ page_pool_release() with its delayed worker."""
     def napi_disable_wait(self, s, c):
         """napi_disable(): wait until a pending poll finished and NAPI_STATE_SCHED is clear."""
         self.ctl_ok(s, c, Stage.NAPI_DISABLE)
-        require(s.napi.owner == -1)
+        require(self.napi_sched_clear(s))
         s.ctxs[c].stage = Stage.RX_CLEAN
 
     @action(c="ctxs", p="pages", who="c")
@@ -120,10 +120,15 @@ page_pool_release() with its delayed worker."""
         first = pool.destroy_cnt == 0
         with when(first):
             pool.dma_sync = False
-            for i in range(len(s.pages)):
-                self.unmap(s, i)
+            self.scrub_dma_mapped(s)
         pool.destroy_cnt = 1
         s.ctxs[c].stage = Stage.EMPTY_RING
+
+    def scrub_dma_mapped(self, s) -> None:
+        """page_pool_scrub(): ``xa_for_each(&pool->dma_mapped)`` __page_pool_unmap_netmem_dma()
+        of every page still mapped, in flight or not (dmabuild.py: builds without the index)."""
+        for i in range(len(s.pages)):
+            self.unmap(s, i)
 
     @action(c="ctxs", p="pages", who="c")
     def page_pool_empty_ring(self, s, c, p):

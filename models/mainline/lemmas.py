@@ -27,6 +27,7 @@ from ppcheck.spec import (
 )
 
 from .base import TRUE, MainlineBase
+from .state import BulkPC, BulkStage, MemModel
 
 
 class MainlineLemmas(MainlineBase):
@@ -41,14 +42,15 @@ class MainlineLemmas(MainlineBase):
     def lemma_buddy_page_is_free(self, s):
         """A page in the buddy allocator is an ordinary free page: _refcount 0, pp_ref_count 0,
         no pp_magic, not DMA mapped, slot 0, nobody holds it (no user, no context's local, no
-        skb frag); and a page with _refcount 0 is in the buddy allocator."""
+        skb frag); and a page with _refcount 0 is in the buddy allocator (a net_iov has no
+        _refcount: it is free when its binding has it back)."""
         conds = []
         for i, p in enumerate(s.pages):
             free = ((p.refcnt == 0) & (p.pp_ref == 0) & ~p.magic & ~p.mapped & (p.slot == 0)
                     & (p.pp_holders == 0) & (p.page_holders == 0) & (skb_refs(s, i) == 0)
                     & all_(c.page != i for c in s.ctxs))
             conds.append(implies(p.loc == Loc.BUDDY, free))
-            conds.append((p.refcnt == 0) == (p.loc == Loc.BUDDY))
+            conds.append(implies(~p.niov, (p.refcnt == 0) == (p.loc == Loc.BUDDY)))
         return all_(conds)
 
     @lemma
@@ -72,7 +74,8 @@ class MainlineLemmas(MainlineBase):
         nr >= 1 pp references to a pool page (pp_magic set); from page_pool_put_unrefed_netmem()
         up to page_pool_return_netmem()'s release_cnt++ it owns a pool page (Loc.CTX, pp_magic
         set); in page_pool_return_netmem()'s put_page() the page is no longer the pool's; after
-        a successful __ptr_ring_produce() it holds nothing."""
+        a successful __ptr_ring_produce() it holds nothing.  A net_iov never reaches that
+        put_page(): ``mp_ops->release_netmem()`` returned false."""
         conds = []
         for c in s.ctxs:
             conds.append(implies(c.pc == PC.READY, (c.page == Ref.NONE) & (c.nr == 0)
@@ -96,14 +99,15 @@ class MainlineLemmas(MainlineBase):
                 conds.append(implies(here & unref, p.magic))
                 conds.append(implies(here & owns, p.loc == Loc.CTX))
                 conds.append(implies(here & owns & (c.pc != PC.RETURN_PUT), p.magic))
-                conds.append(implies(here & (c.pc == PC.RETURN_PUT), ~p.magic & ~p.mapped & (p.pp_ref == 0)))
+                conds.append(implies(here & (c.pc == PC.RETURN_PUT), ~p.magic & ~p.mapped & (p.pp_ref == 0)
+                                     & ~p.niov))
                 conds.append(implies(here & unref, (p.loc == Loc.USERS) | (p.loc == Loc.FRAG)))
                 conds.append(implies(here & unref & (c.after == After.DRAIN),
                                      (p.loc == Loc.FRAG) & (s.pool.frag_page == i)))
                 conds.append(implies(here & owns & (c.pc != PC.RETURN_PUT),
                                      (p.pp_holders == 0) & (skb_pp_refs(s, i) == 0)
                                      & (in_unref(s, i) == 0) & (p.pp_ref == 1)))
-                conds.append(implies(here & recycling, (p.refcnt == 1) & (p.page_holders == 0)
+                conds.append(implies(here & recycling, (p.refcnt == ite(p.niov, 0, 1)) & (p.page_holders == 0)
                                      & (skb_refs(s, i) == 0)))
         return all_(conds)
 
@@ -192,12 +196,12 @@ class MainlineLemmas(MainlineBase):
                 conds.append(implies(c.direct & busy, (c.stage == Stage.RX_CLEAN) & (s.pool.user_cnt >= 1)))
                 off = ((c.stage != Stage.IDLE) & (c.stage != Stage.NAPI_DISABLE)
                        & (c.stage != Stage.UNBIND) & (c.stage != Stage.DONE))
-                conds.append(implies(off, (s.napi.owner == -1) & ~s.napi.enabled))
+                conds.append(implies(off, self.napi_sched_clear(s) & ~s.napi.enabled))
                 conds.append(implies(c.stage != Stage.IDLE, ~s.napi.enabled | (c.stage == Stage.UNBIND)
                                      | (c.stage == Stage.DONE)))
             else:
                 conds.append(implies(c.direct & busy, (s.pool.user_cnt >= 1)
-                                     & ((s.napi.owner == c.cpu) | (s.pool.cpuid == c.cpu))))
+                                     & (self.napi_polled_by(s, i) | (s.pool.cpuid == c.cpu))))
                 sp = self.spec(i)
                 no_napi_local = bool(self.cfg.preempt_rt) or not in_softirq(sp.kind)
                 if no_napi_local and sp.role == Role.USER:  # nobody hands it allow_direct
@@ -256,24 +260,27 @@ class MainlineLemmas(MainlineBase):
     @lemma
     def lemma_direct_recycler_exclusive(self, s):
         """A context that decided to recycle directly (allow_direct, or page_pool_napi_local()
-        said yes) is the only consumer-side user of alloc.cache: no other context polls the
-        NAPI (before destroy) or is about to push into the cache."""
+        said yes, or a bulk free's page_pool_napi_local()) is the only consumer-side user of
+        alloc.cache: no other context polls the NAPI (before destroy) or is about to push into
+        the cache."""
         return count((c.in_poll & ~destroy_started(s))
                      | (c.direct & ((c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)))
+                     | ((c.bpc == BulkPC.PUT) & c.bdirect)
                      for c in s.ctxs) <= 1
 
     @lemma
     def lemma_refcnt_accounting(self, s):
         """_refcount counts the pool's own reference (pp_magic set, or page_pool_return_netmem()
         not yet past its put_page()), the stack users' get_page() references and the skb frags
-        holding page (not pp) references."""
+        holding page (not pp) references (a net_iov has no _refcount)."""
         conds = []
         for i, p in enumerate(s.pages):
             pool_ref = p.magic | any_((c.page == i) & (c.pc == PC.RETURN_PUT) for c in s.ctxs)
             page_frags = sum_([count((sh.dataref > 0) & (sh.page == i) & ~sh.pp_kind for sh in s.shinfos),
                                count((sh.dataref > 0) & (sh.page2 == i) & ~sh.pp_kind2 for sh in s.shinfos),
                                count((sh.dataref > 0) & (sh.head == i) & ~sh.head_pp for sh in s.shinfos)])
-            conds.append(p.refcnt == sum_([ite(pool_ref, 1, 0), p.page_holders, page_frags]))
+            conds.append(implies(~p.niov, p.refcnt == sum_([ite(pool_ref, 1, 0), p.page_holders,
+                                                             page_frags])))
         return all_(conds)
 
     @lemma
@@ -315,9 +322,10 @@ class MainlineLemmas(MainlineBase):
     @lemma
     def lemma_rx_page_exclusive(self, s):
         """A page posted to the driver's RX ring belongs to the pool alone: _refcount 1,
-        pp_ref_count 1, pp_magic set, no holder, no context, no skb frag."""
+        pp_ref_count 1, pp_magic set, no holder, no context, no skb frag (a net_iov: no
+        _refcount)."""
         return all_(implies(p.loc == Loc.RX,
-                            (p.refcnt == 1) & (p.pp_ref == 1) & p.magic & (p.pp_holders == 0)
+                            (p.refcnt == ite(p.niov, 0, 1)) & (p.pp_ref == 1) & p.magic & (p.pp_holders == 0)
                             & (p.page_holders == 0) & (in_unref(s, i) == 0) & (skb_refs(s, i) == 0)
                             & (p.slot == 0) & all_(c.page != i for c in s.ctxs))
                     for i, p in enumerate(s.pages))
@@ -396,4 +404,112 @@ class MainlineLemmas(MainlineBase):
     def lemma_napi_poll_owner(self, s):
         """A context inside a NAPI poll is the NAPI's ``list_owner`` (NAPI_STATE_SCHED is set
         on its CPU until napi_complete_done())."""
-        return all_(implies(c.in_poll, s.napi.owner == c.cpu) for c in s.ctxs)
+        return all_(implies(c.in_poll, self.napi_polled_by(s, i)) for i, c in enumerate(s.ctxs))
+
+    @lemma
+    def lemma_pool_paths_off(self, s):
+        """The fields of a pool path the configuration turns off keep their initial values:
+        without a memory provider no netmem is a net_iov (with one, every netmem is: a pool
+        has ``mp_ops`` or not, page_pool_init(), and a net_iov has no _refcount, no DMA
+        mapping of its own and no get_page() references); without pfmemalloc pages none is
+        page_is_pfmemalloc(), and with them a pfmemalloc page is one the pool allocated
+        (put_page() to the buddy allocator clears it); without a bulk free no page is in a
+        bulk and no context is in page_pool_put_page_bulk(), with one only ``bulk_ctx`` is;
+        without the XDP memory model ``user_cnt`` is the driver's alone and nothing was
+        registered; without page_pool_update_nid() the node never changed."""
+        cfg = self.cfg
+        conds = []
+        mp = bool(getattr(cfg, "mp", False))
+        bulk = int(getattr(cfg, "bulk", 0))
+        for p in s.pages:
+            conds.append(p.niov if mp else ~p.niov)
+            if mp:  # no struct page: no _refcount, no per-page DMA mapping, no get_page()
+                conds.append((p.refcnt == 0) & (p.page_holders == 0) & ~p.mapped)
+            if not bool(getattr(cfg, "pfmemalloc", False)):
+                conds.append(~p.pfmemalloc)
+            else:
+                conds.append(implies(p.pfmemalloc, p.loc != Loc.BUDDY))
+            if not bulk:
+                conds.append(p.bulk == BulkStage.NONE)
+        for i, c in enumerate(s.ctxs):
+            if not bulk or i != int(getattr(cfg, "bulk_ctx", -1)):
+                conds.append((c.bpc == BulkPC.IDLE) & ~c.bdirect)
+        if not bool(getattr(cfg, "xdp_mem", False)):
+            conds.append((s.pool.mem_model == MemModel.NONE) & (s.pool.user_cnt <= 1))
+        if not bool(getattr(cfg, "numa", False)):
+            conds.append(~s.pool.nid_changed)
+        return all_(conds)
+
+    @lemma
+    def lemma_skb_head_off(self, s):
+        """Without the skb-head path (``skb_paths`` without ``head``) no skb's head lives in a
+        page: napi_build_skb() is never called around a pool page, so no shared info has a
+        page head for skb_try_coalesce() or skb_gro_receive() to steal."""
+        if "head" in tuple(getattr(self.cfg, "skb_paths", ())):
+            return TRUE
+        return all_((sh.head == Ref.NONE) & ~sh.head_pp for sh in s.shinfos)
+
+    @lemma
+    def lemma_pfmemalloc_not_recycling(self, s):
+        """A context past __page_pool_put_page()'s recyclable check (about to push into
+        alloc.cache or produce into the ptr_ring) does not hold a pfmemalloc page:
+        __page_pool_page_can_be_recycled() sent that one to page_pool_return_netmem()."""
+        if not bool(getattr(self.cfg, "pfmemalloc", False)):
+            return TRUE
+        recycling = (PC.CACHE_PUSH, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL)
+        return all_(implies((c.page == i) & any_(c.pc == pc for pc in recycling), ~p.pfmemalloc)
+                    for c in s.ctxs for i, p in enumerate(s.pages))
+
+    @lemma
+    def lemma_napi_owner_cpus(self, s):
+        """The NAPI is scheduled (``list_owner``) only on a CPU its consumer polls on: the
+        consumer of a per-CPU pool runs on ``pool->cpuid`` only (page_pool_create_percpu(),
+        this_cpu_read(system_page_pool)), so napi_schedule() never names another CPU."""
+        cpuid = int(self.cfg.pool_cpuid)
+        if cpuid < 0:
+            return TRUE
+        return (s.napi.owner == -1) | (s.napi.owner == cpuid)
+
+    @lemma
+    def lemma_no_pp_holders_with_skbs(self, s):
+        """With the skb path on (and no frag allocator, bulk free or memory provider) every pp
+        reference outside the pool is an skb frag's or head's: the poll hands RX pages up only
+        through napi_build_skb(), so no page has a non-skb pp holder (``pp_holders``)."""
+        cfg = self.cfg
+        if (int(cfg.skbs) == 0 or bool(cfg.frag) or int(getattr(cfg, "bulk", 0))
+                or bool(getattr(cfg, "mp", False))):
+            return TRUE
+        return all_(p.pp_holders == 0 for p in s.pages)
+
+    @lemma
+    def lemma_bulk_stages(self, s):
+        """The bulk free's program counter matches its pages (xdp_return_frame_bulk() ->
+        xdp_flush_frame_bulk() -> page_pool_put_page_bulk()): idle, nothing is in a bulk;
+        collecting, only queued frames (at least one); in the per-page loop, one page at a time
+        past page_pool_is_last_ref() and none refused by the ring yet; under the producer lock,
+        only pages approved for the ring or already produced; after the unlock, only pages the
+        full ring refused.  From the flush on the context is inside page_pool_put_page_bulk()
+        (no other free path); its ``allow_direct`` came from page_pool_napi_local(), so it runs
+        where the NAPI is scheduled or on ``pool->cpuid``, before page_pool_destroy()."""
+        bulk = int(getattr(self.cfg, "bulk", 0))
+        if not bulk:
+            return TRUE
+        c = s.ctxs[int(self.cfg.bulk_ctx)]
+        n = {st: count(p.bulk == st for p in s.pages) for st in BulkStage}
+        busy = n[BulkStage.QUEUED] + n[BulkStage.UNREF_SUB] + n[BulkStage.LAST]
+        conds = [
+            implies(c.bpc == BulkPC.IDLE, ~c.bdirect & all_(p.bulk == BulkStage.NONE for p in s.pages)),
+            implies(c.bpc == BulkPC.QUEUE, ~c.bdirect & (n[BulkStage.QUEUED] >= 1)
+                    & (n[BulkStage.QUEUED] == busy + n[BulkStage.RING] + n[BulkStage.RETURN])),
+            implies(c.bpc == BulkPC.PUT, (n[BulkStage.RETURN] == 0)
+                    & (n[BulkStage.UNREF_SUB] + n[BulkStage.LAST] <= 1)),
+            implies(c.bpc == BulkPC.PRODUCE, (busy == 0) & (n[BulkStage.RETURN] == 0)
+                    & (n[BulkStage.RING] >= 1)),
+            implies(c.bpc == BulkPC.UNLOCK, (busy == 0) & (n[BulkStage.RING] == 0)),
+            implies(c.bpc == BulkPC.RETURN, (busy == 0) & (n[BulkStage.RING] == 0)
+                    & (n[BulkStage.RETURN] >= 1)),
+            implies(c.bpc >= BulkPC.PUT, c.pc == PC.READY),
+            implies(c.bdirect, (s.pool.user_cnt >= 1)
+                    & ((s.napi.owner == c.cpu) | (s.pool.cpuid == c.cpu))),
+        ]
+        return all_(conds)

@@ -59,9 +59,10 @@ class NapiActions(MainlineBase):
         ``list_owner = cpu`` (the NAPI moves between CPUs from one poll to the next).  The
         consumer of a per-CPU pool (``pool_cpuid >= 0``, page_pool_create_percpu()) runs on that
         CPU only: the system page pool is reached through this_cpu_read(system_page_pool)
-        (net/core/dev.c), which is what makes page_pool_napi_local()'s ``cpuid`` test safe."""
-        require(s.napi.enabled & (s.napi.owner == -1))
-        s.napi.owner = cpu
+        (net/core/dev.c), which is what makes page_pool_napi_local()'s ``cpuid`` test safe.
+        A threaded NAPI takes ____napi_schedule()'s other branch (threaded.py)."""
+        require(s.napi.enabled & self.napi_sched_clear(s))
+        self.napi_sched_set(s, cpu)
 
     @action(c="ctxs", who="c")
     def napi_poll_begin(self, s, c):
@@ -69,7 +70,7 @@ class NapiActions(MainlineBase):
         ctx = s.ctxs[c]
         require(const(self.is_role(c, Role.NAPI)))
         require((ctx.pc == PC.READY) & ~ctx.in_poll & self.can_run(s, c))
-        require(s.napi.owner == self.spec(c).cpu)
+        require(self.napi_listed_here(s, c))
         ctx.in_poll = True
 
     @action(c="ctxs", complete=bool, who="c")
@@ -79,8 +80,6 @@ class NapiActions(MainlineBase):
         disabled always completes."""
         ctx = s.ctxs[c]
         self.in_napi_poll(s, c)
-        require(const(complete) | s.napi.enabled)
+        self.napi_poll_done(s, c, complete)
         ctx.in_poll = False
         s.pool.alloc_stat = AllocStat.NONE
-        if complete:
-            s.napi.owner = -1

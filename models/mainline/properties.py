@@ -7,6 +7,7 @@ from ppcheck.models.pagepool import (
     After,
     AllocStat,
     Loc,
+    Ref,
     Role,
     Stage,
     destroy_started,
@@ -160,4 +161,50 @@ class MainlineProperties(MainlineBase):
                          ite((p.loc == Loc.FRAG) & ~draining, self.bias - s.pool.frag_users, 0)])
             conds.append(implies(p.magic & ((p.loc == Loc.USERS) | (p.loc == Loc.FRAG)),
                                  p.pp_ref == held))
+        return all_(conds)
+
+    # -- proposed by the mutation run (docs/mutation-mainline.md): kernel truths that only a
+    # proof lemma stated before, each killing mutants no other kernel property notices ----------
+    @always
+    def buddy_page_is_free(self, s):
+        """A page in the page allocator is an ordinary free page (_refcount 0, no pp_magic, not
+        DMA mapped), and a page whose _refcount reached 0 is in the page allocator.
+        page_pool_return_netmem() unmaps the page (page_pool_release_dma()/
+        __page_pool_release_page_dma()) and clears pp_magic (page_pool_clear_pp_info()) before
+        put_page(); put_page() -> folio_put() -> __folio_put() (include/linux/mm.h) frees the
+        page when _refcount drops to 0, and only then.  A page freed while still mapped is
+        memory the device may DMA into after the allocator gave it to someone else.  A net_iov
+        of a memory provider (devmem) has no struct page and no _refcount: not stated for it."""
+        return all_(implies(~p.niov, implies(p.loc == Loc.BUDDY, (p.refcnt == 0) & ~p.magic
+                                             & ~p.mapped)
+                            & ((p.refcnt == 0) == (p.loc == Loc.BUDDY)))
+                    for p in s.pages)
+
+    @always
+    def frag_offset_counts_users(self, s):
+        """page_pool_alloc_frag_netmem() (net/core/page_pool.c) hands each frag user its own
+        region of the frag page: a new frag page starts with ``frag_users = 1`` and
+        ``frag_offset = size``, every further frag does ``frag_users++`` and advances
+        ``frag_offset`` by one frag.  So while there is a frag page the offset counts its
+        users (one frag unit each here) and is at least 1; page_pool_drain_frag() later drops
+        ``BIAS_MAX - frag_users``, which is only the unused bias if ``frag_users`` counts every
+        frag handed out."""
+        pool = s.pool
+        return implies(pool.frag_page != Ref.NONE,
+                       (pool.frag_users == pool.frag_offset) & (pool.frag_users >= 1))
+
+    @always
+    def producer_lock_held_inside(self, s):
+        """``ring.producer_lock`` (spin_lock()/spin_lock_bh(), include/linux/ptr_ring.h) is
+        held by exactly the context between page_pool_producer_lock() and
+        page_pool_producer_unlock() (page_pool_recycle_in_ring()), inside page_pool_release()'s
+        lock/unlock barrier, or inside page_pool_put_netmem_bulk()'s one lock hold for the
+        batch: a spinlock is released only by its holder, and a holder does not leave the
+        critical section without releasing it."""
+        conds = []
+        for i, c in enumerate(s.ctxs):
+            holds = ((c.pc == PC.RING_PRODUCE) | (c.pc == PC.RING_UNLOCK)
+                     | (c.pc == PC.RING_UNLOCK_FULL) | (c.stage == Stage.UNLOCK)
+                     | self.lock_holder(s, i))
+            conds.append((s.pool.ring_lock == i) == holds)
         return all_(conds)

@@ -43,7 +43,6 @@ from ppcheck.spec.expr import const
 from .alloc import AllocActions
 from .base import MainlineBase
 from .configs import alloc_destinations
-from .lemmas import MainlineLemmas
 from .recycle import RecycleActions
 from .skb import SkbActions
 
@@ -51,14 +50,6 @@ from .skb import SkbActions
 def has_mp(cfg: Any) -> bool:
     """The pool has ``mp_ops`` (page_pool_init() found a memory provider on the RX queue)."""
     return bool(getattr(cfg, "mp", False))
-
-
-def pages_only(name: str) -> Any:
-    """A mainline lemma that reads a page refcount, checked only on pools without a memory
-    provider (a net_iov's refcount is 0 all its life).  Lemmas are proof aids for the Z3
-    k-induction of the page configurations; every safety property is still checked on
-    ``devmem``."""
-    return dataclasses.replace(getattr(MainlineLemmas, name), applies=lambda c: not has_mp(c))
 
 
 def pages_witness(name: str) -> Any:
@@ -198,11 +189,6 @@ class ProviderActions(MainlineBase):
         require(pg.niov & (pg.pp_holders > 0) & (pg.pp_ref <= self.cfg.max_page_refs))
         pg.pp_ref = pg.pp_ref + 1
         pg.pp_holders = pg.pp_holders + 1
-
-    lemma_buddy_page_is_free = pages_only("lemma_buddy_page_is_free")
-    lemma_ctx_page_matches_pc = pages_only("lemma_ctx_page_matches_pc")
-    lemma_refcnt_accounting = pages_only("lemma_refcnt_accounting")
-    lemma_rx_page_exclusive = pages_only("lemma_rx_page_exclusive")
 
     # -- properties -----------------------------------------------------------------------------
     @always

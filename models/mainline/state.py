@@ -1,5 +1,5 @@
 """The mainline model's state: the page_pool vocabulary (:mod:`ppcheck.models.pagepool`) plus
-the fields of the paths in :mod:`.provider`, :mod:`.bulk` and :mod:`.xdp`.
+the fields of the paths in :mod:`.provider`, :mod:`.bulk`, :mod:`.xdp` and :mod:`.threaded`.
 
 Every added field is constant in a configuration that turns its mechanism off (``mp``,
 ``bulk``, ``pfmemalloc``, ``xdp_mem``), so those configurations keep their state counts.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 
 from ppcheck.models.pagepool import Ctx, Ghost, Page, Pool
-from ppcheck.spec import Array, Bool, Enum, Int
+from ppcheck.spec import Array, Bool, Enum, Int, Record
 
 from .skbstate import MainlineState as SkbState
 
@@ -45,6 +45,28 @@ class MemModel(enum.IntEnum):
     NONE = 0  #: never registered (the pool's only user is the driver)
     REGISTERED = 1  #: xdp_rxq_info_reg_mem_model(): a second user reference, mem.id in mem_id_ht
     UNREGISTERED = 2  #: xdp_rxq_info_unreg_mem_model() dropped it
+
+
+class NapiHolder(enum.IntEnum):
+    """Who holds NAPI_STATE_SCHED when it is not the poll list's (``napi.owner``, list_owner)."""
+
+    LIST = 0  #: the poll-list path, or nobody: ``napi.owner`` (list_owner) tells
+    THREADED = 1  #: NAPI_STATE_SCHED | NAPI_STATE_SCHED_THREADED: the kthread was woken to poll
+    BUSY = 2  #: NAPI_STATE_SCHED | NAPI_STATE_IN_BUSY_POLL: __napi_busy_loop() took the NAPI
+    BUSY_STOP = 3  #: busy_poll_stop() cleared IN_BUSY_POLL: its last poll may complete
+
+
+def napi_pollers(cfg: object) -> int:
+    """1 if the configuration has a threaded NAPI (``thread@cpu``) or a busy poller
+    (``busy@cpu``) context (models/mainline/threaded.py), else 0: the ``napi_sched`` array is
+    empty elsewhere, which leaves those configurations' state (and fingerprints) as they were."""
+    return int(any(str(x).split("@")[0] in ("thread", "busy") for x in getattr(cfg, "contexts", ())))
+
+
+class NapiSched(Record):
+    """The NAPI state bits of threaded NAPI and busy polling (``napi->state``)."""
+
+    holder = Enum(NapiHolder)
 
 
 class MainlinePage(Page):
@@ -84,3 +106,4 @@ class MainlineState(SkbState):
     pool = MainlinePool
     ctxs = Array(MainlineCtx, lambda c: len(c.contexts))
     ghost = MainlineGhost
+    napi_sched = Array(NapiSched, napi_pollers)

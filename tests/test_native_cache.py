@@ -1,0 +1,69 @@
+"""The native backend's build cache (checks/native/build.py): a system built before is
+loaded by its key without generating its C again; the key changes with the system and the
+generator; a damaged entry or shared object is ignored and rebuilt."""
+
+from __future__ import annotations
+
+import pytest
+
+from ppcheck.checks.native import build as nbuild
+from ppcheck.checks.native import explorer as nexplorer
+from ppcheck.checks.native import unavailable
+from ppcheck.checks.native.explorer import NativeExplorer
+from ppcheck.models.toys import Counters, IncrementLock
+from ppcheck.spec import build
+
+pytestmark = pytest.mark.skipif(unavailable() is not None, reason=f"native backend: {unavailable()}")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PPCHECK_CACHE", str(tmp_path))
+    return tmp_path / "native"
+
+
+def _states(sysm) -> int:
+    return NativeExplorer(sysm, workers=1).run().states
+
+
+def _no_generate(monkeypatch):
+    def boom(system):
+        raise AssertionError("the C source was generated again")
+    monkeypatch.setattr(nexplorer, "generate", boom)
+
+
+def test_second_run_needs_no_source(cache, monkeypatch):
+    sysm = build(Counters)
+    first = _states(sysm)
+    assert len(list((cache / "index").iterdir())) == 1
+    _no_generate(monkeypatch)
+    assert _states(build(Counters)) == first == 1000
+
+
+def test_key_follows_the_system_and_the_generator(monkeypatch):
+    keys = {nbuild.system_key(build(Counters, c)) for c in ("default", "bench")}
+    keys.add(nbuild.system_key(build(IncrementLock)))
+    assert len(keys) == 3
+    assert nbuild.system_key(build(Counters)) == nbuild.system_key(build(Counters))
+    before = nbuild.system_key(build(Counters))
+    monkeypatch.setattr(nbuild, "code_digest", lambda: "another generator")
+    assert nbuild.system_key(build(Counters)) != before
+
+
+@pytest.mark.parametrize("damage", ["garbage entry", "missing object", "broken object"])
+def test_damaged_cache_is_rebuilt(cache, damage):
+    sysm = build(Counters)
+    assert _states(sysm) == 1000
+    (entry,) = (cache / "index").iterdir()
+    so = cache / entry.read_text().strip()
+    if damage == "garbage entry":
+        entry.write_bytes(b"\xff../../etc/passwd\n")
+    elif damage == "missing object":
+        so.unlink()
+    else:  # an entry naming an object that does not load (a new file: not mapped here yet)
+        broken = cache / ("counters-default-" + "0" * 16 + "-" + "1" * 16 + ".so")
+        broken.write_bytes(b"not an ELF file")
+        entry.write_text(broken.name + "\n")
+        assert nbuild.load_cached(nbuild.system_key(sysm)) is None
+    assert _states(build(Counters)) == 1000
+    assert nbuild.load_cached(nbuild.system_key(sysm)) is not None
