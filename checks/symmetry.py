@@ -70,6 +70,9 @@ def asymmetry(system: System, compiled: object, states: list[int]) -> str | None
     """
     from .compile import compile_predicate
 
+    native = getattr(compiled, "asymmetry", None)  # the native backend asks it in C
+    if native is not None:
+        return native(states)
     ns = compiled.namespace  # type: ignore[attr-defined]
     canon = ns["canon"]
     succ_all = ns["succ_all"]

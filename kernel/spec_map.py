@@ -42,15 +42,20 @@ BIAS_MAX = (2**63 - 1) >> 1
 ACTION_OF: dict[Op, tuple[str, ...]] = {
     Op.ALLOC: ("page_pool_alloc_fast", "page_pool_refill_alloc_cache", "page_pool_alloc_slow",
                "page_pool_alloc_fail"),
-    Op.ALLOC_FRAG: ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_alloc_fast",
-                    "page_pool_refill_alloc_cache", "page_pool_alloc_slow", "page_pool_alloc_fail"),
+    # page_pool_drain_frag() and page_pool_free_frag() drop the unused bias through
+    # page_pool_unref_netmem() (the spec's unref steps) and may return the page
+    Op.ALLOC_FRAG: ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_read",
+                    "page_pool_unref_sub", "page_pool_return_page", "page_pool_return_put",
+                    "page_pool_alloc_fast", "page_pool_refill_alloc_cache", "page_pool_alloc_slow",
+                    "page_pool_alloc_fail"),
     Op.PUT: ("page_pool_put_full_page", "page_pool_unref_read", "page_pool_unref_sub",
              "page_pool_napi_local", "page_pool_put_page", "page_pool_recycle_in_cache",
              "page_pool_producer_lock", "ptr_ring_produce", "page_pool_producer_unlock",
              "page_pool_return_page", "page_pool_return_put"),
     Op.GET_PAGE: ("get_page",),
     Op.PUT_PAGE: ("stack_put_page",),
-    Op.DESTROY: ("page_pool_destroy", "page_pool_free_frag", "page_pool_empty_alloc_cache_once",
+    Op.DESTROY: ("page_pool_destroy", "page_pool_free_frag", "page_pool_unref_read", "page_pool_unref_sub",
+                 "page_pool_return_page", "page_pool_return_put", "page_pool_empty_alloc_cache_once",
                  "page_pool_scrub", "page_pool_empty_ring", "page_pool_inflight", "page_pool_release_lock",
                  "page_pool_release_unlock"),
     Op.WORKER: ("page_pool_release_retry", "page_pool_scrub", "page_pool_empty_ring", "page_pool_inflight",
@@ -67,10 +72,9 @@ NAPI_STEPS = frozenset({"napi_schedule", "napi_poll_begin", "napi_poll_end", "na
 SKIP = frozenset({"pool.alloc_stat", "pool.ring_lock", "pool.deferred"})
 #: check each call that ran alone between two quiescent points against the spec
 REFINE = True
-#: not checked yet: scenarios using page_pool_alloc_frag() (its drain-and-refill, and destroy's
-#: page_pool_free_frag() of a half-used frag page, do not match a run of the spec's frag
-#: actions from the abstracted state: docs/kernel.md, "Left out")
-REFINE_SKIP = frozenset({Op.ALLOC_FRAG})
+#: calls whose scenarios the refinement check skips (none: the frag path refines since the
+#: drain's and free_frag's unref steps are in ACTION_OF and the frag fields are read as they are)
+REFINE_SKIP: frozenset[Op] = frozenset()
 
 #: harness error record -> spec ghost flag
 GHOST_OF = {"double_free": "double_free", "double_unmap": "double_unmap", "pool_uaf": "pool_uaf",
@@ -111,6 +115,10 @@ class SpecView:
         self.refine_on = not any(i.op in REFINE_SKIP for c in sc.contexts for i in c.program)
         self.props = [(i, p.name) for i, p in enumerate(self.system.properties)
                       if p.kind == ALWAYS and not p.lemma]
+        #: (pre, post, context, call) -> the refinement verdict: a search meets the same
+        #: abstract call many times
+        self._refined: dict[tuple[int, int, int, Op], str] = {}
+        self._holds: dict[int, list[str]] = {}
 
     def flat(self, run: Run) -> dict[str, Any]:
         s = run.last
@@ -164,9 +172,11 @@ class SpecView:
             "pool.destroy_cnt": min(s.destroy_cnt, 1), "pool.freed": s.pool_freed,
             "pool.dma_sync": s.dma_sync,
             "pool.frag_page": None if s.pool_freed or s.frag_page is None else s.frag_page,
-            "pool.frag_users": s.frag_users if s.frag_page is not None else 0,
-            "pool.frag_offset": min(s.frag_offset // 2048, int(self.cfg.frags_per_page))
-            if s.frag_page is not None else 0,
+            # read as they are, also once frag_page is NULL: page_pool_free_frag() and a drain
+            # that was not the last reference leave frag_users/frag_offset behind, in the
+            # kernel as in the spec (zeroing them here made those calls look unrefined)
+            "pool.frag_users": s.frag_users,
+            "pool.frag_offset": min(s.frag_offset // 2048, int(self.cfg.frags_per_page)),
             "pool.deferred": bool(run.k.lib.pph_work_runs()) or s.work_pending,
             "pool.alloc_stat": next(iter(AllocStat)),
             "napi.owner": napi_owner, "napi.enabled": self._napi_enabled(run), "dev.bound": s.dev_bound,
@@ -238,12 +248,17 @@ class SpecView:
             st = self.pack(run)
         except (SpecError, ValueError, KeyError) as e:
             return [("spec_invariants", f"the abstract state leaves the spec's domain: {e}")]
-        out = [("spec_invariants", f"{name} fails on the abstracted state")
-               for i, name in self.props if not self.conc.holds(i, st)]
+        bad = self._holds.get(st)
+        if bad is None:
+            bad = self._holds[st] = [name for i, name in self.props if not self.conc.holds(i, st)]
+        out = [("spec_invariants", f"{name} fails on the abstracted state") for name in bad]
         calls, prev = run.segment_calls, run.last_quiescent
         if REFINE and self.refine_on and not out and prev is not None and len(calls) == 1:
             c, op = calls[0]
-            why = self.refines(prev, st, c, op)
+            key = (prev, st, c, op)
+            why = self._refined.get(key)
+            if why is None:
+                why = self._refined[key] = self.refines(prev, st, c, op)
             if why:
                 out.append(("refines_spec", f"{run.sc.contexts[c].name}'s {op.name.lower()} call: {why}"))
         run.last_quiescent, run.segment_calls = st, []

@@ -998,6 +998,7 @@ def _replay_kernel(trace_files: tuple[str, ...], tree_path: str, bug: str | None
     """``replay --kernel``: each kernel trace's schedule re-run on the tree (exit 0 when every
     one reproduces, 1 when one does not, 2 for a file that is not a kernel trace)."""
     from ppcheck.kernel import bugs as kbugs
+    from ppcheck.kernel.spec_replay import is_spec_trace
     from ppcheck.kernel.suite import KernelTraceError, load_kernel_trace, replay_on_kernel
     from ppcheck.kernel.tree import TreeError, open_tree
 
@@ -1014,6 +1015,14 @@ def _replay_kernel(trace_files: tuple[str, ...], tree_path: str, bug: str | None
     worst, results = 0, []
     for f in trace_files:
         try:
+            if is_spec_trace(f):  # a model's trace, translated step for step (kernel/spec_replay.py)
+                ok, text, code = _replay_spec_on_kernel(tree, f, patch)
+                worst = max(worst, code)
+                results.append({"file": f, "replays": ok, "exit_code": code, "claim": text,
+                                "tree": tree.name})
+                if not as_json:
+                    click.echo(f"{f}: {text}", err=code == EXIT_USAGE)
+                continue
             ok, text = replay_on_kernel(tree, load_kernel_trace(f), patch)
         except KernelTraceError as e:
             click.echo(f"ppcheck: error: {e}", err=True)
@@ -1034,6 +1043,24 @@ def _replay_kernel(trace_files: tuple[str, ...], tree_path: str, bug: str | None
     elif len(results) > 1:
         click.echo(text)
     sys.exit(worst)
+
+
+def _replay_spec_on_kernel(tree: Any, path: str, patch: str | None) -> tuple[bool, str, int]:
+    """One spec trace on a kernel tree: (reproduced, the line to print, exit code). Exit 0
+    reproduced, 1 diverged or not reproduced, 2 a trace no tree of this version has the code of
+    (or an unreadable one)."""
+    from ppcheck.checks.traces import TraceError
+    from ppcheck.kernel.spec_replay import SpecReplayError, replay_spec_trace
+    from ppcheck.loading import ModelLoadError
+
+    try:
+        out = replay_spec_trace(tree, path, patch)
+    except (TraceError, SpecReplayError, ModelLoadError) as e:
+        return False, f"not a replayable spec trace: {e}", EXIT_USAGE
+    text = f"{out.verdict} on linux {tree.name}: {out.detail}"
+    if out.verdict == "reproduced":
+        return True, text, EXIT_OK
+    return False, text, EXIT_USAGE if out.verdict == "not applicable" else EXIT_VIOLATION
 
 
 @cli.command("export")

@@ -487,6 +487,22 @@ class BusyPollIgnoresSched(Mainline):
         return s.napi.enabled
 
 
+class WaivePutsPage(Mainline):
+    """page_pool_refill_alloc_cache()'s NUMA-mismatch branch releasing the ring page with
+    put_page() instead of page_pool_return_page(): the page reaches the page allocator still
+    carrying pp_magic, DMA mapped and counted in flight."""
+
+    name = "bug_waive_puts_page"
+    default = False
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_refill_alloc_cache_waive(self, s, c, p):
+        Mainline.page_pool_refill_alloc_cache_waive.fn(self, s, c, p)
+        self.finish(s.ctxs[c])
+        s.pages[p].loc = Loc.USERS
+        self.put_page(s, p)
+
+
 @dataclass(frozen=True)
 class Bug:
     model: type[Mainline]
@@ -526,6 +542,8 @@ BUGS: list[Bug] = [
     # threaded NAPI and busy polling (models/mainline/threaded.py)
     Bug(ThreadedSetsListOwner, "alloc_cache_single_owner", "threaded", "page_pool_put_page"),
     Bug(BusyPollIgnoresSched, "alloc_cache_single_owner", "busypoll", "napi_busy_loop"),
+    # the NUMA check of the refill (models/mainline/xdp.py)
+    Bug(WaivePutsPage, "pp_page_not_freed_by_put_page", "numa", "page_pool_refill_alloc_cache_waive"),
 ]
 
 #: the progress property, broken by a leak (the lasso's length is in the manifest)

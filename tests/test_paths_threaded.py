@@ -1,8 +1,9 @@
-"""Threaded NAPI, busy polling and builds without DMA index tracking (models/mainline/
-{threaded,dmabuild}.py): the witnesses of the new paths, the stories of their seeded bugs, and
-the by-design violation of a build with ``PP_DMA_INDEX_BITS == 0``.  Verdicts, state counts and
-the bugs' shortest counterexamples are recorded in manifest.json (tests/test_mainline.py checks
-every default configuration holds and every witness is reached)."""
+"""Threaded NAPI, busy polling, the refill's NUMA check and builds without DMA index tracking
+(models/mainline/{threaded,xdp,dmabuild}.py): the witnesses of the new paths, the stories of
+their seeded bugs, and the by-design violation of a build with ``PP_DMA_INDEX_BITS == 0``.
+Verdicts, state counts and the bugs' shortest counterexamples are recorded in manifest.json
+(tests/test_mainline.py checks every default configuration holds and every witness is
+reached)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from pathlib import Path
 
 import expected
 import pytest
-from seeded_bugs import BUGS, BusyPollIgnoresSched, ScrubKeepsMappings, ThreadedSetsListOwner
+from seeded_bugs import (
+    BUGS,
+    BusyPollIgnoresSched,
+    ScrubKeepsMappings,
+    ThreadedSetsListOwner,
+    WaivePutsPage,
+)
 
 from ppcheck.checks.explorer import Explorer
 from ppcheck.checks.traces import load_trace
@@ -110,3 +117,20 @@ def test_build_without_dma_index_unmaps_after_unbind():
     assert tr.config["name"] == "nodmaindex" and tr.length == safety["no_dma_after_unbind"]
     assert tr.steps[-1].action == "page_pool_return_page"
     assert "nodmaindex" not in Mainline.default_configs
+
+
+def test_refill_numa_waive_reached():
+    r = expected.run("mainline", "numa")
+    assert r["verdicts"]["refill_waived_remote_page"] == "reached"
+    assert "page_pool_refill_alloc_cache_waive" not in r["never_fired"]
+
+
+def test_waive_with_put_page_frees_a_pool_page():
+    """The NUMA-mismatch branch must return the page through page_pool_return_page(): a plain
+    put_page() hands the buddy allocator a page still carrying pp_magic."""
+    bug = next(b for b in BUGS if b.model is WaivePutsPage)
+    tr = _trace(bug)
+    assert tr.length == expected.bug(bug)["length"]
+    names = [st.action for st in tr.steps[1:]]
+    assert "page_pool_update_nid" in names and names[-1] == "page_pool_refill_alloc_cache_waive"
+    assert tr.steps[-1].state["ghost"]["pp_page_freed"]

@@ -47,6 +47,7 @@ int64_t pp_live_size(void *, int);
 const int32_t *pp_live_i32(void *, int);
 const int64_t *pp_live_off(void *, int);
 const uint8_t *pp_live_dead(void *);
+int64_t pp_asym(const uint8_t *, int64_t, int32_t *);
 """
 
 CFLAGS = ["-O2", "-march=native", "-fPIC", "-shared", "-pthread", "-fno-strict-aliasing", "-w"]

@@ -27,6 +27,7 @@ from ..compile import Emitter, shared_nodes
 
 RUNTIME = Path(__file__).with_name("runtime.c")
 LIVENESS = Path(__file__).with_name("liveness.c")
+SYMMETRY = Path(__file__).with_name("symmetry.c")
 
 
 def _const(a: list[str], e: Expr) -> str:
@@ -329,7 +330,62 @@ def generate(system: System, switch: int | None = None) -> str:
     out += fn
     out += _leads_to_c(system)
     out.append(LIVENESS.read_text())
+    out += _symmetry_c(system)
+    out.append(SYMMETRY.read_text())
     return "\n".join(out) + "\n"
+
+
+def _symmetry_c(system: System) -> list[str]:
+    """For symmetry.c (the soundness probe of checks/symmetry.py ``asymmetry`` in C):
+    ``pp_transpose`` (``permute`` by one adjacent swap ``transpositions`` yields, in
+    their order), the state properties in ``asymmetry``'s order, the transition ones."""
+    lay, fields = system.layout, system.layout.fields
+    swaps: list[tuple[int, int]] = []  # (array, position) of each transposition, in order
+    body = ["static void pp_transpose(int a, int i, uint64_t *t) {", "    switch (a) {"]
+    for ai, name in enumerate(system.symmetric_arrays):
+        arr = lay.arrays[name]
+        n = len(arr.elements)
+        swaps += [(ai, i) for i in range(n - 1)]
+        if n < 2:
+            continue
+        body.append(f"    case {ai}:")
+        body.append("        switch (i) {")
+        for i in range(n - 1):
+            body.append(f"        case {i}: {{")
+            for fa, fb in zip(arr.field_indices[i], arr.field_indices[i + 1]):
+                a_, b_ = fields[fa], fields[fb]
+                body.append(f"            {{ uint64_t x = pp_get(t, {a_.offset}, {a_.width}), "
+                            f"y = pp_get(t, {b_.offset}, {b_.width}); pp_set(t, {a_.offset}, "
+                            f"{a_.width}, y); pp_set(t, {b_.offset}, {b_.width}, x); }}")
+            for f in fields:
+                if f.ref_target == name:
+                    body.append(f"            {{ int64_t v = {_get(f, 't')}; if (v == {i}) "
+                                f"{{ {_set(f, str(i + 1))} }} else if (v == {i + 1}) "
+                                f"{{ {_set(f, str(i))} }} }}")
+            body += ["            break;", "        }"]
+        body += ["        }", "        break;"]
+    body += ["    }", "    (void)a; (void)i; (void)t;", "}"]
+    props = ["static int pp_asym_props(const uint64_t *s, const uint64_t *t) {"]
+    trans = ["static int pp_asym_trans(int r, const uint64_t *s, const uint64_t *t) {",
+             "    switch (r) {"]
+    ntrans = 0
+    for k, p in enumerate(system.properties):
+        if p.kind in (ALWAYS, SOMETIMES):
+            props.append(f"    if (pp_prop_{k}(s, s) != pp_prop_{k}(t, t)) return {k};")
+        elif p.kind == LEADS_TO:
+            props += [f"    if (pp_lt_{k}_{w}(s) != pp_lt_{k}_{w}(t)) return {k};" for w in (0, 1)]
+        elif p.kind == TRANSITION:
+            trans.append(f"    case {ntrans}: return pp_prop_{k}(s, t);")
+            ntrans += 1
+    props += ["    (void)s; (void)t;", "    return -1;", "}"]
+    trans += ["    }", "    (void)s; (void)t;", "    return -1;", "}"]
+    tids = [k for k, p in enumerate(system.properties) if p.kind == TRANSITION]
+    return [*body, *props, *trans,
+            f"#define PP_NSWAPS {len(swaps)}",
+            f"static const int pp_swap_arr[] = {{{', '.join(str(a) for a, _ in swaps) or '0'}}};",
+            f"static const int pp_swap_pos[] = {{{', '.join(str(i) for _, i in swaps) or '0'}}};",
+            f"#define PP_NTRANS {ntrans}",
+            f"static const int pp_trans_prop[] = {{{', '.join(map(str, tids)) or '0'}}};", ""]
 
 
 def _leads_to_c(system: System) -> list[str]:

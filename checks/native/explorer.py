@@ -425,6 +425,27 @@ class CCompiled:
 
         self.namespace: dict[str, Any] = {
             "canon": canon if symmetry else (lambda t: t), "succ_all": conc.succ_raw}
+        system = owner.system
+
+        def asymmetry(states: list[int]) -> str | None:
+            """symmetry.asymmetry on these functions, in C (symmetry.c): the same question
+            in the same order, so the same answer, word for word."""
+            buf = b"".join(s.to_bytes(sb, "little") for s in states)
+            res = ffi.new("int32_t[3]")
+            at = lib.pp_asym(buf, len(states), res)
+            if at == -2:
+                raise MemoryError("the native symmetry probe ran out of memory")
+            if at < 0:
+                return None
+            kind, k, arr = res[0], res[1], system.symmetric_arrays[res[2]]
+            if kind == 1:
+                return f"property {system.properties[k].name} distinguishes records of {arr}"
+            if kind == 2:
+                return f"the actions treat records of {arr} differently"
+            return f"transition property {system.properties[k].name} distinguishes records of {arr}"
+
+        #: the hook of checks/symmetry.py asymmetry (only with the real canonical form)
+        self.asymmetry = asymmetry if symmetry else None
         nprops = len(owner.system.properties)
         res = ffi.new("uint8_t[]", max(1, nprops))
         memo: dict[int, bytes] = {}

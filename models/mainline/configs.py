@@ -156,7 +156,8 @@ POOL_PATH_ACTIONS = (
     "page_pool_recycle_ring_bulk_produce", "page_pool_recycle_ring_bulk_unlock",
     "page_pool_recycle_ring_bulk_return", "page_pool_ref_netmem", "page_pool_alloc_pages_bulk",
     "xdp_rxq_info_reg_mem_model", "xdp_rxq_info_unreg_mem_model", "page_pool_update_nid",
-    "page_pool_alloc_pfmemalloc", "napi_threaded_poll", "napi_busy_loop", "busy_poll_stop")
+    "page_pool_alloc_pfmemalloc", "page_pool_refill_alloc_cache_waive", "napi_threaded_poll",
+    "napi_busy_loop", "busy_poll_stop")
 POOL_PATHS_ELSEWHERE = ("a pool path (memory provider, bulk free or bulk allocation, XDP memory "
                         "model, NUMA or pfmemalloc, threaded NAPI or busy polling) that this "
                         "configuration turns off; mainline's devmem, bulk, xdp, numa, threaded "

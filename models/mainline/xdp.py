@@ -9,8 +9,9 @@ xdp_rxq_info_unreg_mem_model() (which calls page_pool_destroy() on the pool it f
 in either order; page_pool_put() (refcount_dec_and_test) lets only the last one destroy.
 ``pfmemalloc``: the page allocator may hand out a page from the memory reserves; the pool must
 not recycle it.  ``numa``: the NAPI may call page_pool_update_nid(), which flushes alloc.cache.
-Left out: the NUMA check in page_pool_refill_alloc_cache() (a ring page of another node is
-released), the rhashtable's RCU lifetime, and ``mem->id`` reuse.
+The NUMA check in page_pool_refill_alloc_cache() releases a ring page of another node
+(``page_pool_refill_alloc_cache_waive``).  Left out: the rhashtable's RCU lifetime, and
+``mem->id`` reuse.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from ppcheck.models.pagepool import (
     PC,
+    After,
     Loc,
     Stage,
 )
@@ -119,6 +121,34 @@ class XdpActions(MainlineBase):
         pool.alloc_count = pool.alloc_count - 1
         self.return_now(s, p)
 
+    # -- the NUMA check of the refill -----------------------------------------------------------
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_refill_alloc_cache_waive(self, s, c, p):
+        """page_pool_refill_alloc_cache() with the cache empty: the ring head
+        __ptr_ring_consume()d is not of the preferred node (``!netmem_is_pref_nid(netmem,
+        pref_nid)``, ``pref_nid`` being ``pool->p.nid``): "NUMA mismatch; (1) release 1 page to
+        page-allocator and (2) break out to fallthrough to alloc_pages_node":
+        page_pool_return_page() of that page (its own steps, ``page_pool_return_page`` and
+        ``page_pool_return_put``, before the poll goes on), ``alloc_stats.waive``, return NULL
+        (the slow path allocates next).  After page_pool_update_nid() any page the ring holds
+        may be of the old node (the page's node is not tracked: every ring page may be)."""
+        require(const(has_numa(self.cfg)))
+        self.in_napi_poll(s, c)
+        pool, pg = s.pool, s.pages[p]
+        require((pool.user_cnt > 0) & pool.nid_changed)
+        require((pool.alloc_count == 0) & (pool.ring_count > 0))
+        require((pg.loc == Loc.RING) & (pg.slot == 0))
+        self.touch(s)
+        for q in s.pages:
+            with when((q.loc == Loc.RING) & (q.slot > 0)):
+                q.slot = q.slot - 1
+        pool.ring_count = pool.ring_count - 1
+        pg.loc = Loc.CTX
+        pg.slot = 0
+        ctx = s.ctxs[c]
+        ctx.page = p
+        ctx.pc = PC.RETURN
+
     # -- pfmemalloc -----------------------------------------------------------------------------
     @action(c="ctxs", p="pages", dest=alloc_destinations, who="c")
     def page_pool_alloc_pfmemalloc(self, s, c, p, dest):
@@ -165,6 +195,12 @@ class XdpActions(MainlineBase):
         page_pool_return_page()."""
         return any_(any_((c.pc == PC.RETURN) & (c.page == i) & p.pfmemalloc
                          for i, p in enumerate(s.pages)) for c in s.ctxs)
+
+    @sometimes(applies=has_numa)
+    def refill_waived_remote_page(self, s):
+        """page_pool_refill_alloc_cache() met a ring page of another node and is releasing it
+        (alloc_stats.waive) instead of caching it."""
+        return any_(c.in_poll & (c.pc == PC.RETURN) & (c.after == After.NONE) for c in s.ctxs)
 
     @sometimes(applies=has_numa)
     def nid_updated_cache_flushed(self, s):
