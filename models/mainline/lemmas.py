@@ -27,7 +27,7 @@ from ppcheck.spec import (
 )
 
 from .base import TRUE, MainlineBase
-from .state import BulkPC, BulkStage, MemModel
+from .state import BulkPC, BulkStage, MemModel, NapiHolder
 
 
 class MainlineLemmas(MainlineBase):
@@ -512,4 +512,24 @@ class MainlineLemmas(MainlineBase):
             implies(c.bdirect, (s.pool.user_cnt >= 1)
                     & ((s.napi.owner == c.cpu) | (s.pool.cpuid == c.cpu))),
         ]
+        return all_(conds)
+
+    @lemma
+    def lemma_napi_pollers(self, s):
+        """The threaded NAPI and the busy poller (models/mainline/threaded.py): the kthread is
+        one task, so at most one of its ``thread@`` contexts is inside a poll, and it never sets
+        ``list_owner`` (____napi_schedule()'s threaded branch); while the kthread or a busy
+        poller holds NAPI_STATE_SCHED the NAPI is on no poll list (``list_owner`` -1); and both
+        free pages only inside the driver's poll (their BH-disabled sections)."""
+        kinds = [str(x).split("@")[0] for x in getattr(self.cfg, "contexts", ())]
+        threads = [i for i, k in enumerate(kinds) if k == "thread"]
+        pollers = [i for i, k in enumerate(kinds) if k in ("thread", "busy")]
+        if not pollers:
+            return TRUE
+        conds = [implies(s.napi_sched[0].holder != NapiHolder.LIST, s.napi.owner == -1)]
+        if threads:
+            conds.append(s.napi.owner == -1)
+            conds.append(count(s.ctxs[i].in_poll for i in threads) <= 1)
+        for i in pollers:
+            conds.append(implies(s.ctxs[i].pc != PC.READY, s.ctxs[i].in_poll))
         return all_(conds)
