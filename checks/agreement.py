@@ -274,7 +274,7 @@ def agree(case: Case, system: System | None = None, enc: Encoding | None = None)
         for engine in (BMC, KIND):
             if r.name in cells[engine]:
                 row.cells[engine] = cells[engine][r.name]
-        _compare(row, case, bad)
+        compare_row(row, case, bad)
         # every counterexample on the other engine
         for engine in (BMC, KIND):
             tr = traces[engine].get(r.name)
@@ -291,7 +291,7 @@ def agree(case: Case, system: System | None = None, enc: Encoding | None = None)
     return Agreement(case, rows, dis, secs, er_x.states)
 
 
-def _compare(row: Row, case: Case, bad) -> None:  # noqa: ANN001 - the reporter
+def compare_row(row: Row, case: Case, bad) -> None:  # noqa: ANN001 - the reporter
     """The rules of the module docstring, for one property."""
     x = row.cells[EXPLORER]
     b = row.cells.get(BMC)
@@ -361,5 +361,5 @@ def summary_line(a: Agreement) -> str:
             + ("agree" if a.ok else f"{len(a.disagreements)} disagreement(s)"))
 
 
-__all__ = ["CASES", "Agreement", "Case", "Cell", "Disagreement", "agree", "matrix_markdown",
+__all__ = ["CASES", "Agreement", "Case", "Cell", "Disagreement", "agree", "compare_row", "matrix_markdown",
            "summary_line", "z3_admits"]

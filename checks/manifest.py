@@ -142,9 +142,12 @@ def plan(models: Iterable[type[Model]] | None = None, root: Path = Path(".")) ->
 # -- recording ----------------------------------------------------------------------------------
 
 def record_run(model: type[Model], config: str, symmetry: bool,
-               max_states: int | None = None) -> dict[str, Any]:
-    """Run the explorer on one (model, config, symmetry) and return what ``runs`` stores."""
-    run = Explorer(build(model, config), symmetry=symmetry, max_states=max_states).run()
+               max_states: int | None = None, backend: str = "python") -> dict[str, Any]:
+    """Run the explorer on one (model, config, symmetry) and return what ``runs`` stores
+    (``backend``: the explorer's; both give the same entry, the tests re-run with each)."""
+    from .native import run_explorer
+
+    run, _ = run_explorer(build(model, config), backend, symmetry=symmetry, max_states=max_states)
     return {
         "model": model.name, "config": config, "symmetry": run.symmetry,
         "complete": run.complete, "states": run.states, "transitions": run.transitions,
@@ -174,21 +177,23 @@ def record_bug(bug: Any, timeout: float = 300) -> dict[str, Any]:
 
 
 def record(entry: Entry, resolve: Callable[[str], type[Model]],
-           out_dir: Path | None = None) -> dict[str, Any]:
-    """Record one entry from a real run (``out_dir``: where a seed run writes its traces)."""
+           out_dir: Path | None = None, backend: str = "python") -> dict[str, Any]:
+    """Record one entry from a real run (``out_dir``: where a seed run writes its traces;
+    ``backend``: the explorer backend of a ``runs`` entry)."""
     t0 = time.process_time()
-    out = _record(entry, resolve, out_dir)
+    out = _record(entry, resolve, out_dir, backend)
     # CPU seconds, not wall-clock: what decides the ``slow`` mark must not depend on the load
     out["seconds"] = round(time.process_time() - t0, 2)
     return out
 
 
-def _record(entry: Entry, resolve: Callable[[str], type[Model]], out_dir: Path | None) -> dict[str, Any]:
+def _record(entry: Entry, resolve: Callable[[str], type[Model]], out_dir: Path | None,
+            backend: str) -> dict[str, Any]:
     from . import seeds_manifest as sm
 
     a = entry.args
     if entry.section == "runs":
-        return record_run(resolve(a["model"]), a["config"], a["symmetry"])
+        return record_run(resolve(a["model"]), a["config"], a["symmetry"], backend=backend)
     if entry.section == "seeds":
         return sm.record_run(a["seed"], a["model"], a["config"], out_dir)
     if entry.section == "diffs":

@@ -17,7 +17,7 @@ from ppcheck.models.mainline import Mainline
 from ppcheck.models.mainline.destroy import DestroyActions
 from ppcheck.models.mainline.state import BulkPC, BulkStage, MemModel
 from ppcheck.models.pagepool import PC, After, Loc, Role, Stage
-from ppcheck.spec import Ref, action, ite, require, when
+from ppcheck.spec import Ref, action, ite, max_, require, when
 from ppcheck.spec.expr import const
 
 
@@ -503,6 +503,59 @@ class WaivePutsPage(Mainline):
         self.put_page(s, p)
 
 
+class PutPageKeepsPage(Mainline):
+    """put_page() drops the last reference but the page never reaches the buddy allocator
+    (``__folio_put()`` skipped: a leaked page that still looks mapped and owned)."""
+
+    name = "bug_put_page_keeps_page"
+    default = False
+
+    def put_page(self, s, p: int) -> None:
+        pg = s.pages[p]
+        with when(pg.refcnt == 0):
+            s.ghost.double_free = True
+        pg.refcnt = max_(pg.refcnt - 1, 0)
+
+
+class FragUsersNotCounted(Mainline):
+    """page_pool_alloc_frag_netmem() hands out a frag without ``frag_users++``: the drain's
+    BIAS_MAX - frag_users then drops a reference a frag user still holds."""
+
+    name = "bug_frag_users_not_counted"
+    default = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_alloc_frag(self, s, c):
+        require(const(bool(self.cfg.frag)))
+        self.in_napi_poll(s, c)
+        pool = s.pool
+        require((pool.frag_page != Ref.NONE) & (pool.frag_offset < self.cfg.frags_per_page))
+        self.touch(s)
+        pool.frag_offset = pool.frag_offset + 1
+        for i, pg in enumerate(s.pages):
+            with when(pool.frag_page == i):
+                pg.pp_holders = pg.pp_holders + 1
+
+
+class UnlockKeepsProducerLock(Mainline):
+    """page_pool_producer_unlock() that does not release ``producer_lock`` (an unbalanced
+    spin_unlock path): the context leaves page_pool_recycle_in_ring() still holding it."""
+
+    name = "bug_unlock_keeps_producer_lock"
+    default = False
+
+    @action(c="ctxs", who="c")
+    def page_pool_producer_unlock(self, s, c):
+        ctx = s.ctxs[c]
+        require(((ctx.pc == PC.RING_UNLOCK) | (ctx.pc == PC.RING_UNLOCK_FULL)) & self.can_run(s, c))
+        self.touch(s)
+        full = ctx.pc == PC.RING_UNLOCK_FULL
+        with when(full):
+            ctx.pc = PC.RETURN
+        with when(~full):
+            self.finish(ctx)
+
+
 @dataclass(frozen=True)
 class Bug:
     model: type[Mainline]
@@ -544,6 +597,10 @@ BUGS: list[Bug] = [
     Bug(BusyPollIgnoresSched, "alloc_cache_single_owner", "busypoll", "napi_busy_loop"),
     # the NUMA check of the refill (models/mainline/xdp.py)
     Bug(WaivePutsPage, "pp_page_not_freed_by_put_page", "numa", "page_pool_refill_alloc_cache_waive"),
+    # the properties the mainline mutation run proposed (docs/mutation-mainline.md)
+    Bug(PutPageKeepsPage, "buddy_page_is_free", "base", "stack_put_page"),
+    Bug(FragUsersNotCounted, "frag_offset_counts_users", "frag", "page_pool_alloc_frag"),
+    Bug(UnlockKeepsProducerLock, "producer_lock_held_inside", "base", "page_pool_producer_unlock"),
 ]
 
 #: the progress property, broken by a leak (the lasso's length is in the manifest)

@@ -27,8 +27,8 @@ from ppcheck.checks.agreement import (
     Case,
     Cell,
     Row,
-    _compare,
     agree,
+    compare_row,
     matrix_markdown,
     summary_line,
     z3_admits,
@@ -95,7 +95,7 @@ def test_engines_agree_deeper(case: Case) -> None:
 def _verdicts(kind: str, x: Cell, b: Cell, k: Cell | None = None, name: str = "p") -> list[str]:
     row = Row(name, kind, {EXPLORER: x, BMC: b} | ({KIND: k} if k else {}))
     found: list[str] = []
-    _compare(row, Case("m", "c", 6), lambda prop, what: found.append(what))
+    compare_row(row, Case("m", "c", 6), lambda prop, what: found.append(what))
     return found
 
 

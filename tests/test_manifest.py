@@ -45,12 +45,20 @@ ENTRIES = [pytest.param(s, k, marks=expected.marks(s, v), id=f"{s}/{k}")
            for s in manifest.SECTIONS for k, v in sorted(expected.DATA[s].items())]
 
 
+def _backend(section: str, key: str) -> str:
+    """The explorer that re-runs an entry: the Python explorer for the runs with symmetry, the
+    native one (C) for the twice larger runs without: every configuration's recorded counts are
+    reproduced by each backend (``ppcheck manifest`` records with the Python explorer)."""
+    return "native" if section == "runs" and key.endswith("/nosym") else "python"
+
+
 @pytest.mark.parametrize("section,key", ENTRIES)
 def test_entry_reproduces(section, key):
     if (section, key) not in BY_KEY:
         pytest.fail(f"{section}/{key} is no longer planned: run `{expected.COMMAND}`")
     old = expected.entry(section, key)
-    new = manifest.record(BY_KEY[section, key], expected.models().__getitem__, out_dir=None)
+    new = manifest.record(BY_KEY[section, key], expected.models().__getitem__, out_dir=None,
+                          backend=_backend(section, key))
     assert manifest.compare(old, new) == [], f"re-record with `{expected.COMMAND}` if intended"
 
 
