@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fairness_toys import spin_model
 
 from ppcheck.checks.explorer import Explorer
 from ppcheck.checks.symmetry import all_permutations, permute
 from ppcheck.models.toys import MODELS, Counters, Increment, IncrementLock, Slots, Unreachable
-from ppcheck.spec import Bool, Model, Record, action, build, leads_to, require
+from ppcheck.spec import action, build, leads_to, require
 
 
 def _verdicts(run):
@@ -214,34 +215,6 @@ def test_domain_error_in_a_symmetric_record_rebuilds_a_trace():
     assert tr.length == 2 and "domain of threads[" in tr.steps[-1].error
 
 
-class _SpinState(Record):
-    toggle = Bool()
-    done = Bool()
-
-
-def _spin_model(fairness, gated):
-    class Spin(Model):
-        """A spins forever; B must run `finish` once (only while A's toggle is on if gated)."""
-
-        name = "spin"
-        State = _SpinState
-
-        @action(who="A")
-        def spin(self, s):
-            s.toggle = ~s.toggle
-
-        @action(who="B")
-        def finish(self, s):
-            require(~s.done & (s.toggle if gated else True))
-            s.done = True
-
-        @leads_to(fairness=fairness)
-        def b_finishes(self, s):
-            return ~s.done, s.done
-
-    return Spin
-
-
 @pytest.mark.parametrize("fairness, gated, verdict", [
     (None, False, "violated"),     # A may starve B forever
     ("who", False, "holds"),       # B is continuously enabled: weak fairness makes it run
@@ -250,7 +223,7 @@ def _spin_model(fairness, gated):
     ("strong who", True, "holds"),  # ... strong fairness is (a queued spinlock's waiter gets in)
 ])
 def test_leads_to_weak_fairness(fairness, gated, verdict):
-    ex = Explorer(build(_spin_model(fairness, gated)), symmetry=False)
+    ex = Explorer(build(spin_model(fairness, gated)), symmetry=False)
     run = ex.run()
     assert _verdicts(run)["b_finishes"] == verdict
     if verdict == "violated":

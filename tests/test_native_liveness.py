@@ -23,10 +23,11 @@ from ppcheck.checks.native import unavailable
 from ppcheck.checks.native.explorer import NativeExplorer
 from ppcheck.models import get_model
 from ppcheck.models.toys import Increment, IncrementLock
-from ppcheck.spec import Bool, Model, Record, action, build, leads_to, require
+from ppcheck.spec import build, leads_to
 
 sys.path.insert(0, str(Path(__file__).parent))
 import progress_bugs as pb  # noqa: E402
+from fairness_toys import spin_model  # noqa: E402
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=f"native backend: {unavailable()}")
 
@@ -86,34 +87,6 @@ def test_seeded_progress_bugs_give_the_same_lasso(case):
     assert _same(build(model, cfg), properties=[prop]) == {prop: "violated"}
 
 
-class _SpinState(Record):
-    toggle = Bool()
-    done = Bool()
-
-
-def _spin(fairness, gated):
-    class Spin(Model):
-        """A spins forever; B must run `finish` once (only while A's toggle is on if gated)."""
-
-        name = "spin"
-        State = _SpinState
-
-        @action(who="A")
-        def spin(self, s):
-            s.toggle = ~s.toggle
-
-        @action(who="B")
-        def finish(self, s):
-            require(~s.done & (s.toggle if gated else True))
-            s.done = True
-
-        @leads_to(fairness=fairness)
-        def b_finishes(self, s):
-            return ~s.done, s.done
-
-    return Spin
-
-
 @pytest.mark.parametrize("fairness, gated, verdict", [
     (None, False, "violated"),
     ("who", False, "holds"),
@@ -124,7 +97,7 @@ def _spin(fairness, gated):
 ])
 def test_fairness_kinds_agree(fairness, gated, verdict):
     """No, weak and strong fairness: the C verdicts (and lassos) are the networkx ones."""
-    assert _same(build(_spin(fairness, gated)), symmetry=False) == {"b_finishes": verdict}
+    assert _same(build(spin_model(fairness, gated)), symmetry=False) == {"b_finishes": verdict}
 
 
 class _Progress(Increment):
