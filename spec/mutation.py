@@ -622,33 +622,22 @@ def retrace(original: System, model: type[Model], m: Mutation) -> System:
     """The mutant of ``original`` (``model`` built in its configuration) with only the mutated
     action traced again under the hook: the other actions' IR is the original's (a mutation
     applies to its own action only), so this is :func:`build` with the mutation, cheaper."""
-    from .model import binding_args
-
-    cfg, lay = original.config, original.layout
-    inst = model(cfg)
-    hook = Apply(model, m)
     by_action: dict[str, list[Binding]] = {}
     for b in original.bindings:
         by_action.setdefault(b.action, []).append(b)
+    hits = 0
     bindings: list[Binding] = []
     for d in model.action_defs():
-        if d.name != m.site.action:
-            for b in by_action.get(d.name, []):
+        if d.name == m.site.action:
+            mutated, hits = retrace_action(original, model, m)
+            for b in mutated:
                 bindings.append(Binding(len(bindings), b.action, b.args, b.who, b.ir))
             continue
-        method = d.fn.__get__(inst)
-        with active(hook):
-            for args in binding_args(d, cfg, lay):
-                try:
-                    ir = trace(lay, method, args)
-                except SpecError as e:
-                    raise SpecError(f"action {d.name}: {e}") from None
-                if ir.guard.op == "const" and not ir.guard.value:
-                    continue
-                bindings.append(Binding(len(bindings), d.name, args, who_label(d, args), ir))
+        for b in by_action.get(d.name, []):
+            bindings.append(Binding(len(bindings), b.action, b.args, b.who, b.ir))
     system = dataclasses.replace(original, bindings=bindings)
     system.fingerprint = fingerprint(system)
-    system.mutation_hits = hook.hits  # type: ignore[attr-defined]
+    system.mutation_hits = hits  # type: ignore[attr-defined]
     return system
 
 
