@@ -409,31 +409,41 @@ def run_all(pr: Probe, mutants: list[tuple[int, Mutation]], budget: float, jobs:
     plan order) and whether Ctrl-C cut the run short."""
     _WORK.update(probe=pr, mutants=mutants, budget=budget)
     out: list[MutantResult] = []
-    interrupted = False
     n = len(mutants)
-    # a seeded shuffle: a run cut short is a uniform sample of the plan, not its first actions
+
+    def report(r: MutantResult) -> None:
+        out.append(r)
+        if progress:
+            progress(r, len(out), n)
+
+    try:
+        interrupted = run_shuffled(_work, n, jobs, report, maxtasksperchild=25)
+    finally:
+        _WORK.clear()
+    out.sort(key=lambda r: r.index)
+    return out, interrupted
+
+
+def run_shuffled(work: Callable[[int], Any], n: int, jobs: int, report: Callable[[Any], None],
+                 maxtasksperchild: int) -> bool:
+    """``report(work(i))`` for every i < n in a seeded shuffle (a run cut short is a uniform
+    sample of the plan, not its first actions), in a fork pool of ``jobs`` workers when
+    ``jobs`` > 1.  Returns whether Ctrl-C cut it short."""
     order = list(range(n))
     random.Random(0).shuffle(order)
     try:
         if jobs <= 1 or n <= 1:
             for i in order:
-                out.append(_work(i))
-                if progress:
-                    progress(out[-1], len(out), n)
+                report(work(i))
         else:
             ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(jobs, maxtasksperchild=25) as pool:
+            with ctx.Pool(jobs, maxtasksperchild=maxtasksperchild) as pool:
                 try:
-                    for r in pool.imap_unordered(_work, order):
-                        out.append(r)
-                        if progress:
-                            progress(r, len(out), n)
+                    for r in pool.imap_unordered(work, order):
+                        report(r)
                 except KeyboardInterrupt:
                     pool.terminate()
                     raise
     except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        _WORK.clear()
-    out.sort(key=lambda r: r.index)
-    return out, interrupted
+        return True
+    return False

@@ -20,8 +20,6 @@ one per mutant.  :func:`run_mutant` then decides each mutant with the verdicts o
 
 from __future__ import annotations
 
-import multiprocessing
-import random
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -327,7 +325,6 @@ def _round(pr: mt.Probe, mutants: list[tuple[int, Mutation]], budget: float, job
            ) -> tuple[list[mt.MutantResult], bool]:
     """One round of :func:`run_all`: prepare (in this process), then run the mutants."""
     out: list[mt.MutantResult] = []
-    interrupted = False
     try:
         prep = prepare(pr, mutants, jobs, note, configs)
     except KeyboardInterrupt:
@@ -335,8 +332,6 @@ def _round(pr: mt.Probe, mutants: list[tuple[int, Mutation]], budget: float, job
     final = configs is None
     _WORK.update(prep=prep, mutants=mutants, budget=budget, prior=prior, final=final)
     n = len(mutants)
-    order = list(range(n))
-    random.Random(0).shuffle(order)
 
     def report(r: mt.MutantResult) -> None:
         out.append(r)
@@ -345,20 +340,7 @@ def _round(pr: mt.Probe, mutants: list[tuple[int, Mutation]], budget: float, job
                                    or x.operator == "split_rmw"), total)
 
     try:
-        if jobs <= 1 or n <= 1:
-            for i in order:
-                report(_work(i))
-        else:
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(jobs, maxtasksperchild=200) as pool:
-                try:
-                    for r in pool.imap_unordered(_work, order):
-                        report(r)
-                except KeyboardInterrupt:
-                    pool.terminate()
-                    raise
-    except KeyboardInterrupt:
-        interrupted = True
+        interrupted = mt.run_shuffled(_work, n, jobs, report, maxtasksperchild=200)
     finally:
         _WORK.clear()
     return out, interrupted
