@@ -49,8 +49,14 @@ STAGE_OF_LABEL = {
     "driver_unbind": Stage.UNBIND,
 }
 
-OWNED = (PC.NAPI_LOCAL, PC.PUT_PAGE, PC.CACHE_PUSH, PC.RING_LOCK, PC.RING_PRODUCE,
-         PC.RING_UNLOCK_FULL, PC.RETURN, PC.RETURN_PUT)
+OWNED = (PC.NAPI_LOCAL, PC.NAPI_LOCAL_NAPI, PC.NAPI_LOCAL_OWNER, PC.PUT_PAGE, PC.CACHE_PUSH,
+         PC.CACHE_STORE, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL, PC.RETURN,
+         PC.RETURN_RELEASE, PC.RETURN_PUT)
+
+
+#: pcs whose ``cache_idx`` is the ``count`` local of the cache function on the stack
+CACHE_IDX_PCS = (PC.CACHE_STORE, PC.CACHE_POP, PC.REFILL, PC.REFILL_POP)
+CACHE_FRAMES = ("page_pool_recycle_in_cache", "__page_pool_get_cached", "page_pool_refill_alloc_cache")
 
 
 def ctx_locals(w: World, c: int) -> dict[str, Any]:
@@ -59,7 +65,7 @@ def ctx_locals(w: World, c: int) -> dict[str, Any]:
     pc = w.pc(c)
     out: dict[str, Any] = {"pc": pc, "page": None, "nr": 0, "direct": False, "after": After.NONE,
                            "stage": Stage.IDLE, "flag": False, "sh": None, "recycle": False,
-                           "local": False}
+                           "local": False, "cache_idx": 0, "alloc_frag": False}
     t = w.tasks[c]
     stack = frames(t.gen) if t is not None and not t.done else []
     names = [n for n, _ in stack]
@@ -75,6 +81,11 @@ def ctx_locals(w: World, c: int) -> dict[str, Any]:
                 out["direct"] = bool(locs["allow_direct"])
             if "local" in locs:
                 out["local"] = bool(locs["local"])
+    if pc in CACHE_IDX_PCS:
+        for name, locs in stack:
+            if name in CACHE_FRAMES and "count" in locs:
+                out["cache_idx"] = locs["count"]
+        out["alloc_frag"] = pc != PC.CACHE_STORE and "page_pool_alloc_frag" in names
     role = w.role(c)
     if role in (Role.CONTROL, Role.WORKER):
         if t is None:
@@ -167,7 +178,8 @@ def abstract_flat(w: World) -> dict[str, Any]:
                     pre + "direct": cl["direct"], pre + "after": cl["after"],
                     pre + "in_poll": w.in_poll[c], pre + "stage": cl["stage"],
                     pre + "flag": cl["flag"], pre + "sh": cl["sh"], pre + "recycle": cl["recycle"],
-                    pre + "local": cl["local"]})  # seed 004's LocalCtx (likewise)
+                    pre + "local": cl["local"],  # seed 004's LocalCtx (likewise)
+                    pre + "cache_idx": cl["cache_idx"], pre + "alloc_frag": cl["alloc_frag"]})
         out.update({pre + "bpc": 0, pre + "bdirect": False})  # no bulk free in the implementation
     for j in range(len(w.shinfos)):
         (p1, p2), (k1, k2) = w.shinfo_view(j)

@@ -260,7 +260,7 @@ SCOPES: dict[str, Scope] = {s.name: s for s in (
     Scope("remote_free_vs_destroy", "base",
           ((0, "napi_poll_begin"), (0, "alloc"), (0, "alloc"), (0, "rx_pass(0)"), (0, "rx_pass(1)"),
            (0, "napi_poll_end(True)")),
-          _only(1, "put("), depth=40,
+          _only(1, "put("), depth=46,
           doc="two CPUs each put a page (one NAPI-local, one remote) while the driver is "
               "removed: unref, napi_local, cache/ring, producer lock against "
               "page_pool_release()'s lock barrier, the release worker"),

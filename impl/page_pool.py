@@ -12,9 +12,11 @@ is one atomic step, and the label names the spec action that step claims to be (
 :mod:`ppcheck.impl.kernel`).  The labels sit where ``models/mainline/`` splits a
 function into steps: ``page_pool_unref_netmem()`` is a read step and a sub step,
 ``page_pool_recycle_in_ring()`` is lock / produce / unlock, ``page_pool_return_netmem()``
-is "unmap, release_cnt++, clear pp info" then ``put_page()``.  Where the model treats a
-whole call as one step (the scrub returning pages it owns, the allocation paths) the code
-has no label inside it, and says so.
+is unmap, "release_cnt++, clear pp info", ``put_page()``, ``page_pool_napi_local()`` one
+step per ``READ_ONCE()``, the alloc cache's push (count read, store) and pop (count read,
+pop) and the refill (one step per page, then the pop).  Where the model treats a whole call
+as one step (the scrub returning pages it owns, the slow allocation path) the code has no
+label inside it, and says so.
 
 Left out: per-CPU stats (the alloc-path outcome is visible as the claimed action),
 memory providers/net_iov, NUMA checks (one node), high-order pages, the XDP bulk API,
@@ -137,42 +139,53 @@ def page_pool_ref_netmem(page: Page) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# the allocation side (NAPI poll): one step per call, as in the model
+# the allocation side (NAPI poll): the cache pop and the refill in steps, as in the model
 # ---------------------------------------------------------------------------------------
 
-def page_pool_refill_alloc_cache(pool: PagePool) -> Page | None:
+def page_pool_refill_alloc_cache(pool: PagePool) -> KernelFn:
     """``page_pool_refill_alloc_cache()``: move up to PP_ALLOC_CACHE_REFILL pages from
-    the ring into the cache with ``__ptr_ring_consume()``, return the last one."""
+    the ring into the cache with ``__ptr_ring_consume()``, one step per page, and return
+    the last one (a step of its own).  ``count`` is ``pool->alloc.count`` as the loop
+    keeps it; the consume that finds the ring empty ends the loop in the step before."""
     r = pool.ring
     if r.empty():  # "Quicker fallback, avoid locks when ring is empty"
         return None
+    pool.k.claim("page_pool_refill_alloc_cache")
+    count = pool.alloc_count
+    limit = min(pool.PP_ALLOC_CACHE_REFILL, pool.PP_ALLOC_CACHE_SIZE)
     while True:
+        yield Step.of("page_pool_refill_consume")
+        pool.touch()
         netmem = r.consume()
-        if netmem is None:
-            break
-        pool.alloc_cache[pool.alloc_count] = netmem
-        pool.alloc_count += 1
-        if pool.alloc_count >= pool.PP_ALLOC_CACHE_REFILL:
+        pool.alloc_cache[count] = netmem  # pool->alloc.cache[pool->alloc.count++] = netmem
+        count += 1
+        pool.alloc_count = count
+        if count >= limit or r.empty():
             break
     # Return last page
-    netmem = None
-    if pool.alloc_count > 0:
-        pool.alloc_count -= 1
-        netmem = pool.alloc_cache[pool.alloc_count]
-        pool.alloc_cache[pool.alloc_count] = None
-        pool.k.claim("page_pool_refill_alloc_cache", page=netmem.pfn)
+    yield Step.of("page_pool_cache_pop", refill=True)
+    pool.touch()
+    count -= 1
+    pool.alloc_count = count
+    netmem = pool.alloc_cache[count]
+    pool.alloc_cache[count] = None
     return netmem
 
 
-def __page_pool_get_cached(pool: PagePool) -> Page | None:
-    """``__page_pool_get_cached()``: "Caller MUST guarantee safe non-concurrent access"."""
-    if pool.alloc_count:
-        pool.alloc_count -= 1  # Fast-path
-        netmem = pool.alloc_cache[pool.alloc_count]
-        pool.alloc_cache[pool.alloc_count] = None
-        pool.k.claim("page_pool_alloc_fast", page=netmem.pfn)
+def __page_pool_get_cached(pool: PagePool) -> KernelFn:
+    """``__page_pool_get_cached()``: "Caller MUST guarantee safe non-concurrent access".
+    The count read (``count``) and the pop ``alloc.cache[--alloc.count]`` are two steps."""
+    count = pool.alloc_count
+    if count:
+        pool.k.claim("page_pool_alloc_fast")
+        yield Step.of("page_pool_cache_pop")
+        pool.touch()
+        count -= 1  # Fast-path
+        pool.alloc_count = count
+        netmem = pool.alloc_cache[count]
+        pool.alloc_cache[count] = None
         return netmem
-    return page_pool_refill_alloc_cache(pool)
+    return (yield from page_pool_refill_alloc_cache(pool))
 
 
 def page_pool_set_pp_info(pool: PagePool, page: Page) -> None:
@@ -213,12 +226,13 @@ def __page_pool_alloc_pages_slow(pool: PagePool) -> Page | None:
 def page_pool_alloc_pages(pool: PagePool) -> KernelFn:
     """``page_pool_alloc_pages()``: fast path from the cache, else the slow path.
 
-    One step (the model's allocation actions are atomic: the NAPI poll is the only
-    consumer of the cache and the ring); the step claims which path it took.
+    The entry step reads ``alloc.count`` (and the ring) and claims which path it took:
+    the fast pop and the refill go on in steps of their own; the slow path is one step
+    (the model's: the NAPI poll is the only consumer of the cache and the ring).
     """
     yield Step.of("page_pool_alloc_pages")
     pool.touch()
-    netmem = __page_pool_get_cached(pool)
+    netmem = yield from __page_pool_get_cached(pool)
     if netmem is not None:
         return netmem
     return __page_pool_alloc_pages_slow(pool)
@@ -240,11 +254,11 @@ def __page_pool_release_page_dma(pool: PagePool, page: Page) -> None:
 
 
 def page_pool_return_page(pool: PagePool, page: Page, atomic: bool = False) -> KernelFn:
-    """``page_pool_return_netmem()``: disconnect a page from the pool.
+    """``page_pool_return_netmem()``: disconnect a page from the pool, in three steps.
 
-    DMA unmap, ``atomic_inc_return(&pages_state_release_cnt)`` -- "This may be the last
+    DMA unmap; ``atomic_inc_return(&pages_state_release_cnt)`` -- "This may be the last
     page returned, releasing the pool, so it is not safe to reference pool afterwards" --
-    ``page_pool_clear_pp_info()``, then ``put_page()`` as a second step.  ``atomic``: the
+    and ``page_pool_clear_pp_info()``; then ``put_page()``.  ``atomic``: the
     caller owns the pool and the page (the scrub) and the model takes the whole call as
     part of the caller's step.
     """
@@ -253,6 +267,9 @@ def page_pool_return_page(pool: PagePool, page: Page, atomic: bool = False) -> K
         yield Step.of("page_pool_return_page", page=page.pfn)
     pool.touch()
     __page_pool_release_page_dma(pool, page)
+    if not atomic:
+        yield Step.of("page_pool_return_release", page=page.pfn)
+        pool.touch()
     if not pool.sw.bug("skip_release_cnt"):
         pool.pages_state_release_cnt += 1
     if not pool.sw.bug("return_skips_clear_pp_info"):
@@ -285,18 +302,22 @@ def page_pool_recycle_in_ring(pool: PagePool, page: Page) -> KernelFn:
 
 def page_pool_recycle_in_cache(page: Page, pool: PagePool) -> KernelFn:
     """``page_pool_recycle_in_cache()``: "Caller MUST have verified/know
-    (page_ref_count(page) == 1)"; false when the cache is full."""
+    (page_ref_count(page) == 1)"; false when the cache is full.  The count read (``count``)
+    and the store ``alloc.cache[alloc.count++] = netmem`` are two steps."""
     yield Step.of("page_pool_recycle_in_cache", page=page.pfn)
     pool.touch()
-    if pool.alloc_count == pool.PP_ALLOC_CACHE_SIZE and not pool.sw.bug("cache_ignores_full"):
+    count = pool.alloc_count
+    if count == pool.PP_ALLOC_CACHE_SIZE and not pool.sw.bug("cache_ignores_full"):
         return False  # recycle_stat_inc(pool, cache_full)
+    yield Step.of("page_pool_recycle_in_cache_store", page=page.pfn)
+    pool.touch()
     if pool.user_cnt == 0:
         pool.k.warn("cache_after_destroy", f"page {page.pfn} pushed into alloc.cache after destroy")
     if pool.k.referenced(page):
         pool.k.warn("recycled_in_use", f"page {page.pfn} pushed into alloc.cache while referenced")
-    if pool.alloc_count < len(pool.alloc_cache):
-        pool.alloc_cache[pool.alloc_count] = page
-        pool.alloc_count += 1
+    if count < len(pool.alloc_cache):
+        pool.alloc_cache[count] = page
+        pool.alloc_count = count + 1
     else:  # the mutant writes past the array
         pool.k.warn("cache_overflow", "alloc.cache overflow")
     return True
@@ -333,13 +354,18 @@ def __page_pool_put_page(pool: PagePool, page: Page, allow_direct: bool) -> Kern
 
 
 def page_pool_napi_local(pool: PagePool) -> bool:
-    """``page_pool_napi_local()``: may this context use the lockless alloc cache?
+    """``page_pool_napi_local()`` in one go: may this context use the lockless alloc cache?
 
     Never on PREEMPT_RT ("the softirq can be preempted by the consumer"), never outside
     softirq; yes if ``pool->cpuid`` is this CPU or the pool's NAPI is scheduled here
-    (``READ_ONCE(napi->list_owner)``, seed 004).
+    (``READ_ONCE(napi->list_owner)``, seed 004).  The early check of 8c48eea3adf3 and seed
+    004's models take it as one step; mainline's three steps are :func:`napi_local_steps`.
     """
     local = _napi_local(pool)
+    return _note_local(pool, local)
+
+
+def _note_local(pool: PagePool, local: bool) -> bool:
     if local and pool.user_cnt == 0:
         pool.local_after_destroy = True
     return local
@@ -356,7 +382,7 @@ def _napi_local(pool: PagePool) -> bool:
         pool.touch()
         napi = pool.napi
         return napi is not None and napi.list_owner == k.smp_processor_id()
-    if (k.preempt_rt and variant != "no_rt_check") or not k.in_softirq():
+    if not _napi_local_allowed(pool):
         return False
     pool.touch()
     cpuid = k.smp_processor_id()
@@ -368,13 +394,46 @@ def _napi_local(pool: PagePool) -> bool:
     return napi is not None and napi.list_owner == cpuid
 
 
+def _napi_local_allowed(pool: PagePool) -> bool:
+    """The PREEMPT_RT and ``in_softirq()`` tests (no memory read)."""
+    k = pool.k
+    return not (k.preempt_rt and pool.sw.napi_local != "no_rt_check") and k.in_softirq()
+
+
+def napi_local_steps(pool: PagePool, page: Page) -> KernelFn:
+    """``page_pool_napi_local()`` as the kernel reads it: each ``READ_ONCE()`` is its own
+    step (the caller's ``page_pool_napi_local`` label covers the first, ``pool->cpuid``);
+    another CPU's page_pool_disable_direct_recycling(), napi_complete_done() or
+    napi_schedule() may come between them.  ``page``: the page being freed (the labels
+    name it, as every step of the put path does)."""
+    k = pool.k
+    if not _napi_local_allowed(pool):
+        return False
+    pool.touch()
+    cpuid = k.smp_processor_id()
+    if pool.cpuid == cpuid:  # READ_ONCE(pool->cpuid)
+        return _note_local(pool, True)
+    yield Step.of("page_pool_napi_local_napi", page=page.pfn)
+    pool.touch()
+    napi = pool.napi  # READ_ONCE(pool->p.napi)
+    if napi is None:
+        return False
+    if pool.sw.bug("napi_local_ignores_owner"):
+        return _note_local(pool, True)
+    yield Step.of("page_pool_napi_local_owner", page=page.pfn)
+    return _note_local(pool, napi.list_owner == cpuid)  # READ_ONCE(napi->list_owner)
+
+
 def page_pool_put_unrefed_page(pool: PagePool, page: Page, allow_direct: bool,
                                local: bool = False) -> KernelFn:
     """``page_pool_put_unrefed_netmem()``: cache, else ring, else give it back.  ``local``
     (read by the abstraction): ``allow_direct`` came from page_pool_napi_local()."""
     yield Step.of("page_pool_napi_local", page=page.pfn)
     if not allow_direct and pool.sw.napi_local != "first_merged":
-        local = page_pool_napi_local(pool)
+        if pool.sw.napi_local_steps:
+            local = yield from napi_local_steps(pool, page)
+        else:
+            local = page_pool_napi_local(pool)
         allow_direct = local
     netmem = yield from __page_pool_put_page(pool, page, allow_direct)
     if netmem is not None and not (yield from page_pool_recycle_in_ring(pool, netmem)):

@@ -62,11 +62,16 @@ class Switches:
       (8c48eea3adf3 alone);
     * ``unlink_on_reuse``: page_pool_unlink_napi() when the driver gives its NAPI a new
       pool (``napi_swap_pool`` of the seed 004 models);
+    * ``napi_local_steps``: page_pool_napi_local() in mainline's three steps (one read
+      each: ``pool->cpuid``, ``pool->p.napi``, ``napi->list_owner``) or in one (seed 004);
     * ``recycle_test``: ``"page_ref"`` (page_ref_count() == 1) or ``"pp_ref"`` (the
       pp002_netmem_pp_ref conversion slip: pp_ref_count == 1).
     """
 
     napi_local: str = "mainline"
+    #: page_pool_napi_local()'s three READ_ONCE()s as three steps (mainline's split,
+    #: issue 16); seed 004's models take the check as one step
+    napi_local_steps: bool = True
     destroy_disables: str = "mainline"
     unlink_on_reuse: bool = True
     recycle_test: str = "page_ref"
@@ -98,6 +103,8 @@ class Switches:
 
 
 MAINLINE = Switches()
+#: seed 004's designs: page_pool_napi_local() is one step there (models/seed004_napi_local.py)
+_ONE_STEP = Switches(napi_local_steps=False)
 
 #: models whose design the implementation can run: model name -> switches.  Models with
 #: another state schema (seeds 000, 001, 003) have no implementation.
@@ -106,9 +113,9 @@ MODEL_SWITCHES: dict[str, Switches] = {
     "pp002_page": MAINLINE,
     "pp002_netmem": MAINLINE,
     "pp002_netmem_pp_ref": Switches(recycle_test="pp_ref"),
-    "pp004_mainline": MAINLINE,
-    "pp004_first_merged": Switches(napi_local="first_merged", destroy_disables="none",
-                                   unlink_on_reuse=False),
-    "pp004_no_unlink": Switches(destroy_disables="cpuid_only", unlink_on_reuse=False),
-    "pp004_no_rt_check": Switches(napi_local="no_rt_check"),
+    "pp004_mainline": _ONE_STEP,
+    "pp004_first_merged": replace(_ONE_STEP, napi_local="first_merged", destroy_disables="none",
+                                  unlink_on_reuse=False),
+    "pp004_no_unlink": replace(_ONE_STEP, destroy_disables="cpuid_only", unlink_on_reuse=False),
+    "pp004_no_rt_check": replace(_ONE_STEP, napi_local="no_rt_check"),
 }

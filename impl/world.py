@@ -37,12 +37,18 @@ LABEL_PC: dict[str, PC] = {
     "page_pool_unref_read": PC.UNREF_READ,
     "page_pool_unref_sub": PC.UNREF_SUB,
     "page_pool_napi_local": PC.NAPI_LOCAL,
+    "page_pool_napi_local_napi": PC.NAPI_LOCAL_NAPI,
+    "page_pool_napi_local_owner": PC.NAPI_LOCAL_OWNER,
     "page_pool_put_page": PC.PUT_PAGE,
     "page_pool_recycle_in_cache": PC.CACHE_PUSH,
+    "page_pool_recycle_in_cache_store": PC.CACHE_STORE,
+    "page_pool_cache_pop": PC.CACHE_POP,  # REFILL_POP when refill=True
+    "page_pool_refill_consume": PC.REFILL,
     "page_pool_producer_lock": PC.RING_LOCK,
     "ptr_ring_produce": PC.RING_PRODUCE,
     "page_pool_producer_unlock": PC.RING_UNLOCK,  # RING_UNLOCK_FULL when full=True
     "page_pool_return_page": PC.RETURN,
+    "page_pool_return_release": PC.RETURN_RELEASE,
     "page_pool_return_put": PC.RETURN_PUT,
 }
 
@@ -53,6 +59,8 @@ def label_pc(label: Step | None) -> PC:
     pc = LABEL_PC.get(label.action, PC.READY)
     if pc == PC.RING_UNLOCK and label.arg("full"):
         return PC.RING_UNLOCK_FULL
+    if pc == PC.CACHE_POP and label.arg("refill"):
+        return PC.REFILL_POP
     return pc
 
 
@@ -165,8 +173,9 @@ class World:
             s = resume(self.k, t)
         finally:
             self._frozen = None
-        stat = {"page_pool_alloc_fast": "FAST", "page_pool_refill_alloc_cache": "REFILL",
-                "page_pool_alloc_slow": "SLOW", "page_pool_alloc_fail": "EMPTY"}.get(s.action)
+        stat = {"page_pool_alloc_slow": "SLOW", "page_pool_alloc_fail": "EMPTY"}.get(s.action)
+        if s.action == "page_pool_cache_pop":
+            stat = "REFILL" if s.arg("refill") else "FAST"
         if stat:
             self.poll_stat = stat
         return s

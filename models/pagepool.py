@@ -92,15 +92,27 @@ class PC(enum.IntEnum):
     READY = 0  #: between kernel functions (in a NAPI poll if ``in_poll``)
     UNREF_READ = 1  #: page_pool_unref_netmem(): atomic_long_read(pp_ref_count) == nr ?
     UNREF_SUB = 2  #: page_pool_unref_netmem(): atomic_long_sub_return(nr, pp_ref_count)
-    NAPI_LOCAL = 3  #: page_pool_put_unrefed_netmem(): allow_direct |= page_pool_napi_local()
+    NAPI_LOCAL = 3  #: page_pool_put_unrefed_netmem(): allow_direct |= page_pool_napi_local():
+    #: the PREEMPT_RT and in_softirq() tests, READ_ONCE(pool->cpuid)
     PUT_PAGE = 4  #: __page_pool_put_page(): the page_ref_count() == 1 check
-    CACHE_PUSH = 5  #: page_pool_recycle_in_cache(): store into alloc.cache[count++]
+    CACHE_PUSH = 5  #: page_pool_recycle_in_cache(): read alloc.count, the full check
     RING_LOCK = 6  #: page_pool_recycle_in_ring(): page_pool_producer_lock()
     RING_PRODUCE = 7  #: __ptr_ring_produce() under the producer lock
     RING_UNLOCK = 8  #: page_pool_producer_unlock() after a successful produce
     RING_UNLOCK_FULL = 9  #: page_pool_producer_unlock() after the ring was full
-    RETURN = 10  #: page_pool_return_netmem(): DMA unmap, release_cnt++, clear pp info
+    RETURN = 10  #: page_pool_return_netmem(): DMA unmap (__page_pool_release_netmem_dma)
     RETURN_PUT = 11  #: page_pool_return_netmem(): put_page() of the pool's page reference
+    # the steps of issue 16 (appended: the numbers above are unchanged)
+    NAPI_LOCAL_NAPI = 12  #: page_pool_napi_local(): cpuid was not ours; READ_ONCE(pool->p.napi)
+    NAPI_LOCAL_OWNER = 13  #: page_pool_napi_local(): p.napi was set; READ_ONCE(napi->list_owner)
+    RETURN_RELEASE = 14  #: page_pool_return_netmem(): unmapped; release_cnt++, clear pp info
+    CACHE_STORE = 15  #: page_pool_recycle_in_cache(): count read (``cache_idx``), not full;
+    #: ``alloc.cache[cache_idx] = page; alloc.count = cache_idx + 1``
+    CACHE_POP = 16  #: __page_pool_get_cached(): count read (``cache_idx`` > 0);
+    #: ``page = alloc.cache[cache_idx - 1]; alloc.count = cache_idx - 1``
+    REFILL = 17  #: page_pool_refill_alloc_cache(): the ring was not empty; next
+    #: __ptr_ring_consume() into ``alloc.cache[cache_idx++]``
+    REFILL_POP = 18  #: page_pool_refill_alloc_cache(): "Return last page": pop ``cache_idx - 1``
 
 
 class After(enum.IntEnum):
@@ -393,6 +405,16 @@ def inflight(s: Any, bits: int) -> Expr:
     return serial_distance(s.pool.hold, s.pool.release, bits)
 
 
+#: the program counters inside an alloc.cache access: page_pool_recycle_in_cache() (its count
+#: read and its store), __page_pool_get_cached()'s pop, page_pool_refill_alloc_cache()
+CACHE_PCS = (PC.CACHE_PUSH, PC.CACHE_STORE, PC.CACHE_POP, PC.REFILL, PC.REFILL_POP)
+
+
+def in_cache_access(c: Any) -> Expr:
+    """Context ``c`` is inside an alloc.cache access (:data:`CACHE_PCS`), whatever its role."""
+    return any_(c.pc == pc for pc in CACHE_PCS)
+
+
 def destroy_started(s: Any) -> Expr:
     """page_pool_destroy() has dropped the last user reference."""
     return s.pool.user_cnt == 0
@@ -470,11 +492,12 @@ class PagePoolInvariants:
     @always
     def alloc_cache_single_owner(self, s):
         """At most one context touches the lockless alloc.cache at a time: the NAPI poll (the
-        consumer) or a context inside page_pool_recycle_in_cache().  "Caller MUST guarantee safe
+        consumer, for its whole poll) or any context inside a cache access (push, pop, refill:
+        :func:`in_cache_access`), whatever its role.  "Caller MUST guarantee safe
         non-concurrent access" (__page_pool_get_cached); page_pool_napi_local() must only allow
         direct recycling where the consumer cannot run concurrently.  (A NAPI polling after
         page_pool_destroy() serves a new pool and does not touch this one.)"""
-        return count((c.in_poll & ~destroy_started(s)) | (c.pc == PC.CACHE_PUSH) for c in s.ctxs) <= 1
+        return count((c.in_poll & ~destroy_started(s)) | in_cache_access(c) for c in s.ctxs) <= 1
 
     @always
     def ref_kinds_match(self, s):

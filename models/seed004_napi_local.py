@@ -59,6 +59,7 @@ from ppcheck.models.pagepool import (
     Role,
     Stage,
     destroy_started,
+    in_cache_access,
     in_softirq,
 )
 from ppcheck.spec import (
@@ -152,6 +153,9 @@ class PP004Mainline(Mainline):
              "skb_free_head", "get_page", "stack_put_page", "napi_alloc_skb", "skb_gro_receive",
              "skb_split", "skb_shift", "skb_segment"), _CACHE_ONLY),
               "napi_enable_new_pool": "the NAPI's reuse for a new pool is napi_swap_pool() here",
+              **dict.fromkeys(("page_pool_napi_local_napi", "page_pool_napi_local_owner"),
+                              "seed 004 takes page_pool_napi_local() as one step with its "
+                              "locality ghost (mainline splits its three READ_ONCE()s)"),
               **dict.fromkeys(POOL_PATH_ACTIONS, POOL_PATHS_ELSEWHERE)},
         "rt": {"direct_recycling": _RT},
         "percpu_rt": {"direct_recycling": _RT},
@@ -221,8 +225,8 @@ class PP004Mainline(Mainline):
     @always
     def alloc_cache_single_owner(self, s):
         """At most one context touches *this* pool's alloc cache: its NAPI poll (until the
-        NAPI moved to a new pool) or a context in page_pool_recycle_in_cache()."""
-        return count((c.in_poll & ~s.swapped) | (c.pc == PC.CACHE_PUSH) for c in s.ctxs) <= 1
+        NAPI moved to a new pool) or any context inside a cache access (push, pop, refill)."""
+        return count((c.in_poll & ~s.swapped) | in_cache_access(c) for c in s.ctxs) <= 1
 
     @sometimes(applies=lambda c: int(c.napi_cpus) > 1)
     def napi_migrated(self, s):

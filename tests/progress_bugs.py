@@ -38,10 +38,10 @@ class RefillNeedsFullBatch(Mainline):
     name = "bug_refill_needs_full_batch"
     default = False
 
-    @action(c="ctxs", p="pages", dest=alloc_destinations, who="c")
-    def page_pool_refill_alloc_cache(self, s, c, p, dest):
+    @action(c="ctxs", dest=alloc_destinations, who="c")
+    def page_pool_refill_alloc_cache(self, s, c, dest):
         require(s.pool.ring_count > self.cfg.refill)
-        Mainline.page_pool_refill_alloc_cache.fn(self, s, c, p, dest)
+        Mainline.page_pool_refill_alloc_cache.fn(self, s, c, dest)
 
 
 class WorkerGivesUp(Mainline):

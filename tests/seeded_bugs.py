@@ -44,13 +44,12 @@ class LostCacheCount(Mainline):
     default = False
 
     @action(c="ctxs", p="pages", who="c")
-    def page_pool_recycle_in_cache(self, s, c, p):
+    def page_pool_recycle_in_cache_store(self, s, c, p):
         ctx = s.ctxs[c]
-        require((ctx.pc == PC.CACHE_PUSH) & (ctx.page == p) & self.can_run(s, c))
-        require(s.pool.alloc_count < self.cfg.cache_size)
+        require((ctx.pc == PC.CACHE_STORE) & (ctx.page == p) & self.can_run(s, c))
         pg = s.pages[p]
         pg.loc = Loc.CACHE
-        pg.slot = s.pool.alloc_count
+        pg.slot = ctx.cache_idx
         self.finish(ctx)
 
 
@@ -140,10 +139,8 @@ class NapiLocalInProcess(Mainline):
     name = "bug_napi_local_in_process"
     default = False
 
-    def napi_local(self, s, c: int):
-        me = self.spec(c)
-        self.touch(s)
-        return (s.pool.cpuid == me.cpu) | (s.pool.napi_linked & (s.napi.owner == me.cpu))
+    def napi_local_allowed(self, c: int) -> bool:
+        return not self.cfg.preempt_rt
 
 
 class NapiLocalOnRt(Mainline):
@@ -153,14 +150,10 @@ class NapiLocalOnRt(Mainline):
     name = "bug_napi_local_on_rt"
     default = False
 
-    def napi_local(self, s, c: int):
+    def napi_local_allowed(self, c: int) -> bool:
         from ppcheck.models.pagepool import in_softirq
 
-        me = self.spec(c)
-        if not in_softirq(me.kind):
-            return const(False)
-        self.touch(s)
-        return (s.pool.cpuid == me.cpu) | (s.pool.napi_linked & (s.napi.owner == me.cpu))
+        return in_softirq(self.spec(c).kind)
 
 
 class ExpandKeepsRecycle(Mainline):
@@ -185,11 +178,10 @@ class NoClearPpInfo(Mainline):
     default = False
 
     @action(c="ctxs", p="pages", who="c")
-    def page_pool_return_page(self, s, c, p):
+    def page_pool_return_release(self, s, c, p):
         ctx = s.ctxs[c]
-        require((ctx.pc == PC.RETURN) & (ctx.page == p) & self.can_run(s, c))
+        require((ctx.pc == PC.RETURN_RELEASE) & (ctx.page == p) & self.can_run(s, c))
         self.touch(s)
-        self.unmap(s, p)
         s.pool.release = s.pool.release + 1
         ctx.pc = PC.RETURN_PUT
 
@@ -567,11 +559,11 @@ class Bug:
 
 #: each safety property of the mainline model, broken by one seeded bug
 BUGS: list[Bug] = [
-    Bug(NoRefcntCheck, "cached_pages_exclusive", "base", "page_pool_recycle_in_cache"),
-    Bug(LostCacheCount, "page_in_one_place", "base", "page_pool_recycle_in_cache"),
+    Bug(NoRefcntCheck, "cached_pages_exclusive", "base", "page_pool_recycle_in_cache_store"),
+    Bug(LostCacheCount, "page_in_one_place", "base", "page_pool_recycle_in_cache_store"),
     Bug(ReturnPutsTwice, "no_double_free", "base", "stack_put_page"),
     Bug(UnmapWithoutClaim, "no_double_unmap", "base", "page_pool_scrub"),
-    Bug(DatarefIgnored, "no_recycle_while_referenced", "skb", "page_pool_recycle_in_cache"),
+    Bug(DatarefIgnored, "no_recycle_while_referenced", "skb", "page_pool_recycle_in_cache_store"),
     Bug(DrainOffByOne, "pp_ref_never_negative", "frag", "page_pool_unref_sub"),
     Bug(NapiLocalInProcess, "alloc_cache_single_owner", "process", "napi_poll_begin"),
     Bug(NapiLocalOnRt, "alloc_cache_single_owner", "rt", "page_pool_put_page"),
@@ -580,7 +572,7 @@ BUGS: list[Bug] = [
     Bug(NoHoldCount, "inflight_exact", "base", "page_pool_alloc_slow"),
     Bug(InflightIgnored, "pool_freed_only_at_zero", "base", "page_pool_release_unlock"),
     Bug(NoProducerBarrier, "no_pool_use_after_free", "base", "page_pool_producer_unlock"),
-    Bug(NoNapiUnlink, "no_cache_push_after_destroy", "base", "page_pool_recycle_in_cache"),
+    Bug(NoNapiUnlink, "no_cache_push_after_destroy", "reconfig1", "page_pool_recycle_in_cache_store"),
     Bug(ScrubKeepsMappings, "no_dma_after_unbind", "base", "page_pool_return_page"),
     Bug(FragUsersLost, "pp_ref_accounting", "frag", "page_pool_alloc_frag"),
     Bug(ScrubSkipsCache, "no_leaked_page", "base", "page_pool_scrub"),
@@ -590,7 +582,7 @@ BUGS: list[Bug] = [
     Bug(BulkSkipsLastRef, "bulk_pages_owned", "bulk", "page_pool_is_last_ref"),
     Bug(BulkStatAfterUnlock, "no_pool_use_after_free", "bulk", "recycle_stat_add"),
     Bug(DestroyIgnoresUsers, "pool_alive_while_registered", "xdp", "page_pool_destroy"),
-    Bug(PfmemallocRecycled, "pfmemalloc_not_recycled", "numa", "page_pool_recycle_in_cache"),
+    Bug(PfmemallocRecycled, "pfmemalloc_not_recycled", "numa", "page_pool_recycle_in_cache_store"),
     Bug(UpdateNidDropsCache, "page_in_one_place", "numa", "page_pool_update_nid"),
     # threaded NAPI and busy polling (models/mainline/threaded.py)
     Bug(ThreadedSetsListOwner, "alloc_cache_single_owner", "threaded", "page_pool_put_page"),

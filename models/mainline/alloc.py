@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ppcheck.models.pagepool import (
+    PC,
     After,
     AllocStat,
     Loc,
@@ -10,7 +11,7 @@ from ppcheck.models.pagepool import (
 from ppcheck.spec import (
     Ref,
     action,
-    min_,
+    ite,
     require,
     when,
 )
@@ -24,41 +25,76 @@ class AllocActions(MainlineBase):
     """Allocation in the NAPI poll: the alloc cache, the ring refill, the slow path, the frag allocator."""
 
     # -- allocation (NAPI poll) ---------------------------------------------------------------
-    @action(c="ctxs", p="pages", dest=alloc_destinations, who="c")
-    def page_pool_alloc_fast(self, s, c, p, dest):
-        """__page_pool_get_cached() fast path: pop ``alloc.cache[--alloc.count]`` (no lock: the
-        NAPI poll is the only consumer).  ``dest`` says who asked: the driver refilling its RX
-        ring (page_pool_dev_alloc_pages) or page_pool_alloc_frag() needing a new frag page."""
+    @action(c="ctxs", dest=alloc_destinations, who="c")
+    def page_pool_alloc_fast(self, s, c, dest):
+        """__page_pool_get_cached() (no lock: "Caller MUST guarantee safe non-concurrent
+        access, e.g. softirq"): ``if (likely(pool->alloc.count))``, the fast path.  The count
+        read is kept (``cache_idx``) for the pop, the next step (page_pool_cache_pop).
+        ``dest`` says who asked: the driver refilling its RX ring (page_pool_dev_alloc_pages)
+        or page_pool_alloc_frag() needing a new frag page."""
         self.alloc_ok(s, c, dest)
-        pg = s.pages[p]
-        require((pg.loc == Loc.CACHE) & (pg.slot == s.pool.alloc_count - 1))
-        s.pool.alloc_count = s.pool.alloc_count - 1
-        s.pool.alloc_stat = AllocStat.FAST
-        self.place(s, p, dest)
+        require(s.pool.alloc_count > 0)
+        self.start_alloc(s, c, dest, PC.CACHE_POP, s.pool.alloc_count)
 
-    @action(c="ctxs", p="pages", dest=alloc_destinations, who="c")
-    def page_pool_refill_alloc_cache(self, s, c, p, dest):
-        """page_pool_refill_alloc_cache(): the cache is empty; __ptr_ring_consume() up to
-        PP_ALLOC_CACHE_REFILL pages from the ring head into the cache, then return the last one
-        (the NUMA-mismatch release is left out).  The consumer side of the ptr_ring takes no lock
-        here: only producers serialise on producer_lock."""
-        self.alloc_ok(s, c, dest)
-        pool = s.pool
-        k = min_(self.cfg.refill, pool.ring_count)
-        require((pool.alloc_count == 0) & (pool.ring_count > 0))
+    def start_alloc(self, s, c: int, dest: Loc, pc: PC, idx) -> None:
+        """The NAPI poll of context ``c`` is inside an allocation for ``dest``, at ``pc``."""
+        ctx = s.ctxs[c]
+        ctx.pc = pc
+        ctx.cache_idx = idx
+        ctx.alloc_frag = dest == Loc.FRAG
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_cache_pop(self, s, c, p):
+        """``netmem = pool->alloc.cache[--pool->alloc.count]`` with the count this context
+        read (``cache_idx``): __page_pool_get_cached()'s fast path (alloc_stats.fast), or
+        page_pool_refill_alloc_cache()'s "Return last page" (alloc_stats.refill).  The store
+        of the count and the load of the slot are one step: the model keeps no stale pointer
+        in a slot at or above ``alloc.count``, so only the order against another context's
+        count read could differ, and the exclusivity property flags any such context."""
+        ctx = s.ctxs[c]
+        require(((ctx.pc == PC.CACHE_POP) | (ctx.pc == PC.REFILL_POP)) & self.can_run(s, c))
         pg = s.pages[p]
-        require((pg.loc == Loc.RING) & (pg.slot == k - 1))
+        require((pg.loc == Loc.CACHE) & (pg.slot == ctx.cache_idx - 1))
+        self.touch(s)
+        s.pool.alloc_count = ctx.cache_idx - 1
+        s.pool.alloc_stat = ite(ctx.pc == PC.REFILL_POP, int(AllocStat.REFILL), int(AllocStat.FAST))
+        self.place_alloc(s, c, p)
+        self.finish(ctx)
+
+    @action(c="ctxs", dest=alloc_destinations, who="c")
+    def page_pool_refill_alloc_cache(self, s, c, dest):
+        """__page_pool_get_cached() read ``alloc.count == 0``: page_pool_refill_alloc_cache(),
+        whose ``__ptr_ring_empty()`` finds pages ("Quicker fallback, avoid locks when ring is
+        empty" otherwise: the slow path).  The consumer side of the ptr_ring takes no lock
+        here: only producers serialise on producer_lock.  Each page is a step of its own
+        (page_pool_refill_consume); the NUMA-mismatch release is left out."""
+        self.alloc_ok(s, c, dest)
+        require((s.pool.alloc_count == 0) & (s.pool.ring_count > 0))
+        self.start_alloc(s, c, dest, PC.REFILL, 0)
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_refill_consume(self, s, c, p):
+        """page_pool_refill_alloc_cache()'s loop, one page: ``__ptr_ring_consume()`` the ring
+        head, ``pool->alloc.cache[pool->alloc.count++] = netmem`` (at ``cache_idx``), ``while
+        (pool->alloc.count < PP_ALLOC_CACHE_REFILL)``.  The consume that finds the ring empty
+        ends the loop in the same step (folded into the store before it)."""
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.REFILL) & self.can_run(s, c))
+        pool = s.pool
+        pg = s.pages[p]
+        require((pool.ring_count > 0) & (pg.loc == Loc.RING) & (pg.slot == 0))
+        self.touch(s)
         for q in s.pages:
-            moved = (q.loc == Loc.RING) & (q.slot < k)
-            stays = (q.loc == Loc.RING) & (q.slot >= k)
-            with when(moved):
-                q.loc = Loc.CACHE
-            with when(stays):
-                q.slot = q.slot - k
-        pool.ring_count = pool.ring_count - k
-        pool.alloc_count = k - 1
-        pool.alloc_stat = AllocStat.REFILL
-        self.place(s, p, dest)
+            with when((q.loc == Loc.RING) & (q.slot > 0)):
+                q.slot = q.slot - 1
+        pool.ring_count = pool.ring_count - 1
+        pg.loc = Loc.CACHE
+        pg.slot = ctx.cache_idx
+        idx = ctx.cache_idx + 1
+        pool.alloc_count = idx
+        ctx.cache_idx = idx
+        stop = (idx >= min(int(self.cfg.refill), int(self.cfg.cache_size))) | (pool.ring_count == 0)
+        ctx.pc = ite(stop, int(PC.REFILL_POP), int(PC.REFILL))
 
     @action(c="ctxs", p="pages", dest=alloc_destinations, who="c")
     def page_pool_alloc_slow(self, s, c, p, dest):

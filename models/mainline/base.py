@@ -210,6 +210,8 @@ class MainlineBase(PagePoolInvariants, Model):
         ctx.nr = 0
         ctx.direct = False
         ctx.after = After.NONE
+        ctx.cache_idx = 0
+        ctx.alloc_frag = False
 
     def start_unref(self, s, c: int, p: int, nr: Any, after: After, direct: Any = False) -> None:
         """Enter page_pool_unref_netmem(page, nr) holding ``nr`` pp references."""
@@ -248,6 +250,17 @@ class MainlineBase(PagePoolInvariants, Model):
             s.pool.frag_users = 1
             s.pool.frag_offset = 1
             pg.pp_holders = pg.pp_holders + 1
+
+    def place_alloc(self, s, c: int, p: int) -> None:
+        """:meth:`place` to where context ``c``'s allocation in progress goes (its
+        ``alloc_frag``, set when the allocation started)."""
+        if self.cfg.frag:
+            with when(s.ctxs[c].alloc_frag):
+                self.place(s, p, Loc.FRAG)
+            with when(~s.ctxs[c].alloc_frag):
+                self.place(s, p, Loc.RX)
+        else:
+            self.place(s, p, Loc.RX)
 
     def in_napi_poll(self, s, c: int) -> None:
         """Context ``c`` is the NAPI's softirq, inside its poll, between kernel functions, and may

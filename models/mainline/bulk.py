@@ -31,6 +31,7 @@ from ppcheck.models.pagepool import (
     Loc,
     Role,
     destroy_started,
+    in_cache_access,
     referenced,
 )
 from ppcheck.spec import (
@@ -318,12 +319,12 @@ class BulkActions(MainlineBase):
     @always
     def alloc_cache_single_owner(self, s):
         """At most one context touches the lockless alloc.cache at a time: the NAPI poll (the
-        consumer), a context inside page_pool_recycle_in_cache(), or a bulk free that read
+        consumer), any context inside a cache access (push, pop, refill), or a bulk free that read
         ``allow_direct`` and is putting its pages.  "Caller MUST guarantee safe non-concurrent
         access" (__page_pool_get_cached); page_pool_napi_local() must only allow direct
         recycling where the consumer cannot run concurrently.  (A NAPI polling after
         page_pool_destroy() serves a new pool and does not touch this one.)"""
-        return count((c.in_poll & ~destroy_started(s)) | (c.pc == PC.CACHE_PUSH)
+        return count((c.in_poll & ~destroy_started(s)) | in_cache_access(c)
                      | ((c.bpc == BulkPC.PUT) & c.bdirect) for c in s.ctxs) <= 1
 
     @always

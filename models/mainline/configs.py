@@ -58,8 +58,19 @@ _PERCPU: dict[str, Any] = {"pool_cpuid": 0, "napi_linked": False}
 
 CONFIGS: dict[str, dict[str, Any]] = {
     # the free path, NAPI migration, destroy with pages in flight, stack page references
-    "base": _cfg(max_page_refs=1, reconfig=True),
-    "default": _cfg(max_page_refs=1, reconfig=True),  # = base (the name tools default to)
+    "base": _cfg(max_page_refs=1),
+    "default": _cfg(max_page_refs=1),  # = base (the name tools default to)
+    # base plus the driver re-enabling the NAPI for a new pool after destroy (ring
+    # reconfiguration).  Not in the default set: with page_pool_napi_local()'s three reads as
+    # steps mainline violates no_cache_push_after_destroy and no_leaked_page here (a free that
+    # read p.napi before the unlink reads the reused NAPI's list_owner after it: docs/findings.md,
+    # finding 4); mainline_rcu_napi_local (the proposed RCU fix) checks it by default and holds.
+    "reconfig": _cfg(max_page_refs=1, reconfig=True),
+    # ring reconfiguration on one CPU: the driver's control path and the NAPI share CPU 0, so
+    # no free is between page_pool_napi_local()'s reads while the control path runs (the
+    # reuse of the NAPI, page_pool_disable_direct_recycling()'s unlink, in the default set)
+    "reconfig1": _cfg(max_page_refs=1, reconfig=True, cpus=1,
+                      contexts=("softirq@0", "control@0", "worker@0")),
     # the skb path: napi_build_skb, skb_clone, pskb_expand_head, skb_try_coalesce, kfree_skb,
     # and the protocol code taking over frag references (skb_split, skb_shift, skb_segment)
     "skb": _cfg(skbs=2, pages=1, counter_bits=2, skb_paths=("split", "shift", "segment"),
@@ -143,7 +154,7 @@ CONFIGS["big"] = CONFIGS["bench"]  # the name benchmarks/explorer_bench.py uses
 
 #: the configurations `ppcheck check` runs by default
 DEFAULT_CONFIGS = ("base", "frag", "skb", "process", "rt", "percpu", "polling", "coalesce", "skbhead",
-                   "devmem", "bulk", "xdp", "numa", "threaded", "busypoll")
+                   "devmem", "bulk", "xdp", "numa", "threaded", "busypoll", "reconfig1")
 
 #: the actions of the pool paths (provider.py, bulk.py, xdp.py, threaded.py), each on only in
 #: mainline's devmem, bulk, xdp, numa, threaded or busypoll configuration: a variant that

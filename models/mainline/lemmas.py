@@ -29,6 +29,24 @@ from ppcheck.spec import (
 from .base import TRUE, MainlineBase
 from .state import BulkPC, BulkStage, MemModel, NapiHolder
 
+#: program counters of a context that owns a page whose last pp reference it dropped
+#: (page_pool_put_unrefed_netmem() up to page_pool_return_netmem()'s put_page())
+OWNS_PCS = (PC.NAPI_LOCAL, PC.NAPI_LOCAL_NAPI, PC.NAPI_LOCAL_OWNER, PC.PUT_PAGE, PC.CACHE_PUSH,
+            PC.CACHE_STORE, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL, PC.RETURN,
+            PC.RETURN_RELEASE, PC.RETURN_PUT)
+#: ... on page_pool_put_netmem()'s recycling path (``after`` is After.PUT)
+PUT_PCS = (PC.NAPI_LOCAL, PC.NAPI_LOCAL_NAPI, PC.NAPI_LOCAL_OWNER, PC.PUT_PAGE, PC.CACHE_PUSH,
+           PC.CACHE_STORE, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK, PC.RING_UNLOCK_FULL)
+#: past __page_pool_page_can_be_recycled(): into alloc.cache or the ptr_ring
+RECYCLING_PCS = (PC.CACHE_PUSH, PC.CACHE_STORE, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL)
+#: inside an allocation of the NAPI poll: __page_pool_get_cached()'s pop, the refill
+ALLOC_PCS = (PC.CACHE_POP, PC.REFILL, PC.REFILL_POP)
+
+
+def in_pcs(c, pcs: tuple[PC, ...]):
+    """Context ``c``'s program counter is one of ``pcs``."""
+    return any_(c.pc == pc for pc in pcs)
+
 
 class MainlineLemmas(MainlineBase):
     """Strengthening invariants (@lemma) for the Z3 k-induction proofs (docs/z3.md, "Lemmas")."""
@@ -73,27 +91,28 @@ class MainlineLemmas(MainlineBase):
         holds no page (page, nr, after, direct cleared); inside page_pool_unref_netmem() it holds
         nr >= 1 pp references to a pool page (pp_magic set); from page_pool_put_unrefed_netmem()
         up to page_pool_return_netmem()'s release_cnt++ it owns a pool page (Loc.CTX, pp_magic
-        set); in page_pool_return_netmem()'s put_page() the page is no longer the pool's; after
-        a successful __ptr_ring_produce() it holds nothing.  A net_iov never reaches that
-        put_page(): ``mp_ops->release_netmem()`` returned false."""
+        set; unmapped once past the DMA release); in page_pool_return_netmem()'s put_page() the
+        page is no longer the pool's; after a successful __ptr_ring_produce() it holds nothing.
+        A net_iov never reaches the release count or that put_page(): ``mp_ops->release_netmem()``
+        returned false.  Inside an allocation (the cache pop, the refill) it holds no freed
+        page; only an allocation keeps ``alloc_frag`` and only an allocation or the cache store
+        keeps the ``alloc.count`` it read (``cache_idx``)."""
         conds = []
         for c in s.ctxs:
-            conds.append(implies(c.pc == PC.READY, (c.page == Ref.NONE) & (c.nr == 0)
-                                 & (c.after == After.NONE) & ~c.direct))
+            idle = (c.page == Ref.NONE) & (c.nr == 0) & (c.after == After.NONE) & ~c.direct
+            conds.append(implies(c.pc == PC.READY, idle & (c.cache_idx == 0) & ~c.alloc_frag))
+            conds.append(implies(in_pcs(c, ALLOC_PCS), idle))
             conds.append(implies(c.pc == PC.RING_UNLOCK, c.page == Ref.NONE))
             unref = (c.pc == PC.UNREF_READ) | (c.pc == PC.UNREF_SUB)
             conds.append(implies(unref, (c.page != Ref.NONE) & (c.nr >= 1) & (c.after != After.NONE)))
-            owns = ((c.pc == PC.NAPI_LOCAL) | (c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)
-                    | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
-                    | (c.pc == PC.RING_UNLOCK_FULL) | (c.pc == PC.RETURN) | (c.pc == PC.RETURN_PUT))
+            owns = in_pcs(c, OWNS_PCS)
             conds.append(implies(owns, c.page != Ref.NONE))
-            put_path = ((c.pc == PC.NAPI_LOCAL) | (c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)
-                        | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
-                        | (c.pc == PC.RING_UNLOCK) | (c.pc == PC.RING_UNLOCK_FULL))
+            put_path = in_pcs(c, PUT_PCS)
             conds.append(implies(put_path, c.after == After.PUT))
-            conds.append(implies(c.pc == PC.CACHE_PUSH, c.direct))
-            recycling = ((c.pc == PC.CACHE_PUSH) | (c.pc == PC.RING_LOCK) | (c.pc == PC.RING_PRODUCE)
-                         | (c.pc == PC.RING_UNLOCK_FULL))
+            conds.append(implies((c.pc == PC.CACHE_PUSH) | (c.pc == PC.CACHE_STORE), c.direct))
+            conds.append(implies(~in_pcs(c, ALLOC_PCS), ~c.alloc_frag))
+            conds.append(implies(~in_pcs(c, ALLOC_PCS) & (c.pc != PC.CACHE_STORE), c.cache_idx == 0))
+            recycling = in_pcs(c, RECYCLING_PCS)
             for i, p in enumerate(s.pages):
                 here = c.page == i
                 conds.append(implies(here & unref, p.magic))
@@ -101,6 +120,7 @@ class MainlineLemmas(MainlineBase):
                 conds.append(implies(here & owns & (c.pc != PC.RETURN_PUT), p.magic))
                 conds.append(implies(here & (c.pc == PC.RETURN_PUT), ~p.magic & ~p.mapped & (p.pp_ref == 0)
                                      & ~p.niov))
+                conds.append(implies(here & (c.pc == PC.RETURN_RELEASE), ~p.mapped & ~p.niov))
                 conds.append(implies(here & unref, (p.loc == Loc.USERS) | (p.loc == Loc.FRAG)))
                 conds.append(implies(here & unref & (c.after == After.DRAIN),
                                      (p.loc == Loc.FRAG) & (s.pool.frag_page == i)))
@@ -186,9 +206,11 @@ class MainlineLemmas(MainlineBase):
         scheduled (``list_owner`` is its CPU: it is the poll, or page_pool_napi_local() said
         so) or on the pool's ``cpuid``, or is the driver freeing its RX ring with the NAPI off;
         page_pool_destroy() has not run yet.  Where page_pool_napi_local() is always false
-        (PREEMPT_RT, process context) only the NAPI's own XDP_DROP recycles directly.
-        Once napi_disable() has waited for the poll and until the NAPI is re-enabled, the
-        NAPI is not scheduled."""
+        (PREEMPT_RT, process context) only the NAPI's own XDP_DROP recycles directly, and its
+        reads of ``p.napi`` and ``list_owner`` are never reached; a context between those reads
+        has no allow_direct yet and found ``cpuid`` not its CPU.
+        Once napi_disable() has waited for the poll and until the NAPI is re-enabled (only
+        with ``reconfig``: napi_enable() for a new pool), the NAPI is not scheduled."""
         conds = []
         for i, c in enumerate(s.ctxs):
             busy = c.pc != PC.READY
@@ -199,11 +221,24 @@ class MainlineLemmas(MainlineBase):
                 conds.append(implies(off, self.napi_sched_clear(s) & ~s.napi.enabled))
                 conds.append(implies(c.stage != Stage.IDLE, ~s.napi.enabled | (c.stage == Stage.UNBIND)
                                      | (c.stage == Stage.DONE)))
+                if not self.cfg.reconfig:  # nobody re-enables the NAPI after napi_disable()
+                    conds.append(implies(c.stage != Stage.IDLE, ~s.napi.enabled))
+                    conds.append(implies(off | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE),
+                                         self.napi_sched_clear(s)))
             else:
                 conds.append(implies(c.direct & busy, (s.pool.user_cnt >= 1)
                                      & (self.napi_polled_by(s, i) | (s.pool.cpuid == c.cpu))))
                 sp = self.spec(i)
                 no_napi_local = bool(self.cfg.preempt_rt) or not in_softirq(sp.kind)
+                reading = (c.pc == PC.NAPI_LOCAL_NAPI) | (c.pc == PC.NAPI_LOCAL_OWNER)
+                if no_napi_local:  # page_pool_napi_local() returned false before any read
+                    conds.append(~reading)
+                else:  # its reads past ``cpuid``: no allow_direct yet, and cpuid was not ours
+                    conds.append(implies(reading, ~c.direct & (s.pool.cpuid != c.cpu)))
+                    same_cpu_ctl = [d for d in self.specs if d.role == Role.CONTROL and d.cpu == sp.cpu]
+                    if same_cpu_ctl and not self.cfg.preempt_rt:  # the control path waits for us
+                        conds.append(implies(c.pc == PC.NAPI_LOCAL_OWNER,
+                                             s.pool.napi_linked & (s.pool.user_cnt >= 1)))
                 if no_napi_local and sp.role == Role.USER:  # nobody hands it allow_direct
                     conds.append(~c.direct)
                 if no_napi_local and sp.role == Role.NAPI:  # only XDP_DROP in its own poll
@@ -264,7 +299,7 @@ class MainlineLemmas(MainlineBase):
         alloc.cache: no other context polls the NAPI (before destroy) or is about to push into
         the cache."""
         return count((c.in_poll & ~destroy_started(s))
-                     | (c.direct & ((c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)))
+                     | (c.direct & in_pcs(c, (PC.PUT_PAGE, PC.CACHE_PUSH, PC.CACHE_STORE)))
                      | ((c.bpc == BulkPC.PUT) & c.bdirect)
                      for c in s.ctxs) <= 1
 
@@ -287,12 +322,16 @@ class MainlineLemmas(MainlineBase):
     def lemma_destroyed_pool(self, s):
         """After page_pool_destroy() (user_cnt 0): direct recycling is disabled (cpuid -1, no
         linked NAPI), the RX ring was emptied and nothing allocates, so no page is posted to
-        the RX ring; once page_pool_scrub() ran (destroy_cnt 1) alloc.cache is empty."""
+        the RX ring; once page_pool_scrub() ran (destroy_cnt 1) alloc.cache is empty.  Where the
+        driver never destroys the pool, its users, ``cpuid`` and ``p.napi`` stay as created."""
         pool = s.pool
         gone = pool.user_cnt == 0
         conds = [implies(gone, (pool.cpuid == -1) & ~pool.napi_linked
                          & all_(p.loc != Loc.RX for p in s.pages)),
                  implies(pool.destroy_cnt == 1, gone & (pool.alloc_count == 0))]
+        if not self.cfg.destroy:  # nobody calls page_pool_destroy(): the pool stays as created
+            conds.append(~gone & (pool.cpuid == int(self.cfg.pool_cpuid))
+                         & (pool.napi_linked == bool(self.cfg.napi_linked)))
         return all_(conds)
 
     @lemma
@@ -456,8 +495,7 @@ class MainlineLemmas(MainlineBase):
         __page_pool_page_can_be_recycled() sent that one to page_pool_return_netmem()."""
         if not bool(getattr(self.cfg, "pfmemalloc", False)):
             return TRUE
-        recycling = (PC.CACHE_PUSH, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL)
-        return all_(implies((c.page == i) & any_(c.pc == pc for pc in recycling), ~p.pfmemalloc)
+        return all_(implies((c.page == i) & in_pcs(c, RECYCLING_PCS), ~p.pfmemalloc)
                     for c in s.ctxs for i, p in enumerate(s.pages))
 
     @lemma
@@ -532,4 +570,31 @@ class MainlineLemmas(MainlineBase):
             conds.append(count(s.ctxs[i].in_poll for i in threads) <= 1)
         for i in pollers:
             conds.append(implies(s.ctxs[i].pc != PC.READY, s.ctxs[i].in_poll))
+        return all_(conds)
+
+    @lemma
+    def lemma_cache_access(self, s):
+        """A context inside an alloc.cache access still sees the ``alloc.count`` it read
+        (``cache_idx``): nobody else touches the lockless cache meanwhile (the consumer is the
+        NAPI poll, a direct recycler runs where the consumer cannot).  The store of
+        page_pool_recycle_in_cache() found room; __page_pool_get_cached()'s pop found a page;
+        page_pool_refill_alloc_cache() consumes while the ring has pages and the cache is
+        below PP_ALLOC_CACHE_REFILL.  An allocation runs in the NAPI poll before
+        page_pool_destroy(); one for a new frag page runs while there is none."""
+        refill = min(int(self.cfg.refill), int(self.cfg.cache_size))
+        pool = s.pool
+        conds = []
+        for i, c in enumerate(s.ctxs):
+            conds.append(implies(c.pc == PC.CACHE_STORE, (c.cache_idx == pool.alloc_count)
+                                 & (pool.alloc_count < self.cfg.cache_size)))
+            conds.append(implies((c.pc == PC.CACHE_POP) | (c.pc == PC.REFILL_POP),
+                                 (c.cache_idx == pool.alloc_count) & (pool.alloc_count >= 1)))
+            conds.append(implies(c.pc == PC.REFILL, (c.cache_idx == pool.alloc_count)
+                                 & (pool.alloc_count < refill) & (pool.ring_count >= 1)))
+            alloc = in_pcs(c, ALLOC_PCS)
+            if self.is_role(i, Role.NAPI):
+                conds.append(implies(alloc, c.in_poll & (pool.user_cnt >= 1)))
+            else:
+                conds.append(~alloc)
+            conds.append(implies(c.alloc_frag, pool.frag_page == Ref.NONE))
         return all_(conds)

@@ -35,8 +35,9 @@ FALSE = const(False)
 #: page_pool_put_unrefed_netmem() to page_pool_return_netmem(): a context owns a page whose
 #: last pp reference it dropped
 #: (after a successful __ptr_ring_produce() the context holds no page: the page is back)
-PUT_PATH = (PC.NAPI_LOCAL, PC.PUT_PAGE, PC.CACHE_PUSH, PC.RING_LOCK, PC.RING_PRODUCE,
-            PC.RING_UNLOCK_FULL, PC.RETURN, PC.RETURN_PUT)
+PUT_PATH = (PC.NAPI_LOCAL, PC.NAPI_LOCAL_NAPI, PC.NAPI_LOCAL_OWNER, PC.PUT_PAGE, PC.CACHE_PUSH,
+            PC.CACHE_STORE, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL, PC.RETURN,
+            PC.RETURN_RELEASE, PC.RETURN_PUT)
 
 
 class MainlineProperties(MainlineBase):

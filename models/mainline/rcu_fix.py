@@ -1,4 +1,4 @@
-"""The proposed fix of the per-CPU destroy window (docs/findings.md, finding 3), as a variant.
+"""The proposed fix of the destroy windows (docs/findings.md, findings 3 and 4), as a variant.
 
 Yunsheng Lin's "page_pool: fix timing for checking and disabling napi_local" (posted, not
 merged): page_pool_put_unrefed_netmem() holds rcu_read_lock() from page_pool_napi_local() to
@@ -26,7 +26,7 @@ class MainlineRcuNapiLocal(Mainline):
     name = "mainline_rcu_napi_local"
     default = True
     #: the main job checks the configuration where mainline has the window
-    default_configs = ("percpu_destroy",)
+    default_configs = ("percpu_destroy", "reconfig")
     #: the fix touches only the locality check, the push and destroy; percpu_destroy is a
     #: per-CPU pool of whole pages with no skbs, so the frag, skb and NAPI-reuse paths, which
     #: the fix leaves as they are, are checked by mainline's own default configurations
@@ -38,6 +38,9 @@ class MainlineRcuNapiLocal(Mainline):
         "unchanged by the fix and not on a per-CPU pool's destroy path (no frags, skbs or NAPI "
         "in percpu_destroy); mainline's frag, skb and base configurations check it"),
         **dict.fromkeys(POOL_PATH_ACTIONS, POOL_PATHS_ELSEWHERE)}}
+    #: reconfig (finding 4: base with the NAPI reused for a new pool) is whole pages too
+    out_of_scope["reconfig"] = {a: why for a, why in out_of_scope["percpu_destroy"].items()
+                                if a != "napi_enable_new_pool"}
     #: replaced by its precise form: with the fix a free that read "local" before
     #: page_pool_disable_direct_recycling() pushes after page_pool_put() (user_cnt 0) but
     #: before synchronize_rcu() returns, so before the scrub empties the cache, by design.
@@ -52,8 +55,11 @@ class MainlineRcuNapiLocal(Mainline):
         """page_pool_destroy(): synchronize_rcu() after page_pool_disable_direct_recycling()
         returns once every RCU reader that started before it has left: a free that read
         ``cpuid``/``p.napi`` as "local" (the only readers that can still push into the cache;
-        one that reads after the WRITE_ONCE() answers "not local") has pushed its page."""
-        require(~any_(((c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH)) & c.direct
+        one that reads after the WRITE_ONCE() answers "not local") has pushed its page, and a
+        free between page_pool_napi_local()'s reads (inside the read-side section since its
+        first read: finding 4's stale ``p.napi``) has finished them."""
+        require(~any_((((c.pc == PC.PUT_PAGE) | (c.pc == PC.CACHE_PUSH) | (c.pc == PC.CACHE_STORE))
+                       & c.direct) | (c.pc == PC.NAPI_LOCAL_NAPI) | (c.pc == PC.NAPI_LOCAL_OWNER)
                       for i, c in enumerate(s.ctxs) if not self.is_role(i, Role.CONTROL)))
 
 

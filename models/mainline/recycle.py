@@ -108,19 +108,57 @@ recycling, returning a page to the page allocator."""
 
     @action(c="ctxs", who="c")
     def page_pool_napi_local(self, s, c):
-        """page_pool_put_unrefed_netmem(): unless the caller allowed direct recycling,
-        page_pool_napi_local() decides: false on PREEMPT_RT and outside softirq; true if
-        ``pool->cpuid`` is this CPU or the linked NAPI's ``list_owner`` is this CPU."""
+        """page_pool_put_unrefed_netmem(): ``if (!allow_direct) allow_direct =
+        page_pool_napi_local(pool)``.  page_pool_napi_local() answers false on PREEMPT_RT and
+        outside softirq (:meth:`napi_local_allowed`), else its first read:
+        ``READ_ONCE(pool->cpuid) == smp_processor_id()`` is true.  Otherwise the next step
+        reads ``pool->p.napi`` (page_pool_napi_local_napi): each READ_ONCE() is a step of its
+        own, another CPU's page_pool_disable_direct_recycling() or napi_complete_done() may
+        come between them."""
         ctx = s.ctxs[c]
         require((ctx.pc == PC.NAPI_LOCAL) & self.can_run(s, c))
-        ctx.direct = ctx.direct | self.napi_local(s, c)
+        if not self.napi_local_allowed(c):
+            ctx.pc = PC.PUT_PAGE
+            return
+        with when(ctx.direct):
+            ctx.pc = PC.PUT_PAGE
+        with when(~ctx.direct):
+            self.touch(s)
+            mine = s.pool.cpuid == self.spec(c).cpu
+            ctx.direct = mine
+            ctx.pc = ite(mine, int(PC.PUT_PAGE), int(PC.NAPI_LOCAL_NAPI))
+
+    @action(c="ctxs", who="c")
+    def page_pool_napi_local_napi(self, s, c):
+        """page_pool_napi_local(): ``napi = READ_ONCE(pool->p.napi)``; NULL (no NAPI linked, or
+        page_pool_destroy() unlinked it) answers false."""
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.NAPI_LOCAL_NAPI) & self.can_run(s, c))
+        self.touch(s)
+        ctx.pc = ite(s.pool.napi_linked, int(PC.NAPI_LOCAL_OWNER), int(PC.PUT_PAGE))
+
+    @action(c="ctxs", who="c")
+    def page_pool_napi_local_owner(self, s, c):
+        """page_pool_napi_local(): ``READ_ONCE(napi->list_owner) == cpuid``: the NAPI the
+        pool pointed to is scheduled on this CPU (the napi_struct is the driver's, not the
+        pool's memory)."""
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.NAPI_LOCAL_OWNER) & self.can_run(s, c))
+        ctx.direct = s.napi.owner == self.spec(c).cpu
         ctx.pc = PC.PUT_PAGE
 
+    def napi_local_allowed(self, c: int) -> bool:
+        """page_pool_napi_local()'s static tests: false on PREEMPT_RT ("the softirq can be
+        preempted by the consumer") and when !in_softirq()."""
+        return not self.cfg.preempt_rt and in_softirq(self.spec(c).kind)
+
     def napi_local(self, s, c: int) -> Expr:
-        """page_pool_napi_local() (net/core/page_pool.c), reading ``pool->cpuid``, ``pool->p.napi``
-        and ``napi->list_owner``."""
+        """page_pool_napi_local() (net/core/page_pool.c) as one expression, reading
+        ``pool->cpuid``, ``pool->p.napi`` and ``napi->list_owner`` at once: what the three steps
+        above compute when nothing comes between them (variants with their own one-step
+        check, seed 004, use it)."""
         me = self.spec(c)
-        if self.cfg.preempt_rt or not in_softirq(me.kind):
+        if not self.napi_local_allowed(c):
             return const(False)
         self.touch(s)
         return (s.pool.cpuid == me.cpu) | (s.pool.napi_linked & (s.napi.owner == me.cpu))
@@ -143,25 +181,40 @@ recycling, returning a page to the page allocator."""
 
     @action(c="ctxs", p="pages", who="c")
     def page_pool_recycle_in_cache(self, s, c, p):
-        """page_pool_recycle_in_cache(): if ``alloc.count == PP_ALLOC_CACHE_SIZE`` fail (the caller
-        falls back to the ring), else ``alloc.cache[alloc.count++] = page``."""
+        """page_pool_recycle_in_cache(): read ``alloc.count``; ``== PP_ALLOC_CACHE_SIZE`` fails
+        (recycle_stats.cache_full: the caller falls back to the ring), else the store is next
+        (page_pool_recycle_in_cache_store) at the index read (``cache_idx``)."""
         ctx = s.ctxs[c]
         require((ctx.pc == PC.CACHE_PUSH) & (ctx.page == p) & self.can_run(s, c))
-        pg = s.pages[p]
         pool = s.pool
         self.touch(s)
         full = pool.alloc_count == self.cfg.cache_size
         with when(full):
             ctx.pc = PC.RING_LOCK
         with when(~full):
-            with when(destroy_started(s)):
-                s.ghost.cache_after_destroy = True
-            with when(referenced(s, p)):
-                s.ghost.recycled_in_use = True
-            pg.loc = Loc.CACHE
-            pg.slot = pool.alloc_count
-            pool.alloc_count = pool.alloc_count + 1
-            self.finish(ctx)
+            ctx.cache_idx = pool.alloc_count
+            ctx.pc = PC.CACHE_STORE
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_recycle_in_cache_store(self, s, c, p):
+        """page_pool_recycle_in_cache(): ``pool->alloc.cache[pool->alloc.count++] = netmem``
+        with the count read before (``cache_idx``): the slot and ``alloc.count = cache_idx + 1``
+        (recycle_stats.cached).  Two plain stores in one step: nothing reads a slot at or
+        above the count it read.  "Caller MUST have verified/know (page_ref_count(page) ==
+        1)"."""
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.CACHE_STORE) & (ctx.page == p) & self.can_run(s, c))
+        pg = s.pages[p]
+        pool = s.pool
+        self.touch(s)
+        with when(destroy_started(s)):
+            s.ghost.cache_after_destroy = True
+        with when(referenced(s, p)):
+            s.ghost.recycled_in_use = True
+        pg.loc = Loc.CACHE
+        pg.slot = ctx.cache_idx
+        pool.alloc_count = ctx.cache_idx + 1
+        self.finish(ctx)
 
     @action(c="ctxs", who="c")
     def page_pool_producer_lock(self, s, c):
@@ -210,14 +263,25 @@ recycling, returning a page to the page allocator."""
 
     @action(c="ctxs", p="pages", who="c")
     def page_pool_return_page(self, s, c, p):
-        """page_pool_return_netmem() up to the release count: DMA unmap (if still mapped:
-        the scrub may have unmapped it), ``atomic_inc_return(pages_state_release_cnt)``,
-        page_pool_clear_pp_info().  After the increment the pool may be freed."""
+        """page_pool_return_netmem() step 1: __page_pool_release_netmem_dma(): DMA unmap if
+        still mapped (the scrub may have unmapped it: ``xa_cmpxchg`` on ``pool->dma_mapped``
+        lets one of them unmap)."""
         ctx = s.ctxs[c]
         require((ctx.pc == PC.RETURN) & (ctx.page == p) & self.can_run(s, c))
-        pg = s.pages[p]
         self.touch(s)
         self.unmap(s, p)
+        ctx.pc = PC.RETURN_RELEASE
+
+    @action(c="ctxs", p="pages", who="c")
+    def page_pool_return_release(self, s, c, p):
+        """page_pool_return_netmem() step 2: ``atomic_inc_return_relaxed(&pool->
+        pages_state_release_cnt)`` ("This may be the last page returned, releasing the pool,
+        so it is not safe to reference pool afterwards"), then page_pool_clear_pp_info()
+        (pp_magic and pp cleared: page memory, not the pool's)."""
+        ctx = s.ctxs[c]
+        require((ctx.pc == PC.RETURN_RELEASE) & (ctx.page == p) & self.can_run(s, c))
+        pg = s.pages[p]
+        self.touch(s)
         s.pool.release = s.pool.release + 1
         pg.magic = False
         pg.pp_ref = 0
@@ -225,9 +289,9 @@ recycling, returning a page to the page allocator."""
 
     @action(c="ctxs", p="pages", who="c")
     def page_pool_return_put(self, s, c, p):
-        """page_pool_return_netmem(): put_page() drops the pool's page reference; the page goes
-        to the buddy allocator or lives on as an ordinary page held by its page references.
-        The pool is not touched."""
+        """page_pool_return_netmem() step 3: put_page() drops the pool's page reference; the
+        page goes to the buddy allocator or lives on as an ordinary page held by its page
+        references.  The pool is not touched."""
         ctx = s.ctxs[c]
         require((ctx.pc == PC.RETURN_PUT) & (ctx.page == p) & self.can_run(s, c))
         pg = s.pages[p]

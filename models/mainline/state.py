@@ -89,10 +89,16 @@ class MainlinePool(Pool):
 
 
 class MainlineCtx(Ctx):
-    """``bpc``/``bdirect``: the program counter and the ``allow_direct`` of a bulk free."""
+    """``bpc``/``bdirect``: the program counter and the ``allow_direct`` of a bulk free;
+    ``cache_idx``: the ``alloc.count`` a context read in page_pool_recycle_in_cache(),
+    __page_pool_get_cached() or page_pool_refill_alloc_cache() (the register the kernel's
+    ``pool->alloc.cache[pool->alloc.count++]`` works on); ``alloc_frag``: the allocation in
+    progress is page_pool_alloc_frag()'s new frag page (else the driver's RX ring)."""
 
     bpc = Enum(BulkPC)
     bdirect = Bool()
+    cache_idx = Int(0, "cache_size")
+    alloc_frag = Bool()
 
 
 class MainlineGhost(Ghost):
