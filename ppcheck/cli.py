@@ -1342,6 +1342,12 @@ def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bo
             if not as_json:
                 click.echo(f"{gone}: no longer planned, removed")
         _save_manifest(data, p)
+    if update:
+        from ppcheck.checks import figures
+
+        for doc in figures.refresh(p.resolve().parent, data["runs"]):
+            if not as_json:
+                click.echo(f"{doc}: figures re-rendered from the manifest")
     code = EXIT_VIOLATION if bad else EXIT_OK
     verb = "recorded" if update else "checked"
     text = f"{len(rows)} manifest entries {verb}: {bad} differ, are stale or are missing"
