@@ -9,6 +9,8 @@ is the shortest trace of that variant (breadth-first search).
 
 from __future__ import annotations
 
+from skb_bugs import DatarefDecThenRead
+
 from ppcheck.checks.explorer import Explorer
 from ppcheck.models.mainline import Mainline
 from ppcheck.models.pagepool import PC
@@ -63,34 +65,6 @@ class DatarefReadThenWrite(Mainline):
             ctx.sh = Ref.NONE
             ctx.recycle = False
         ctx.nr = 0
-
-
-class DatarefDecThenRead(Mainline):
-    """skb_data_unref() as ``atomic_dec(&dataref); if (atomic_read(&dataref)) return false``:
-    two atomics where the kernel has one atomic_sub_return().  Two clones freed at once both
-    decrement before either reads, both read 0, and both release the data."""
-
-    name = "split_dataref_dec_then_read"
-    default = False
-
-    @action(c="ctxs", j="shinfos", who="c")
-    def skb_data_unref_read(self, s, c, j):
-        ctx, sh = s.ctxs[c], s.shinfos[j]
-        require((ctx.pc == PC.DATAREF_READ) & (ctx.sh == j) & self.can_run(s, c))
-        sh.dataref = sh.dataref - 1  # atomic_dec()
-        ctx.pc = PC.DATAREF_SUB
-
-    @action(c="ctxs", j="shinfos", who="c")
-    def skb_data_unref_sub(self, s, c, j):
-        ctx, sh = s.ctxs[c], s.shinfos[j]
-        require((ctx.pc == PC.DATAREF_SUB) & (ctx.sh == j) & self.can_run(s, c))
-        last = sh.dataref == 0  # atomic_read()
-        ctx.pc = PC.READY
-        with when(last):
-            sh.dataref = 1  # the model's count of the releasing context (skb.py)
-        with when(~last):
-            ctx.sh = Ref.NONE
-            ctx.recycle = False
 
 
 def test_nonatomic_dataref_decrement_loses_a_clone():

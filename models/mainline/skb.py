@@ -575,10 +575,10 @@ class SkbActions(MainlineBase):
                 conds.append(implies(self.releasing(s, c, j), users == 1))
         return all_(conds)
 
-    @sometimes(applies=lambda c: int(c.skbs) > 0)
+    @sometimes(applies=lambda c: int(c.skbs) > 0 and int(c.cpus) >= 2)
     def clones_freed_concurrently(self, s):
-        """Two clones of one data are freed at once: two contexts inside skb_data_unref() on
-        one shared info (the interleaving the dataref atomic is for)."""
+        """Two clones of one data are freed at once on two CPUs: two contexts inside
+        skb_data_unref() on one shared info (the interleaving the dataref atomic is for)."""
         return any_(count((c.sh == j) & ((c.pc == PC.DATAREF_READ) | (c.pc == PC.DATAREF_SUB))
                           for c in s.ctxs) >= 2 for j in range(len(s.shinfos)))
 
