@@ -88,3 +88,26 @@ def test_mainline_releases_by_the_last_user():
     r, _ = _run(Mainline, "skb", [SKB_PROP, "clones_freed_concurrently"])
     assert r.complete and not _violated(r)
     assert r.coverage.get("skb_data_unref_sub", 0) > 0
+
+
+# -- seed 001: page_pool_return_skb_page()'s pp_magic test, then page->pp and
+#    __page_pool_put_page()'s page_ref_count() read --------------------------------------------
+
+def test_seed001_release_between_magic_test_and_pp_read():
+    """v5.14 as merged still lets a cloned pp ``from`` into a pp ``to`` (two pp-path holders of
+    one page, the contract 0646dc31ca88 restores): with the magic test a step of its own, the
+    other holder's page_pool_release_page() comes between it and the ``page->pp`` read, a NULL
+    dereference even with ``page->pp`` kept across recycles."""
+    from ppcheck.models import get_model
+
+    r, ex = _run(get_model("pp001_merged_514"), "default", ["action_assertions"])
+    assert _violated(r) == {"action_assertions": 13}
+    steps = ex.traces["action_assertions"].steps[1:]
+    last = steps[-1]
+    assert last.action == "page_pool_return_skb_page"
+    k = last.args["k"]
+    magic = max(i for i, st in enumerate(steps) if st.action == "skb_frag_unref" and st.args["k"] == k)
+    between = steps[magic + 1:-1]
+    assert any(st.action == "page_pool_put_full_page" and st.args["k"] != k for st in between)
+    r, _ = _run(get_model("pp001_v63"), "default")
+    assert r.complete and not _violated(r)
