@@ -421,7 +421,7 @@ class MainlineLemmas(MainlineBase):
             if self.is_role(i, Role.CONTROL, Role.WORKER):
                 conds.append(c.sh == Ref.NONE)
             for j in range(len(s.shinfos)):
-                releasing = (c.pc == PC.READY) & (c.sh == j)
+                releasing = (c.sh == j) & ~unref
                 conds.append(implies(releasing, all_(~(k.live & (k.sh == j)) for k in s.skbs)
                                      & (count(d.sh == j for d in s.ctxs) == 1)))
         for k in s.skbs:

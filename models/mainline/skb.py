@@ -555,9 +555,10 @@ class SkbActions(MainlineBase):
 
     def releasing(self, s, c: int, j: int):
         """Context ``c`` is in skb_release_data() of shared info ``j`` past skb_data_unref():
-        it releases the frags and the head."""
+        it releases the frags and the head (between them, or inside a frag's or the head's
+        put path)."""
         ctx = s.ctxs[c]
-        return (ctx.pc == PC.READY) & (ctx.sh == j)
+        return (ctx.sh == j) & (ctx.pc != PC.DATAREF_READ) & (ctx.pc != PC.DATAREF_SUB)
 
     @always(applies=lambda c: int(c.skbs) > 0)
     def skb_data_released_by_last_user(self, s):
