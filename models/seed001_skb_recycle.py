@@ -55,9 +55,10 @@ the ptr_ring (``page_pool_put_full_page(..., false)``), ``Loc.RING``.
 Modelled: pages (interchangeable) with refcount, ``pp_magic``, ``page->pp``, DMA
 mapping; shared infos (``skb_shared_info``: ``dataref``, two frag slots, the head: a page-frag
 head is a page, a kmalloc head is none); skbs with ``cloned``, ``pp_recycle`` and the steps of
-``skb_release_data()`` (the dataref drop, then per frag and for the head the pp check and the
-act, as separate steps) and of ``skb_try_coalesce()`` (the checks with the frag move, then the
-second ``skb_cloned(from)`` read with ``kfree_skb_partial()``); other CPUs interleave.  Left
+``skb_release_data()`` (the dataref drop, then per frag and for the head the pp check, the
+``page->pp`` and ``page_ref_count()`` reads, and the act, as separate steps) and of
+``skb_try_coalesce()`` (the checks with the frag move, then the second ``skb_cloned(from)``
+read with ``kfree_skb_partial()``); other CPUs interleave.  Left
 out: split-page drivers (the series does not support them: "This will *not* work for NIC using
 a split-page memory model"), GRO, frag_list, ``skb_split()``/``skb_shift()``, the copy path of
 ``skb_try_coalesce()`` (``len <= skb_tailroom(to)``), ``pskb_expand_head`` on the last dataref
