@@ -100,8 +100,9 @@ def ctx_locals(w: World, c: int) -> dict[str, Any]:
             for name, locs in stack:
                 if name == "page_pool_release":
                     out["flag"] = locs.get("inflight") == 0
+    in_unref = pc in (PC.DATAREF_READ, PC.DATAREF_SUB)  # inside skb_data_unref()
     for name, locs in stack:
-        if name == "skb_release_data" and "released" in locs:
+        if name == "skb_release_data" and ("released" in locs or in_unref):
             out["sh"] = locs["shinfo"].id
             out["recycle"] = bool(locs["recycle"])
     return out

@@ -159,19 +159,26 @@ def skb_page_unref(k: Kernel, page: Page, recycle: bool, kind: bool) -> KernelFn
     k.put_page(page)
 
 
-def skb_data_unref(skb: SkBuff, no_clone_rule: bool = False) -> bool:
-    """``skb_data_unref()``: true when this skb drops the last ``dataref``."""
+def skb_data_unref(skb: SkBuff, no_clone_rule: bool = False) -> KernelFn:
+    """``skb_data_unref()``: true when this skb drops the last ``dataref``: it was never
+    cloned, or ``atomic_read(&shinfo->dataref) == 1``, or ``atomic_sub_return()`` reached 0.
+    The read and the sub are steps of their own (another clone's free may come between)."""
     if not skb.cloned:
         return True
-    skb.shinfo.dataref -= 1  # atomic_sub_return()
-    return skb.shinfo.dataref == 0 or no_clone_rule
+    shinfo = skb.shinfo
+    yield Step.of("skb_data_unref_read", j=shinfo.id)
+    if shinfo.dataref == 1:  # atomic_read() == bias; smp_rmb()
+        return True
+    yield Step.of("skb_data_unref_sub", j=shinfo.id)
+    shinfo.dataref -= 1  # atomic_sub_return()
+    return shinfo.dataref == 0 or no_clone_rule
 
 
 def skb_release_data(k: Kernel, skb: SkBuff, no_clone_rule: bool = False) -> KernelFn:
     """``skb_release_data()``: the last ``dataref`` holder releases every frag."""
     shinfo = skb.shinfo
     recycle = skb.pp_recycle
-    if not skb_data_unref(skb, no_clone_rule):
+    if not (yield from skb_data_unref(skb, no_clone_rule)):
         return
     released = 0
     for i in range(len(shinfo.frags)):

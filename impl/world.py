@@ -50,6 +50,8 @@ LABEL_PC: dict[str, PC] = {
     "page_pool_return_page": PC.RETURN,
     "page_pool_return_release": PC.RETURN_RELEASE,
     "page_pool_return_put": PC.RETURN_PUT,
+    "skb_data_unref_read": PC.DATAREF_READ,
+    "skb_data_unref_sub": PC.DATAREF_SUB,
 }
 
 

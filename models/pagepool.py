@@ -113,6 +113,8 @@ class PC(enum.IntEnum):
     REFILL = 17  #: page_pool_refill_alloc_cache(): the ring was not empty; next
     #: __ptr_ring_consume() into ``alloc.cache[cache_idx++]``
     REFILL_POP = 18  #: page_pool_refill_alloc_cache(): "Return last page": pop ``cache_idx - 1``
+    DATAREF_READ = 19  #: skb_data_unref(): skb->cloned was set; atomic_read(&shinfo->dataref) == 1 ?
+    DATAREF_SUB = 20  #: skb_data_unref(): it was not 1; atomic_sub_return(1, &shinfo->dataref)
 
 
 class After(enum.IntEnum):
@@ -282,7 +284,9 @@ class Shinfo(Record):
     ``NONE`` for a kmalloc'ed or page_frag cache head, which is not modelled; ``head_pp``
     (ghost) says the head holds a pp reference (skb_free_head() -> skb_pp_recycle())."""
 
-    dataref = Int(0, "skbs")
+    #: the skbs sharing it plus the contexts still inside skb_data_unref() of a freed one (a
+    #: freed skb's slot may hold a new clone meanwhile)
+    dataref = Int(0, lambda c: int(c.skbs) + len(tuple(c.contexts)))
     page = Ref("pages")
     pp_kind = Bool()
     page2 = Ref("pages")

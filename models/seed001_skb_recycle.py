@@ -55,9 +55,10 @@ the ptr_ring (``page_pool_put_full_page(..., false)``), ``Loc.RING``.
 Modelled: pages (interchangeable) with refcount, ``pp_magic``, ``page->pp``, DMA
 mapping; shared infos (``skb_shared_info``: ``dataref``, two frag slots, the head: a page-frag
 head is a page, a kmalloc head is none); skbs with ``cloned``, ``pp_recycle`` and the steps of
-``skb_release_data()`` (the dataref drop, then per frag and for the head the pp check and the
-act, as separate steps) and of ``skb_try_coalesce()`` (the checks with the frag move, then the
-second ``skb_cloned(from)`` read with ``kfree_skb_partial()``); other CPUs interleave.  Left
+``skb_release_data()`` (the dataref drop, then per frag and for the head the pp check, the
+``page->pp`` and ``page_ref_count()`` reads, and the act, as separate steps) and of
+``skb_try_coalesce()`` (the checks with the frag move, then the second ``skb_cloned(from)``
+read with ``kfree_skb_partial()``); other CPUs interleave.  Left
 out: split-page drivers (the series does not support them: "This will *not* work for NIC using
 a split-page memory model"), GRO, frag_list, ``skb_split()``/``skb_shift()``, the copy path of
 ``skb_try_coalesce()`` (``len <= skb_tailroom(to)``), ``pskb_expand_head`` on the last dataref
@@ -101,6 +102,7 @@ class PC(enum.IntEnum):
     SAW_MORE = 3  # read page_ref_count != 1, will page_pool_release_page() + put_page()
     COALESCE_FROM = 4  # skb_try_coalesce(): this skb's frag was copied into `to`
     COALESCE_TO = 5  # skb_try_coalesce(): this skb received a frag, the call is not finished
+    MAGIC_OK = 6  # page_pool_return_skb_page(): pp_magic matched; next page->pp, page_ref_count
 
 
 #: slots of a shared info, in the order skb_release_data() releases them
@@ -396,16 +398,22 @@ class PP001V5(Model):
         """``skb->pp_recycle && page_pool_return_skb_page()``: the page carries pp_magic."""
         return sk.pp_recycle & pg.magic
 
+    def slot_page(self, s, sk):
+        """The page of the slot skb_release_data() is at (frag 0, frag 1, the head)."""
+        sh = s.shinfos[sk.data]
+        return ite(sk.cur == FRAG0, sh.frag0, ite(sk.cur == FRAG1, sh.frag1, sh.head))
+
     @action(k="skbs", who="k")
     def skb_frag_unref(self, s, k):
         """``__skb_frag_unref(frag, skb->pp_recycle)`` for a frag, ``skb_free_head()`` for a
-        page-frag head: the pp path when the bit is set and ``pp_magic`` matches
-        (``page_pool_return_skb_page``), else ``put_page()`` (``skb_free_frag()``).  A
-        kmalloc'd head is ``kfree()``'d: ``head_frag`` is tested before the bit."""
+        page-frag head: the pp path when the bit is set and ``pp_magic`` matches (the test at
+        the top of ``page_pool_return_skb_page()``), else ``put_page()`` (``skb_free_frag()``).
+        A kmalloc'd head is ``kfree()``'d: ``head_frag`` is tested before the bit.  The pp path
+        goes on to page_pool_return_skb_page's reads (a step of its own: another CPU may
+        release the page between the magic test and them)."""
         sk = s.skbs[k]
         require(sk.used & (sk.pc == PC.UNREF) & (sk.data != NONE))
-        sh = s.shinfos[sk.data]
-        f = ite(sk.cur == FRAG0, sh.frag0, ite(sk.cur == FRAG1, sh.frag1, sh.head))
+        f = self.slot_page(s, sk)
         with when(f == NONE):
             self.next_slot(s, sk)
         with when(f != NONE):
@@ -414,17 +422,31 @@ class PP001V5(Model):
             with when(pp_path):
                 with when(~pg.magic):
                     s.ghost.foreign_recycled = True
-                with when(pg.magic):
-                    assert_(pg.pp, "page_pool_put_full_page(NULL, ...): page->pp was cleared "
-                                   "by a concurrent recycle (NULL pointer dereference)")
-                with when(~pg.magic):
-                    assert_(pg.pp, "page_pool_put_full_page(NULL, ...): not a page_pool page, "
-                                   "page->pp was never set (NULL pointer dereference)")
-                self.return_skb_page(s, pg)
-                sk.pc = ite(pg.refcnt == 1, PC.SAW_ONE, PC.SAW_MORE)
+                sk.pc = PC.MAGIC_OK
             with when(~pp_path):
                 self.put_page(s, pg)
                 self.next_slot(s, sk)
+
+    @action(k="skbs", who="k")
+    def page_pool_return_skb_page(self, s, k):
+        """``page_pool_return_skb_page()`` past the magic test: ``pp = page->pp`` (v5 then
+        clears it, "Reset it on recycle"), and ``page_pool_put_full_page(pp, page, false)``
+        -> ``__page_pool_put_page()`` reads ``page_ref_count(page) == 1`` to decide between
+        recycling and page_pool_release_page() + put_page() (page_pool_put_full_page)."""
+        sk = s.skbs[k]
+        require(sk.used & (sk.pc == PC.MAGIC_OK) & (sk.data != NONE))
+        f = self.slot_page(s, sk)
+        require(f != NONE)
+        pg = s.pages[f]
+        with when(pg.magic):
+            assert_(pg.pp, "page_pool_put_full_page(NULL, ...): page->pp was cleared "
+                           "by a concurrent recycle (NULL pointer dereference)")
+        with when(~pg.magic):
+            assert_(pg.pp, "page_pool_put_full_page(NULL, ...): not a page_pool page (or "
+                           "released since the magic test), page->pp is not set (NULL "
+                           "pointer dereference)")
+        self.return_skb_page(s, pg)
+        sk.pc = ite(pg.refcnt == 1, PC.SAW_ONE, PC.SAW_MORE)
 
     def return_skb_page(self, s, pg):
         """v5: "Driver set this to memory recycling info. Reset it on recycle."."""

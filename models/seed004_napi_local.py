@@ -149,8 +149,9 @@ class PP004Mainline(Mainline):
     out_of_scope = {
         "*": {**dict.fromkeys(
             ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_sub", "napi_build_skb",
-             "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_page_unref",
-             "skb_free_head", "get_page", "stack_put_page", "napi_alloc_skb", "skb_gro_receive",
+             "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_data_unref_read",
+             "skb_data_unref_sub", "skb_page_unref", "skb_free_head", "get_page", "stack_put_page",
+             "napi_alloc_skb", "skb_gro_receive",
              "skb_split", "skb_shift", "skb_segment"), _CACHE_ONLY),
               "napi_enable_new_pool": "the NAPI's reuse for a new pool is napi_swap_pool() here",
               **dict.fromkeys(("page_pool_napi_local_napi", "page_pool_napi_local_owner"),

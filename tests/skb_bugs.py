@@ -172,6 +172,34 @@ class ShiftMergeKeepsRef(Mainline):
 
 
 #: (variant, property it breaks, default configuration, last action of the shortest trace)
+class DatarefDecThenRead(Mainline):
+    """skb_data_unref() as ``atomic_dec(&dataref); if (atomic_read(&dataref)) return false``:
+    two atomics where the kernel has one atomic_sub_return().  Two clones freed at once both
+    decrement before either reads, both read 0, and both release the data."""
+
+    name = "bug_dataref_dec_then_read"
+    default = False
+
+    @action(c="ctxs", j="shinfos", who="c")
+    def skb_data_unref_read(self, s, c, j):
+        ctx, sh = s.ctxs[c], s.shinfos[j]
+        require((ctx.pc == PC.DATAREF_READ) & (ctx.sh == j) & self.can_run(s, c))
+        sh.dataref = sh.dataref - 1  # atomic_dec()
+        ctx.pc = PC.DATAREF_SUB
+
+    @action(c="ctxs", j="shinfos", who="c")
+    def skb_data_unref_sub(self, s, c, j):
+        ctx, sh = s.ctxs[c], s.shinfos[j]
+        require((ctx.pc == PC.DATAREF_SUB) & (ctx.sh == j) & self.can_run(s, c))
+        last = sh.dataref == 0  # atomic_read()
+        ctx.pc = PC.READY
+        with when(last):
+            sh.dataref = 1  # the model's count of the releasing context (skb.py)
+        with when(~last):
+            ctx.sh = Ref.NONE
+            ctx.recycle = False
+
+
 SKB_BUGS: list[Bug] = [
     Bug(StolenHeadFreedAgain, "skb_head_exclusive", "skbhead", "skb_try_coalesce"),
     Bug(HeadFreedByPutPage, "ref_kinds_match", "skbhead", "skb_free_head"),
@@ -180,6 +208,7 @@ SKB_BUGS: list[Bug] = [
     Bug(FragRefWithoutGetPage, "no_double_free", "skb", "skb_page_unref"),
     Bug(SegmentKeepsRecycle, "ref_kinds_match", "skb", "skb_page_unref"),
     Bug(ShiftMergeKeepsRef, "lemma_refcnt_accounting", "skb", "skb_shift"),
+    Bug(DatarefDecThenRead, "skb_data_released_by_last_user", "skb", "skb_data_unref_sub"),
 ]
 
 MANIFEST_BUGS = SKB_BUGS

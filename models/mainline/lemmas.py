@@ -41,6 +41,8 @@ PUT_PCS = (PC.NAPI_LOCAL, PC.NAPI_LOCAL_NAPI, PC.NAPI_LOCAL_OWNER, PC.PUT_PAGE, 
 RECYCLING_PCS = (PC.CACHE_PUSH, PC.CACHE_STORE, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL)
 #: inside an allocation of the NAPI poll: __page_pool_get_cached()'s pop, the refill
 ALLOC_PCS = (PC.CACHE_POP, PC.REFILL, PC.REFILL_POP)
+#: skb_data_unref() of a cloned skb (skb.py): the atomic_read() of dataref, the atomic_sub_return()
+DATAREF_PCS = (PC.DATAREF_READ, PC.DATAREF_SUB)
 
 
 def in_pcs(c, pcs: tuple[PC, ...]):
@@ -157,7 +159,7 @@ class MainlineLemmas(MainlineBase):
         for p in s.pages:
             conds.append(~p.magic & (p.loc != Loc.RX) & (p.loc != Loc.FRAG))
         for i, c in enumerate(s.ctxs):
-            conds.append((c.pc == PC.READY) | (c.pc == PC.RETURN_PUT))
+            conds.append((c.pc == PC.READY) | (c.pc == PC.RETURN_PUT) | in_pcs(c, DATAREF_PCS))
             if self.is_role(i, Role.CONTROL):
                 conds.append((c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
             if self.is_role(i, Role.WORKER):
@@ -274,7 +276,8 @@ class MainlineLemmas(MainlineBase):
             conds.append(implies(c.flag, (pool.ring_count == 0) & ~pool.freed
                                  & all_(~p.magic for p in s.pages)
                                  & all_((d.pc == PC.READY) | (d.pc == PC.RETURN_PUT)
-                                        | (d.pc == PC.RING_UNLOCK) for d in s.ctxs)))
+                                        | (d.pc == PC.RING_UNLOCK) | in_pcs(d, DATAREF_PCS)
+                                        for d in s.ctxs)))
         return all_(conds)
 
     @lemma
@@ -402,17 +405,25 @@ class MainlineLemmas(MainlineBase):
     def lemma_skb_records(self, s):
         """The skb records agree: a live skb points to a shared info with ``dataref`` >= 1, a
         freed one to none; ``dataref`` counts the live skbs sharing it plus the context inside
-        its skb_release_data() (one at most, and only once no live skb uses it); an skb that
-        is not cloned is its shared info's only user; a free shared info has no frags; a frag
-        holds a pp reference exactly when the skbs using it are marked for recycling and the
-        page carries pp_magic (what napi_pp_put_page() will test)."""
+        its skb_release_data(): those still inside skb_data_unref() of a freed clone, and the
+        one releasing the frags (only once no live skb and no other context uses it); an skb
+        that is not cloned is its shared info's only user; a free shared info has no frags; a
+        frag holds a pp reference exactly when the skbs using it are marked for recycling and
+        the page carries pp_magic (what napi_pp_put_page() will test).  A context inside
+        skb_data_unref() has a shared info and none of the free path's locals."""
         conds = []
         for i, c in enumerate(s.ctxs):
             conds.append(implies(c.sh == Ref.NONE, ~c.recycle))
+            unref = in_pcs(c, DATAREF_PCS)
+            conds.append(implies(unref, (c.sh != Ref.NONE) & (c.page == Ref.NONE) & (c.nr == 0)
+                                 & (c.after == After.NONE) & ~c.direct & (c.cache_idx == 0)
+                                 & ~c.alloc_frag))
             if self.is_role(i, Role.CONTROL, Role.WORKER):
                 conds.append(c.sh == Ref.NONE)
             for j in range(len(s.shinfos)):
-                conds.append(implies(c.sh == j, all_(~(k.live & (k.sh == j)) for k in s.skbs)))
+                releasing = (c.sh == j) & ~unref
+                conds.append(implies(releasing, all_(~(k.live & (k.sh == j)) for k in s.skbs)
+                                     & (count(d.sh == j for d in s.ctxs) == 1)))
         for k in s.skbs:
             for j, sh in enumerate(s.shinfos):
                 conds.append(implies(k.live & (k.sh == j) & ~k.cloned, sh.dataref == 1))
@@ -423,7 +434,6 @@ class MainlineLemmas(MainlineBase):
             users = sum_([count(k.live & (k.sh == j) for k in s.skbs),
                           count(c.sh == j for c in s.ctxs)])
             conds.append(sh.dataref == users)
-            conds.append(count(c.sh == j for c in s.ctxs) <= 1)
             conds.append(implies(sh.page == Ref.NONE, ~sh.pp_kind))
             conds.append(implies(sh.page2 == Ref.NONE, ~sh.pp_kind2))
             conds.append(implies(sh.head == Ref.NONE, ~sh.head_pp))

@@ -32,8 +32,9 @@ class MainlineRcuNapiLocal(Mainline):
     #: the fix leaves as they are, are checked by mainline's own default configurations
     out_of_scope = {"percpu_destroy": {**dict.fromkeys(
         ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_sub", "napi_build_skb",
-         "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_page_unref",
-         "skb_free_head", "napi_enable_new_pool", "napi_alloc_skb", "skb_gro_receive", "skb_split",
+         "skb_clone", "pskb_expand_head", "skb_try_coalesce", "kfree_skb", "skb_data_unref_read",
+         "skb_data_unref_sub", "skb_page_unref", "skb_free_head", "napi_enable_new_pool",
+         "napi_alloc_skb", "skb_gro_receive", "skb_split",
          "skb_shift", "skb_segment"),
         "unchanged by the fix and not on a per-CPU pool's destroy path (no frags, skbs or NAPI "
         "in percpu_destroy); mainline's frag, skb and base configurations check it"),

@@ -401,26 +401,58 @@ class SkbActions(MainlineBase):
     @action(c="ctxs", k="skbs", j="shinfos", who="c")
     def kfree_skb(self, s, c, k, j):
         """kfree_skb()/consume_skb() -> skb_release_all(): skb_release_head_state() (dst,
-        destructor: no page references), then skb_release_data(): skb_data_unref() (a cloned
-        skb that is not the last ``dataref`` holder only drops its dataref), otherwise release
-        every frag and the head with ``skb->pp_recycle`` deciding the path."""
+        destructor: no page references), then skb_release_data() -> skb_data_unref()
+        (include/linux/skbuff.h): ``if (!skb->cloned) return true``: an skb that was never
+        cloned is its data's only user and goes on to release every frag and the head
+        (skb_page_unref, skb_free_head) with ``skb->pp_recycle`` deciding the path; a cloned one
+        goes on to read ``shinfo->dataref`` (skb_data_unref_read).  The sk_buff itself is this
+        context's from here on (nobody else may use a freed skb): its shared info and
+        ``pp_recycle`` are the locals ``ctx.sh``/``ctx.recycle``, and the context counts as
+        one of the data's ``dataref`` users until skb_data_unref() drops it."""
         self.skb_ok()
         ctx = s.ctxs[c]
         require(const(self.is_role(c, Role.NAPI, Role.USER)))
         require((ctx.pc == PC.READY) & (ctx.sh == Ref.NONE) & self.can_run(s, c))
-        skb, sh = s.skbs[k], s.shinfos[j]
+        skb = s.skbs[k]
         require(skb.live & (skb.sh == j))
-        last = ~skb.cloned | (sh.dataref == 1)
-        recycle = skb.pp_recycle
+        ctx.sh = j
+        ctx.recycle = skb.pp_recycle
+        with when(skb.cloned):
+            ctx.pc = PC.DATAREF_READ
         skb.live = False
         skb.sh = Ref.NONE
         skb.cloned = False
         skb.pp_recycle = False
+
+    @action(c="ctxs", j="shinfos", who="c")
+    def skb_data_unref_read(self, s, c, j):
+        """skb_data_unref() of a cloned skb: ``atomic_read(&shinfo->dataref) == bias`` (bias 1:
+        no ``nohdr`` skbs here).  1: every other clone is gone, this skb is the last user
+        (smp_rmb(), return true: release the frags); otherwise the atomic_sub_return() decides
+        (skb_data_unref_sub).  A separate step: another clone's free on another CPU (or
+        pskb_expand_head()'s release of the old data) may drop its dataref in between."""
+        self.skb_ok()
+        ctx, sh = s.ctxs[c], s.shinfos[j]
+        require((ctx.pc == PC.DATAREF_READ) & (ctx.sh == j) & self.can_run(s, c))
+        ctx.pc = ite(sh.dataref == 1, PC.READY, PC.DATAREF_SUB)
+
+    @action(c="ctxs", j="shinfos", who="c")
+    def skb_data_unref_sub(self, s, c, j):
+        """skb_data_unref(): ``atomic_sub_return(bias, &shinfo->dataref)``: non-zero, another
+        clone still uses the data: return false (skb_release_data() goes to ``exit``, clearing
+        ``pp_recycle``; nothing released); zero, this skb dropped the last reference: release
+        the frags.  The model keeps the last user's count in ``dataref`` until skb_free_head()
+        clears it (as the atomic_read() fast path leaves it in the kernel): the releasing
+        context is the data's one user."""
+        self.skb_ok()
+        ctx, sh = s.ctxs[c], s.shinfos[j]
+        require((ctx.pc == PC.DATAREF_SUB) & (ctx.sh == j) & self.can_run(s, c))
+        last = sh.dataref == 1
+        ctx.pc = PC.READY
         with when(~last):
             sh.dataref = sh.dataref - 1
-        with when(last):
-            ctx.sh = j
-            ctx.recycle = recycle
+            ctx.sh = Ref.NONE
+            ctx.recycle = False
 
     @action(c="ctxs", j="shinfos", p="pages", second=bool, who="c")
     def skb_page_unref(self, s, c, j, p, second):
@@ -520,6 +552,36 @@ class SkbActions(MainlineBase):
         """An skb is built around a pool page (napi_build_skb, ``head_frag``) and cloned: two
         skbs share the data whose head is the page."""
         return any_((sh.head != Ref.NONE) & sh.head_pp & (sh.dataref > 1) for sh in s.shinfos)
+
+    def releasing(self, s, c: int, j: int):
+        """Context ``c`` is in skb_release_data() of shared info ``j`` past skb_data_unref():
+        it releases the frags and the head (between them, or inside a frag's or the head's
+        put path)."""
+        ctx = s.ctxs[c]
+        return (ctx.sh == j) & (ctx.pc != PC.DATAREF_READ) & (ctx.pc != PC.DATAREF_SUB)
+
+    @always(applies=lambda c: int(c.skbs) > 0)
+    def skb_data_released_by_last_user(self, s):
+        """Only the last ``dataref`` user releases a shared info: while a context releases its
+        frags and head (skb_data_unref() returned true) no live skb uses the data and no other
+        context is releasing it or still dropping its dataref.  The kernel needs it because
+        skb_release_data() drops the frags' references without any lock: released while a
+        clone still reads them, a frag's page goes back to the pool (or the page allocator)
+        under the clone; released by two clones, each reference is dropped twice."""
+        conds = []
+        for j in range(len(s.shinfos)):
+            users = (count(c.sh == j for c in s.ctxs)
+                     + count(k.live & (k.sh == j) for k in s.skbs))
+            for c in range(len(s.ctxs)):
+                conds.append(implies(self.releasing(s, c, j), users == 1))
+        return all_(conds)
+
+    @sometimes(applies=lambda c: int(c.skbs) > 0 and int(c.cpus) >= 2)
+    def clones_freed_concurrently(self, s):
+        """Two clones of one data are freed at once on two CPUs: two contexts inside
+        skb_data_unref() on one shared info (the interleaving the dataref atomic is for)."""
+        return any_(count((c.sh == j) & ((c.pc == PC.DATAREF_READ) | (c.pc == PC.DATAREF_SUB))
+                          for c in s.ctxs) >= 2 for j in range(len(s.shinfos)))
 
     def bindings(self, s):
         """Every (k, m, j, n) of two skbs and two shared infos (for the witnesses)."""
