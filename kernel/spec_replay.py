@@ -111,7 +111,9 @@ STEPS: dict[str, Step] = {
     "page_pool_release_retry": Step(Op.WORKER),
     "page_pool_free_frag": Step(None, (("page_pool_free_frag", None),)),
     "page_pool_empty_alloc_cache_once": Step(None, (("page_pool_empty_alloc_cache_once", None),)),
-    "page_pool_scrub": Step(None, (("page_pool_scrub", None), ("pp_synchronize_rcu", None))),
+    "page_pool_scrub": Step(None, (("page_pool_scrub", None),)),
+    # synchronize_net()'s grace period (dma_sync on, pages mapped), else the xa_for_each
+    "page_pool_scrub_unmap": Step(None, (("pp_synchronize_rcu", None), ("page_pool_scrub", "xa_find"))),
     "page_pool_empty_ring": Step(None, (("ptr_ring_consume_bh", "spin_lock"),)),
     "page_pool_inflight": Step(None, (("page_pool_inflight", None),)),
     "page_pool_release_lock": Step(None, (("page_pool_producer_lock", None),)),

@@ -259,10 +259,11 @@ class MainlineLemmas(MainlineBase):
             if not self.is_role(i, Role.CONTROL, Role.WORKER):
                 conds.append(~c.flag)
                 continue
-            rel = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.EMPTY_RING)
-                   | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK))
+            rel = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.SCRUB_DMA)
+                   | (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK))
             conds.append(implies(rel, pool.user_cnt == 0))
-            late = (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
+            late = ((c.stage == Stage.SCRUB_DMA) | (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK)
+                    | (c.stage == Stage.UNLOCK))
             conds.append(implies(late, (pool.destroy_cnt == 1) & (pool.alloc_count == 0)
                                  & (pool.frag_page == Ref.NONE)))
             conds.append(implies(c.flag, (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)))
@@ -338,8 +339,9 @@ class MainlineLemmas(MainlineBase):
     def lemma_destroy_stage(self, s):
         """page_pool_destroy()'s page_pool_put() has run (user_cnt 0) exactly when the control
         path is past its DESTROY stage; by then the driver emptied its RX ring.  Once the first
-        page_pool_scrub() ran (destroy_cnt 1), PP_FLAG_DMA_SYNC_DEV is clear and no page is
-        DMA mapped; the driver unbinds the device only after that."""
+        page_pool_scrub() ran (destroy_cnt 1), PP_FLAG_DMA_SYNC_DEV is clear, and once its
+        unmap after synchronize_net() ran no page is DMA mapped; the driver unbinds the device
+        only after that."""
         conds = []
         pool = s.pool
         for i, c in enumerate(s.ctxs):
@@ -351,10 +353,15 @@ class MainlineLemmas(MainlineBase):
             conds.append(implies(~early | (c.stage == Stage.DESTROY),
                                  all_(p.loc != Loc.RX for p in s.pages)))
             conds.append(implies(~s.dev.bound, c.stage == Stage.DONE))
-            scrubbed = ((c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
-                        | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+            scrubbed = ((c.stage == Stage.SCRUB_DMA) | (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK)
+                        | (c.stage == Stage.UNLOCK) | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
             conds.append(implies(scrubbed, pool.destroy_cnt == 1))
-        conds.append(implies(pool.destroy_cnt == 1, ~pool.dma_sync & all_(~p.mapped for p in s.pages)))
+        # between page_pool_scrub()'s dma_sync store and its unmap (synchronize_net()) pages
+        # may still be mapped
+        unmapping = any_(c.stage == Stage.SCRUB_DMA for i, c in enumerate(s.ctxs)
+                         if self.is_role(i, Role.CONTROL, Role.WORKER))
+        conds.append(implies(pool.destroy_cnt == 1, ~pool.dma_sync))
+        conds.append(implies((pool.destroy_cnt == 1) & ~unmapping, all_(~p.mapped for p in s.pages)))
         conds.append(implies(~s.dev.bound, (pool.destroy_cnt == 1) & (pool.user_cnt == 0)))
         return all_(conds)
 
@@ -392,7 +399,8 @@ class MainlineLemmas(MainlineBase):
                                  & all_(implies(c.page == j, q.loc == Loc.USERS)
                                         for j, q in enumerate(s.pages))))
             if self.is_role(i, Role.CONTROL):
-                past = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.EMPTY_RING)
+                past = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.SCRUB_DMA)
+                        | (c.stage == Stage.EMPTY_RING)
                         | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
                         | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
                 conds.append(implies(past, pool.frag_page == Ref.NONE))
