@@ -37,7 +37,7 @@ of a witness, whether the steps all ran with every quiescent state agreeing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,9 @@ STEPS: dict[str, Step] = {
     "page_pool_refill_alloc_cache": Step(Op.ALLOC, _ALLOC),
     "page_pool_alloc_slow": Step(Op.ALLOC, _ALLOC),
     "page_pool_alloc_fail": Step(Op.ALLOC, _ALLOC),
+    # the pop's slot load (only pops load from alloc.cache; the refill loop stores to it)
+    "page_pool_cache_pop": Step(None, (("__page_pool_get_cached", "load pool->alloc.cache"),)),
+    "page_pool_refill_consume": Step(None, (("__ptr_ring_consume", None),)),
     "page_pool_alloc_frag": Step(Op.ALLOC_FRAG),
     "page_pool_drain_frag": Step(Op.ALLOC_FRAG),
     # the free path: page_pool_put_full_page()
@@ -95,12 +98,20 @@ STEPS: dict[str, Step] = {
     "page_pool_unref_read": Step(None, _UNREF_READ),
     "page_pool_unref_sub": Step(None, _UNREF_SUB),
     "page_pool_napi_local": Step(None, (("page_pool_napi_local", None),)),
+    # issue 16's splits: page_pool_napi_local()'s later reads, the push's store, the return's
+    # release count, the alloc cache's pop and the refill's per-page consume
+    "page_pool_napi_local_napi": Step(None, (("page_pool_napi_local", "READ_ONCE(pool->p.napi)"),)),
+    "page_pool_napi_local_owner": Step(None, (("page_pool_napi_local", "READ_ONCE(napi->list_owner)"),)),
     "page_pool_put_page": Step(None, (("__page_pool_put_page", None),)),
     "page_pool_recycle_in_cache": Step(None, (("page_pool_recycle_in_cache", None),)),
+    "page_pool_recycle_in_cache_store": Step(None, (
+        ("page_pool_recycle_in_cache", "store pool->alloc.cache"),
+        ("page_pool_recycle_in_cache", "store pool->alloc.count"))),
     "page_pool_producer_lock": Step(None, (("page_pool_producer_lock", None),)),
     "ptr_ring_produce": Step(None, (("__ptr_ring_produce", None),)),
     "page_pool_producer_unlock": Step(None, (("page_pool_producer_unlock", None),)),
     "page_pool_return_page": Step(None, (("page_pool_return_page", None),)),
+    "page_pool_return_release": Step(None, (("page_pool_return_page", "atomic_inc_return"),)),
     "page_pool_return_put": Step(None, (("put_page", "atomic_dec_and_test"),)),
     # stack page references
     "get_page": Step(Op.GET_PAGE),
@@ -294,6 +305,11 @@ def translate(trace: Trace) -> Translation:
         if c in open_call and row.op is None:
             calls[open_call[c]].steps.append(i)
             call_of[i] = open_call[c]
+            k = open_call[c]
+            if st.action == "page_pool_cache_pop" and var and calls[k].instr.page is None \
+                    and calls[k].op in (Op.ALLOC, Op.ALLOC_FRAG):
+                # the fast path and the refill name their page at the pop (issue 16's split)
+                calls[k].instr = replace(calls[k].instr, page=var)
         elif row.op is not None and (c not in open_call or c in frag_merge):
             dest = a.get("dest")
             if c in frag_merge and row.op == Op.ALLOC and dest == "FRAG":
