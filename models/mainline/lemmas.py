@@ -186,6 +186,7 @@ class MainlineLemmas(MainlineBase):
                 conds.append(c.stage != Stage.DESTROY)
                 conds.append(c.stage != Stage.FREE_FRAG)
                 conds.append(c.stage != Stage.UNBIND)
+                conds.append(c.stage != Stage.SCRUB_DMA)
             if sp.role == Role.CONTROL:
                 conds.append(c.stage != Stage.PENDING)
                 conds.append(implies(c.pc != PC.READY,
@@ -270,8 +271,8 @@ class MainlineLemmas(MainlineBase):
             if self.is_role(i, Role.CONTROL):
                 before = ~((c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
                 conds.append(implies(before, ~pool.deferred & ~pool.freed))
-            else:
-                conds.append(implies(c.stage != Stage.IDLE, pool.deferred))
+            else:  # scheduled by the first release: its own scrub is never the first
+                conds.append(implies(c.stage != Stage.IDLE, pool.deferred & (pool.destroy_cnt == 1)))
             conds.append(implies(c.flag, (pool.ring_count == 0) & ~pool.freed
                                  & all_(~p.magic for p in s.pages)
                                  & all_((d.pc == PC.READY) | (d.pc == PC.RETURN_PUT)
@@ -359,7 +360,7 @@ class MainlineLemmas(MainlineBase):
         # between page_pool_scrub()'s dma_sync store and its unmap (synchronize_net()) pages
         # may still be mapped
         unmapping = any_(c.stage == Stage.SCRUB_DMA for i, c in enumerate(s.ctxs)
-                         if self.is_role(i, Role.CONTROL, Role.WORKER))
+                         if self.is_role(i, Role.CONTROL))
         conds.append(implies(pool.destroy_cnt == 1, ~pool.dma_sync))
         conds.append(implies((pool.destroy_cnt == 1) & ~unmapping, all_(~p.mapped for p in s.pages)))
         conds.append(implies(~s.dev.bound, (pool.destroy_cnt == 1) & (pool.user_cnt == 0)))
