@@ -465,6 +465,13 @@ class Replayer:
         #: the trace model's property names (a kernel-side check counts only for those)
         self.props = {p.name for p in self.system.properties}
 
+    def pack(self, state: dict[str, Any]) -> int:
+        """A trace state as the current model's state: a stored trace recorded before a field
+        was added (issue 16's ``cache_idx``/``alloc_frag``, the scrub's ``rcu_gp``) gets that
+        field's initial value."""
+        init = self.system.layout.to_json(self.system.init_states[0])
+        return self.system.layout.from_json(_fill(init, state))
+
     def next_actions(self, c: int) -> list[str]:
         """The actions the spec lets harness context ``c`` take next from the trace's last
         state (the trace ends inside a call of ``c``: where that call goes on is the model's
@@ -472,7 +479,7 @@ class Replayer:
         who = next((w for w, d in self.tr.spec_ctx.items() if d == c), None)
         if who is None or who == STACK:
             return []
-        packed = self.system.layout.from_json(self.trace.steps[-1].state)
+        packed = self.pack(self.trace.steps[-1].state)
         idx = self.tr.spec_ctx[who]
         return sorted({b.action for b, t, _e in self.conc.successors(packed)
                        if t is not None and b.args.get("c") == idx and b.action in INNER})
@@ -484,7 +491,7 @@ class Replayer:
         system, conc = self.system, self.conc
         out = set()
         for st in self.trace.steps:
-            packed = system.layout.from_json(st.state)
+            packed = self.pack(st.state)
             out |= {p.name for i, p in enumerate(system.properties)
                     if p.kind == ALWAYS and not conc.holds(i, packed)}
         return out
@@ -554,7 +561,7 @@ class Replayer:
         for g in st["ghost"]:
             st["ghost"][g] = g in ghosts
         try:
-            packed = system.layout.from_json(st)
+            packed = self.pack(st)
         except SpecError as e:
             return [("spec_invariants", f"the final C state leaves the spec's domain: {e}")]
         conc = self.conc
@@ -819,6 +826,15 @@ class Replayer:
         return out
 
 
+def _fill(default: Any, value: Any) -> Any:
+    """``value`` with every field it lacks taken from ``default`` (same shape)."""
+    if isinstance(default, dict) and isinstance(value, dict):
+        return {k: _fill(d, value[k]) if k in value else d for k, d in default.items()}
+    if isinstance(default, list) and isinstance(value, list) and default and len(default) == len(value):
+        return [_fill(d, v) for d, v in zip(default, value)]
+    return value
+
+
 def is_spec_trace(path: str | Path) -> bool:
     """Whether the file is a model's trace (format ``ppcheck-trace``), not a kernel trace."""
     import json
@@ -862,6 +878,11 @@ def replay_spec_trace(tree: Tree, path: str | Path | Trace, patch: str | None = 
 EXPLAINED: dict[tuple[str, str, str], str] = {
     # finding 8's three (percpu_destroy, rt, busypoll destroy_deferred_then_freed) reproduce
     # since page_pool_scrub is split at synchronize_net() in the model
+    ("mainline", "reconfig1", "destroy_deferred_then_freed"):
+        "a harness granularity: the spec lets CPU 0's softirq run between the control path's "
+        "page_pool_inflight and page_pool_release_lock (both on CPU 0); the kernel's first yield "
+        "in page_pool_producer_lock() is inside spin_lock_bh(), after local_bh_disable(), so "
+        "the replay stops the control path with BH already off and the softirq cannot start",
     ("mainline", "threaded", "counters_wrapped"):
         "open (docs/kernel.md, 'Spec traces replayed'): the 165-step trace agrees at every "
         "quiescent point, but a C-side check (page_in_one_place: a page in the cache/ring and "
