@@ -42,6 +42,7 @@ STAGE_OF_LABEL = {
     "page_pool_destroy": Stage.DESTROY,
     "page_pool_free_frag": Stage.FREE_FRAG,
     "page_pool_scrub": Stage.SCRUB_CACHE,
+    "page_pool_scrub_unmap": Stage.SCRUB_DMA,
     "page_pool_empty_ring": Stage.EMPTY_RING,
     "page_pool_release_lock": Stage.LOCK,
     "page_pool_release_unlock": Stage.UNLOCK,
@@ -65,7 +66,8 @@ def ctx_locals(w: World, c: int) -> dict[str, Any]:
     pc = w.pc(c)
     out: dict[str, Any] = {"pc": pc, "page": None, "nr": 0, "direct": False, "after": After.NONE,
                            "stage": Stage.IDLE, "flag": False, "sh": None, "recycle": False,
-                           "local": False, "cache_idx": 0, "alloc_frag": False}
+                           "local": False, "cache_idx": 0, "alloc_frag": False,
+                           "rcu_gp": w.rcu_gp(c)}
     t = w.tasks[c]
     stack = frames(t.gen) if t is not None and not t.done else []
     names = [n for n, _ in stack]
@@ -180,7 +182,8 @@ def abstract_flat(w: World) -> dict[str, Any]:
                     pre + "in_poll": w.in_poll[c], pre + "stage": cl["stage"],
                     pre + "flag": cl["flag"], pre + "sh": cl["sh"], pre + "recycle": cl["recycle"],
                     pre + "local": cl["local"],  # seed 004's LocalCtx (likewise)
-                    pre + "cache_idx": cl["cache_idx"], pre + "alloc_frag": cl["alloc_frag"]})
+                    pre + "cache_idx": cl["cache_idx"], pre + "alloc_frag": cl["alloc_frag"],
+                    pre + "rcu_gp": cl["rcu_gp"]})
         out.update({pre + "bpc": 0, pre + "bdirect": False})  # no bulk free in the implementation
     for j in range(len(w.shinfos)):
         (p1, p2), (k1, k2) = w.shinfo_view(j)

@@ -90,6 +90,10 @@ class Kernel:
         self.next_pfn: int | None = None  # which free page the allocator picks (replay)
         #: who references a page besides the pool (ghost instrumentation, set by the world)
         self.referenced: Callable[[Page], bool] = lambda page: False
+        #: synchronize_net() (set by the world): the calls that are RCU readers now, one slot
+        #: per context, and whether a grace period begun at such a snapshot is still waiting
+        self.rcu_readers: Callable[[], tuple[Any, ...]] = lambda: ()
+        self.rcu_waiting: Callable[[tuple[Any, ...]], bool] = lambda gp: False
 
     # -- context queries (include/linux/preempt.h, smp.h) -------------------------------
     def in_softirq(self) -> bool:

@@ -25,6 +25,8 @@ memory providers/net_iov, NUMA checks (one node), high-order pages, the XDP bulk
 
 from __future__ import annotations
 
+from typing import Any
+
 from .kernel import NO_CPU, PP_SIGNATURE, Kernel, KernelFn, Page, PtrRing, Step
 from .switches import MAINLINE, Switches
 
@@ -62,6 +64,8 @@ class PagePool:
         self.dma_map, self.dma_sync = dma_map, dma_sync
         self.dma_mapped: set[int] = set()  # pool->dma_mapped xarray (pfns)
         self.destroy_cnt = 0
+        #: the RCU readers page_pool_scrub()'s synchronize_net() waits for (None: no grace period)
+        self.gp_wait: tuple[Any, ...] | None = None
         self.user_cnt = 1
         self.frag_page: Page | None = None
         self.frag_offset = 0
@@ -565,11 +569,20 @@ def page_pool_scrub(pool: PagePool) -> KernelFn:
     pool.touch()
     first = pool.destroy_cnt == 0
     pool.destroy_cnt += 1
-    if first and pool.dma_map:
-        pool.dma_sync = False  # "Disable page_pool_dma_sync_for_device()"
-        for pfn in sorted(pool.dma_mapped):  # "No page ref, dma-unmap only."
-            pool.k.device.dma_unmap_page(pool.k.memmap[pfn])
-        pool.dma_mapped.clear()
+    if first:
+        if pool.dma_map and pool.dma_sync:
+            pool.dma_sync = False  # "Disable page_pool_dma_sync_for_device()"
+            if pool.dma_mapped:  # dma_dev_need_sync() && !xa_empty(): synchronize_net()
+                pool.gp_wait = pool.k.rcu_readers()
+        # synchronize_net() returns once the readers of the moment have left their calls
+        yield Step.of("page_pool_scrub_unmap",
+                      guard=lambda: pool.gp_wait is None or not pool.k.rcu_waiting(pool.gp_wait))
+        pool.gp_wait = None
+        pool.touch()
+        if pool.dma_map:
+            for pfn in sorted(pool.dma_mapped):  # "No page ref, dma-unmap only."
+                pool.k.device.dma_unmap_page(pool.k.memmap[pfn])
+            pool.dma_mapped.clear()
     # "No more consumers should exist, but producers could still be in-flight."
     yield from page_pool_empty_ring(pool)
 

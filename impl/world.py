@@ -106,6 +106,9 @@ class World:
         self.worker_scheduled = False  # the release worker was scheduled at least once
         self.swapped = False  # the NAPI serves a new pool now (seed 004's reuse)
         self.k.referenced = lambda page: self.referenced(page.pfn)
+        self.k.rcu_readers = self.rcu_readers
+        self.k.rcu_waiting = lambda gp: any(self.rcu_gp(d, gp) and self.rcu_reader(d)
+                                            for d in range(len(self.specs)))
         self._frozen: dict[int, tuple[int, int, bool] | None] | None = None
         if P.get("destroy"):
             for sp in self.specs:
@@ -130,6 +133,27 @@ class World:
     def active(self, c: int) -> bool:
         """Inside a kernel function (past its entry) or inside a NAPI poll."""
         return self.pc(c) != PC.READY or self.in_poll[c]
+
+    def rcu_reader(self, c: int) -> bool:
+        """Context ``c`` is inside a page_pool call as an RCU reader (Mainline.rcu_reader): a
+        softirq or BH-disabled context for the whole call, a process context while it holds
+        the producer lock (spin_lock_bh)."""
+        sp = self.specs[c]
+        if sp.role in (Role.CONTROL, Role.WORKER) or self.pc(c) == PC.READY:
+            return False
+        return sp.kind in (Kind.SOFTIRQ, Kind.PROCESS_BH) or \
+            self.pool.ring.producer_lock.owner == self.ctx[c].name
+
+    def rcu_readers(self) -> tuple[Task | None, ...]:
+        """synchronize_net() begins: the call of each context that is an RCU reader now."""
+        return tuple(self.tasks[c] if self.rcu_reader(c) else None for c in range(len(self.specs)))
+
+    def rcu_gp(self, c: int, gp: tuple[Task | None, ...] | None = None) -> bool:
+        """Context ``c`` is still in the call page_pool_scrub()'s grace period waits for (the
+        spec's ``rcu_gp``: set at the snapshot, cleared when that call returns)."""
+        gp = self.pool.gp_wait if gp is None else gp
+        t = gp[c] if gp is not None and c < len(gp) else None
+        return t is not None and t is self.tasks[c] and not t.done
 
     def can_run(self, c: int) -> bool:
         """The kernel's exclusion on one CPU (see ``Mainline.can_run``): no step while a
@@ -180,6 +204,10 @@ class World:
             stat = "REFILL" if s.arg("refill") else "FAST"
         if stat:
             self.poll_stat = stat
+        gp = self.pool.gp_wait
+        if gp is not None and gp[c] is not None and self.pc(c) == PC.READY:
+            # the call left page_pool: its read-side section is over (a later one is not waited for)
+            self.pool.gp_wait = gp[:c] + (None,) + gp[c + 1:]
         return s
 
     def event(self, label: Step, fn: Callable[[], None]) -> Step:
@@ -447,7 +475,7 @@ class World:
         return (self.k.snapshot(), self.pool.snapshot(), self.napi.list_owner, self.napi.disabled,
                 tuple(self.rx), tuple(sorted(self.pp_holders.items())),
                 tuple(sorted(self.page_holders.items())), tuple(self.in_poll), self.poll_stat,
-                self.worker_scheduled, self.swapped,
+                self.worker_scheduled, self.swapped, tuple(self.rcu_gp(c) for c in range(len(self.specs))),
                 tuple((t.op, t.done, t.pending, frame_key(t.gen)) if t else None for t in self.tasks),
                 tuple((k, s.shinfo.id, s.cloned, s.pp_recycle, s.freed)
                       for k, s in sorted(self.skbs.items())),

@@ -53,7 +53,7 @@ def test_step_table_names_spec_actions():
 
     actions = set()
     m = resolve_one("mainline")
-    for cfg in ("base", "frag"):
+    for cfg in ("base", "frag", "threaded", "busypoll", "reconfig1"):
         actions |= {b.action for b in build_system(m, m.config(cfg)).bindings}
     assert not set(STEPS) - actions
 

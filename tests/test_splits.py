@@ -84,7 +84,7 @@ class ReturnPutsBeforeRelease(Mainline):
 
 def test_return_touching_the_pool_after_the_release_count_is_a_use_after_free():
     r, ex = _run(ReturnStatAfterRelease, "base", ["no_pool_use_after_free"])
-    assert _violated(r) == {"no_pool_use_after_free": 22}
+    assert _violated(r) == {"no_pool_use_after_free": 23}
     acts = [st.action for st in ex.traces["no_pool_use_after_free"].steps[1:]]
     # the worker (or page_pool_destroy) frees the pool between the count and the put_page()
     i = acts.index("page_pool_return_release")
@@ -140,16 +140,20 @@ class NapiLocalRereadsNapi(Mainline):
 def test_napi_local_reads_are_steps_finding_4():
     """docs/findings.md, finding 4: a free that read ``p.napi`` before page_pool_destroy()
     unlinked it reads the reused NAPI's ``list_owner`` after the driver re-enabled it for a
-    new pool, and pushes into the old pool's emptied cache.  The one-step check cannot."""
-    r, ex = _run(Mainline, "reconfig", ["no_cache_push_after_destroy"])
-    assert _violated(r) == {"no_cache_push_after_destroy": 23}
+    new pool, and pushes into the old pool's emptied cache.  The one-step check cannot.
+    The window needs page_pool_scrub() to skip synchronize_net() (no PP_FLAG_DMA_SYNC_DEV, or
+    dma_dev_need_sync() false): with it the grace period waits for that free, a softirq inside
+    a page_pool call, before page_pool_destroy() returns (docs/kernel.md, finding 8)."""
+    assert _holds(Mainline, "reconfig", "no_cache_push_after_destroy")
+    r, ex = _run(Mainline, "reconfig", ["no_cache_push_after_destroy"], dma_sync=False)
+    assert _violated(r) == {"no_cache_push_after_destroy": 24}
     acts = [st.action for st in ex.traces["no_cache_push_after_destroy"].steps[1:]]
     napi_read, owner_read = acts.index("page_pool_napi_local_napi"), acts.index(
         "page_pool_napi_local_owner")
     between = acts[napi_read:owner_read]
     assert "page_pool_destroy" in between and "napi_enable_new_pool" in between
     assert "napi_schedule" in between
-    assert _holds(OneReadNapiLocal, "reconfig", "no_cache_push_after_destroy")
+    assert _holds(OneReadNapiLocal, "reconfig", "no_cache_push_after_destroy", dma_sync=False)
     assert _holds(Mainline, "base", "no_cache_push_after_destroy")
 
 
@@ -159,11 +163,12 @@ def test_napi_local_rereading_the_napi_pointer_is_caught():
     assert _holds(Mainline, "base", "action_assertions")
 
 
-@pytest.mark.parametrize("cfg", ["reconfig", "percpu_destroy"])
-def test_rcu_fix_closes_the_windows(cfg):
+@pytest.mark.parametrize("cfg,kw", [("reconfig", {"dma_sync": False}), ("reconfig", {}),
+                                    ("percpu_destroy", {})])
+def test_rcu_fix_closes_the_windows(cfg, kw):
     from ppcheck.models.mainline import MainlineRcuNapiLocal
 
-    r, _ = _run(MainlineRcuNapiLocal, cfg)
+    r, _ = _run(MainlineRcuNapiLocal, cfg, **kw)
     assert r.complete and not _violated(r)
 
 

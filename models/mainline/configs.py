@@ -62,9 +62,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "default": _cfg(max_page_refs=1),  # = base (the name tools default to)
     # base plus the driver re-enabling the NAPI for a new pool after destroy (ring
     # reconfiguration).  Not in the default set: with page_pool_napi_local()'s three reads as
-    # steps mainline violates no_cache_push_after_destroy and no_leaked_page here (a free that
-    # read p.napi before the unlink reads the reused NAPI's list_owner after it: docs/findings.md,
-    # finding 4); mainline_rcu_napi_local (the proposed RCU fix) checks it by default and holds.
+    # steps and dma_sync=false mainline violates no_cache_push_after_destroy and no_leaked_page
+    # here (a free that read p.napi before the unlink reads the reused NAPI's list_owner after
+    # it: docs/findings.md, finding 4); with DMA sync on, page_pool_scrub()'s synchronize_net()
+    # waits for that free and it holds.  mainline_rcu_napi_local (the proposed RCU fix) checks it
+    # by default and holds.
     "reconfig": _cfg(max_page_refs=1, reconfig=True),
     # ring reconfiguration on one CPU: the driver's control path and the NAPI share CPU 0, so
     # no free is between page_pool_napi_local()'s reads while the control path runs (the

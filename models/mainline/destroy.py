@@ -4,16 +4,20 @@ page_pool_release() with its delayed worker."""
 from __future__ import annotations
 
 from ppcheck.models.pagepool import (
+    PC,
     After,
+    Kind,
     Loc,
     Role,
     Stage,
     inflight,
 )
 from ppcheck.spec import (
+    Expr,
     Ref,
     action,
     all_,
+    any_,
     assert_,
     ite,
     require,
@@ -22,6 +26,7 @@ from ppcheck.spec import (
 from ppcheck.spec.expr import const
 
 from .base import MainlineBase
+from .dmabuild import has_dma_index
 
 
 class DestroyActions(MainlineBase):
@@ -110,19 +115,78 @@ page_pool_release() with its delayed worker."""
 
     @action(c="ctxs", who="c")
     def page_pool_scrub(self, s, c):
-        """page_pool_scrub() after the cache: on the first release (``destroy_cnt++ == 0``)
-        clear dma_sync (synchronize_net() waits for syncs in flight) and unmap every page
-        still in ``pool->dma_mapped``, in flight or not ("No page ref, dma-unmap only")."""
+        """page_pool_scrub() after page_pool_empty_alloc_cache_once(), up to its
+        synchronize_net(): ``if (!pool->destroy_cnt++ && pool->dma_map)`` and ``dma_sync`` is
+        on, ``dma_sync = false`` ("Disable page_pool_dma_sync_for_device()"); then, if the
+        device needs syncs and ``pool->dma_mapped`` is not empty, synchronize_net() begins: the
+        RCU readers inside a page_pool call at this moment are the ones its grace period waits
+        for (``rcu_gp``, :meth:`rcu_reader`).  The first release goes on at
+        :meth:`page_pool_scrub_unmap`; a later one (destroy_cnt already set) has nothing to
+        unmap and goes on to page_pool_empty_ring()."""
         self.ctl_ok(s, c, Stage.SCRUB_CACHE, Role.CONTROL, Role.WORKER)
         pool = s.pool
         require((pool.destroy_cnt != 0) | (pool.alloc_count == 0))
         self.touch(s)
         first = pool.destroy_cnt == 0
+        wait = first & pool.dma_sync & self.dma_mapped_nonempty(s)
+        for d in self.rcu_contexts():
+            s.ctxs[d].rcu_gp = wait & self.rcu_reader(s, d)
         with when(first):
             pool.dma_sync = False
-            self.scrub_dma_mapped(s)
         pool.destroy_cnt = 1
+        s.ctxs[c].stage = ite(first, int(Stage.SCRUB_DMA), int(Stage.EMPTY_RING))
+
+    @action(c="ctxs", who="c")
+    def page_pool_scrub_unmap(self, s, c):
+        """page_pool_scrub() after synchronize_net() returned: "Make sure all concurrent returns
+        that may see the old value of dma_sync (and thus perform a sync) have finished before
+        doing the unmapping below".  Enabled once no context marked when the grace period
+        began (``rcu_gp``) is still inside that call as a reader; one that entered a call after
+        it began is not waited for.  Then ``xa_for_each(&pool->dma_mapped)``
+        __page_pool_unmap_netmem_dma() of every page still mapped, in flight or not ("No page
+        ref, dma-unmap only")."""
+        self.ctl_ok(s, c, Stage.SCRUB_DMA, Role.CONTROL, Role.WORKER)
+        require(all_(~(s.ctxs[d].rcu_gp & self.rcu_reader(s, d)) for d in self.rcu_contexts()))
+        self.touch(s)
+        self.scrub_dma_mapped(s)
+        for d in self.rcu_contexts():
+            s.ctxs[d].rcu_gp = False
         s.ctxs[c].stage = Stage.EMPTY_RING
+
+    def rcu_contexts(self) -> list[int]:
+        """The contexts that enter page_pool calls (all but the control path and the worker)."""
+        return [sp.index for sp in self.specs if sp.role not in (Role.CONTROL, Role.WORKER)]
+
+    def rcu_reader(self, s, d: int) -> Expr:
+        """Context ``d`` is inside a page_pool call in an RCU read-side critical section, which
+        synchronize_net() waits for: a softirq (and, under PREEMPT_RT, its softirq thread, whose
+        local_bh_disable() takes rcu_read_lock()) or a context with BH disabled (a
+        process_bh context, the threaded NAPI, busy polling) for the whole call; a process
+        context only while it holds the producer lock (spin_lock_bh() disables BH).  Its
+        page_pool_dma_sync_for_device()'s own rcu_read_lock() section is inside one step.
+        Approximations, both of which wait for fewer readers than the kernel does (so the model
+        keeps every kernel interleaving, and more): a softirq between two page_pool calls (in
+        its NAPI poll, say) is not a reader here, and neither is a bulk free
+        (page_pool_put_page_bulk(), ``bpc``) outside its own ``pc`` steps."""
+        sp = self.specs[d]
+        inside = s.ctxs[d].pc != PC.READY
+        if sp.kind in (Kind.SOFTIRQ, Kind.PROCESS_BH):
+            return inside
+        return inside & (s.pool.ring_lock == d)
+
+    def dma_mapped_nonempty(self, s) -> Expr:
+        """``!xa_empty(&pool->dma_mapped)``: some page is DMA mapped and tracked (a build
+        without the DMA index tracks none, :mod:`.dmabuild`)."""
+        if not has_dma_index(self.cfg):
+            return const(False)
+        return any_(p.mapped for p in s.pages)
+
+    def finish(self, ctx) -> None:
+        """Returning from the kernel function also ends the RCU read-side section the call was
+        in: a grace period that began before the call no longer waits for this context (a
+        later call is a later reader)."""
+        super().finish(ctx)
+        ctx.rcu_gp = False
 
     def scrub_dma_mapped(self, s) -> None:
         """page_pool_scrub(): ``xa_for_each(&pool->dma_mapped)`` __page_pool_unmap_netmem_dma()

@@ -188,6 +188,7 @@ class MainlineLemmas(MainlineBase):
                 conds.append(c.stage != Stage.DESTROY)
                 conds.append(c.stage != Stage.FREE_FRAG)
                 conds.append(c.stage != Stage.UNBIND)
+                conds.append(c.stage != Stage.SCRUB_DMA)
             if sp.role == Role.CONTROL:
                 conds.append(c.stage != Stage.PENDING)
                 conds.append(implies(c.pc != PC.READY,
@@ -261,18 +262,19 @@ class MainlineLemmas(MainlineBase):
             if not self.is_role(i, Role.CONTROL, Role.WORKER):
                 conds.append(~c.flag)
                 continue
-            rel = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.EMPTY_RING)
-                   | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK))
+            rel = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.SCRUB_DMA)
+                   | (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK))
             conds.append(implies(rel, pool.user_cnt == 0))
-            late = (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
+            late = ((c.stage == Stage.SCRUB_DMA) | (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK)
+                    | (c.stage == Stage.UNLOCK))
             conds.append(implies(late, (pool.destroy_cnt == 1) & (pool.alloc_count == 0)
                                  & (pool.frag_page == Ref.NONE)))
             conds.append(implies(c.flag, (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)))
             if self.is_role(i, Role.CONTROL):
                 before = ~((c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
                 conds.append(implies(before, ~pool.deferred & ~pool.freed))
-            else:
-                conds.append(implies(c.stage != Stage.IDLE, pool.deferred))
+            else:  # scheduled by the first release: its own scrub is never the first
+                conds.append(implies(c.stage != Stage.IDLE, pool.deferred & (pool.destroy_cnt == 1)))
             conds.append(implies(c.flag, (pool.ring_count == 0) & ~pool.freed
                                  & all_(~p.magic for p in s.pages)
                                  & all_((d.pc == PC.READY) | (d.pc == PC.RETURN_PUT)
@@ -341,8 +343,9 @@ class MainlineLemmas(MainlineBase):
     def lemma_destroy_stage(self, s):
         """page_pool_destroy()'s page_pool_put() has run (user_cnt 0) exactly when the control
         path is past its DESTROY stage; by then the driver emptied its RX ring.  Once the first
-        page_pool_scrub() ran (destroy_cnt 1), PP_FLAG_DMA_SYNC_DEV is clear and no page is
-        DMA mapped; the driver unbinds the device only after that."""
+        page_pool_scrub() ran (destroy_cnt 1), PP_FLAG_DMA_SYNC_DEV is clear, and once its
+        unmap after synchronize_net() ran no page is DMA mapped; the driver unbinds the device
+        only after that."""
         conds = []
         pool = s.pool
         for i, c in enumerate(s.ctxs):
@@ -354,10 +357,15 @@ class MainlineLemmas(MainlineBase):
             conds.append(implies(~early | (c.stage == Stage.DESTROY),
                                  all_(p.loc != Loc.RX for p in s.pages)))
             conds.append(implies(~s.dev.bound, c.stage == Stage.DONE))
-            scrubbed = ((c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
-                        | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
+            scrubbed = ((c.stage == Stage.SCRUB_DMA) | (c.stage == Stage.EMPTY_RING) | (c.stage == Stage.LOCK)
+                        | (c.stage == Stage.UNLOCK) | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
             conds.append(implies(scrubbed, pool.destroy_cnt == 1))
-        conds.append(implies(pool.destroy_cnt == 1, ~pool.dma_sync & all_(~p.mapped for p in s.pages)))
+        # between page_pool_scrub()'s dma_sync store and its unmap (synchronize_net()) pages
+        # may still be mapped
+        unmapping = any_(c.stage == Stage.SCRUB_DMA for i, c in enumerate(s.ctxs)
+                         if self.is_role(i, Role.CONTROL))
+        conds.append(implies(pool.destroy_cnt == 1, ~pool.dma_sync))
+        conds.append(implies((pool.destroy_cnt == 1) & ~unmapping, all_(~p.mapped for p in s.pages)))
         conds.append(implies(~s.dev.bound, (pool.destroy_cnt == 1) & (pool.user_cnt == 0)))
         return all_(conds)
 
@@ -395,7 +403,8 @@ class MainlineLemmas(MainlineBase):
                                  & all_(implies(c.page == j, q.loc == Loc.USERS)
                                         for j, q in enumerate(s.pages))))
             if self.is_role(i, Role.CONTROL):
-                past = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.EMPTY_RING)
+                past = ((c.stage == Stage.SCRUB_CACHE) | (c.stage == Stage.SCRUB_DMA)
+                        | (c.stage == Stage.EMPTY_RING)
                         | (c.stage == Stage.LOCK) | (c.stage == Stage.UNLOCK)
                         | (c.stage == Stage.UNBIND) | (c.stage == Stage.DONE))
                 conds.append(implies(past, pool.frag_page == Ref.NONE))

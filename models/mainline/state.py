@@ -93,12 +93,15 @@ class MainlineCtx(Ctx):
     ``cache_idx``: the ``alloc.count`` a context read in page_pool_recycle_in_cache(),
     __page_pool_get_cached() or page_pool_refill_alloc_cache() (the register the kernel's
     ``pool->alloc.cache[pool->alloc.count++]`` works on); ``alloc_frag``: the allocation in
-    progress is page_pool_alloc_frag()'s new frag page (else the driver's RX ring)."""
+    progress is page_pool_alloc_frag()'s new frag page (else the driver's RX ring);
+    ``rcu_gp``: the context was an RCU reader inside a page_pool call when page_pool_scrub()'s
+    synchronize_net() began, and has not left that call since (models/mainline/destroy.py)."""
 
     bpc = Enum(BulkPC)
     bdirect = Bool()
     cache_idx = Int(0, "cache_size")
     alloc_frag = Bool()
+    rcu_gp = Bool()
 
 
 class MainlineGhost(Ghost):
