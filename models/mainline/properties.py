@@ -25,6 +25,7 @@ from ppcheck.spec import (
     leads_to,
     sometimes,
     sum_,
+    transition,
 )
 from ppcheck.spec.expr import const
 
@@ -38,6 +39,9 @@ FALSE = const(False)
 PUT_PATH = (PC.NAPI_LOCAL, PC.NAPI_LOCAL_NAPI, PC.NAPI_LOCAL_OWNER, PC.PUT_PAGE, PC.CACHE_PUSH,
             PC.CACHE_STORE, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL, PC.RETURN,
             PC.RETURN_RELEASE, PC.RETURN_PUT)
+
+#: the fields of a context's record that the configuration fixes (not locals a step changes)
+FIXED_CTX_FIELDS = ("cpu", "kind", "role")
 
 
 class MainlineProperties(MainlineBase):
@@ -208,4 +212,58 @@ class MainlineProperties(MainlineBase):
                      | (c.pc == PC.RING_UNLOCK_FULL) | (c.stage == Stage.UNLOCK)
                      | self.lock_holder(s, i))
             conds.append((s.pool.ring_lock == i) == holds)
+        return all_(conds)
+
+    # -- added after the mutation run of issue 14 (docs/mutation-mainline.md, "The fate of
+    # every survivor"): each kills mutants that no property above notices -------------------
+    @always
+    def buddy_page_not_pfmemalloc(self, s):
+        """A page in the page allocator does not read as page_is_pfmemalloc().  The mark is
+        bit 1 of ``page->lru.next`` (include/linux/mm.h), which the allocator writes for every
+        page it hands out (prep_new_page(): set_page_pfmemalloc() when the allocation dipped
+        into the reserves with ALLOC_NO_WATERMARKS, clear_page_pfmemalloc() otherwise); on the
+        free lists ``lru`` links the page, an aligned pointer.  So only a page the pool got
+        from the allocator can be pfmemalloc, and __page_pool_page_can_be_recycled() (never a
+        pfmemalloc page) decides on the mark of that allocation, not on a stale one.  A
+        net_iov has no struct page: not stated for it."""
+        return all_(implies(~p.niov & (p.loc == Loc.BUDDY), ~p.pfmemalloc) for p in s.pages)
+
+    @always
+    def free_path_holds_its_netmem(self, s):
+        """A context inside page_pool_unref_netmem(netmem, nr) holds ``nr >= 1`` pp references
+        to a netmem, and one from page_pool_put_unrefed_netmem() up to page_pool_return_netmem()
+        owns the netmem it works on (net/core/page_pool.c): each of these functions takes the
+        netmem as its argument and dereferences it (netmem_to_page(), the pp_ref_count
+        atomic), and the caller passes the reference(s) it holds (page_pool_put_netmem(): 1;
+        page_pool_drain_frag()/page_pool_free_frag(): ``BIAS_MAX - frag_users``).  A context
+        at one of these steps with no netmem is a call on nothing: it would never return."""
+        unref = (PC.UNREF_READ, PC.UNREF_SUB)
+        owns = tuple(pc for pc in PUT_PATH if pc != PC.RING_UNLOCK)
+        return all_(implies(any_(c.pc == pc for pc in unref), (c.page != Ref.NONE) & (c.nr >= 1))
+                    & implies(any_(c.pc == pc for pc in owns), c.page != Ref.NONE)
+                    for c in s.ctxs)
+
+    @transition
+    def steps_respect_cpu_exclusion(self, before, after):
+        """A context of a CPU takes a step only when that CPU may run it (:meth:`can_run`): not
+        while a softirq of its CPU is inside a kernel function or a NAPI poll, nor (a softirq)
+        while a process context of its CPU has BH disabled, nor (a process context) while
+        another process context of its CPU holds a spinlock.  __do_softirq() (kernel/softirq.c)
+        runs the softirqs with BH disabled and to completion before the interrupted task
+        resumes; local_bh_disable() and spin_lock_bh() keep softirqs off the CPU until
+        local_bh_enable(); spin_lock() disables preemption.  page_pool relies on it: the
+        lockless alloc.cache is safe in page_pool_napi_local()'s direct recycling only because
+        nothing else of the NAPI's CPU runs inside a softirq's access, and the producer lock
+        is taken with spin_lock() in softirq.  Stated on the steps that change a context's
+        locals (its program counter, stage, poll flag...); page_pool_destroy() scheduling the
+        release worker (its stage IDLE -> PENDING, schedule_delayed_work()) is the control
+        context's step, not the worker's.  Vacuous on PREEMPT_RT (softirqs are threads)."""
+        ctx_fields = [n for n in type(self).State._members["ctxs"].record._members
+                      if n not in FIXED_CTX_FIELDS]
+        conds = []
+        for i, (b, a) in enumerate(zip(before.ctxs, after.ctxs)):
+            scheduled = (b.stage == Stage.IDLE) & (a.stage == Stage.PENDING)
+            moved = any_((getattr(b, n) != getattr(a, n)) & ~scheduled if n == "stage"
+                         else getattr(b, n) != getattr(a, n) for n in ctx_fields)
+            conds.append(implies(moved, self.can_run(before, i)))
         return all_(conds)

@@ -1,0 +1,60 @@
+"""The kernel properties added after issue 14's mutation run on the split model (commit 29125c2,
+docs/mutation-mainline.md): each holds on the unmutated model and catches a seeded bug planted
+with the mutation operators (found by action, operator and description, not by ordinal), and
+its shortest counterexample ends with the mutated action, taken by the context it names.
+
+The bugs: put_page() at _refcount 0 that frees the page with its pfmemalloc mark set
+(``buddy_page_not_pfmemalloc``); page_pool_unref_netmem()'s last-user path returning to the
+read step instead of to its caller, with no page (``free_path_holds_its_netmem``); the second
+step of page_pool_unref_netmem() taken by the driver's control context while the softirq of
+its CPU is inside page_pool_put_netmem() (``steps_respect_cpu_exclusion``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ppcheck.checks.explorer import Explorer
+from ppcheck.checks.mutate import plan, probe
+from ppcheck.checks.verdict import HOLDS, VIOLATED
+from ppcheck.models import get_model
+from ppcheck.spec.model import build
+from ppcheck.spec.mutation import build_mutant
+
+CASES = [
+    # property, configuration, action, operator, description, who takes the last step
+    ("buddy_page_not_pfmemalloc", "frag", "page_pool_empty_alloc_cache_once", "const",
+     "constant pages[0].pfmemalloc = False -> True", None),
+    ("free_path_holds_its_netmem", "frag", "page_pool_unref_read", "const",
+     "constant ctxs[0].pc = 0 -> 1", None),
+    ("steps_respect_cpu_exclusion", "frag", "page_pool_unref_read", "drop_require",
+     "drop require conjunct `~((ctxs[1].pc != 0) | ctxs[1].in_poll | (ctxs[1].bpc != 0))`",
+     "ctxs[2]"),
+]
+
+
+def _explore(system, prop: str) -> Explorer:
+    ex = Explorer(system, properties=[prop], stop_at_first=True)
+    ex.result = ex.run()
+    return ex
+
+
+def _status(ex: Explorer, prop: str) -> str:
+    return next(r.status for r in ex.result.results if r.name == prop)
+
+
+@pytest.mark.parametrize(("prop", "config", "action", "operator", "label", "who"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_property_holds_and_catches_its_seeded_bug(prop, config, action, operator, label, who):
+    model = get_model("mainline")
+    cfg = model.config(config)
+    assert _status(_explore(build(model, cfg), prop), prop) == HOLDS
+    pr = probe(model, [cfg])
+    found = [m for m in plan(pr) if (m.site.action, m.operator, m.label) == (action, operator, label)]
+    assert found, f"no mutant {action} {operator} {label!r}: the model's site changed"
+    ex = _explore(build_mutant(model, found[0], cfg, pr.bases[0].system), prop)
+    assert _status(ex, prop) == VIOLATED
+    last = ex.traces[prop].steps[-1]
+    assert last.action == action
+    if who is not None:
+        assert last.who == who
