@@ -7,16 +7,21 @@ The bugs: put_page() at _refcount 0 that frees the page with its pfmemalloc mark
 (``buddy_page_not_pfmemalloc``); page_pool_unref_netmem()'s last-user path returning to the
 read step instead of to its caller, with no page (``free_path_holds_its_netmem``); the second
 step of page_pool_unref_netmem() taken by the driver's control context while the softirq of
-its CPU is inside page_pool_put_netmem() (``steps_respect_cpu_exclusion``).
+its CPU is inside page_pool_put_netmem() (``steps_respect_cpu_exclusion``); napi_poll_end()
+keeping a disabled NAPI scheduled (``disabled_napi_poll_completes``).  The witness
+``page_ref_on_open_frag_page`` is reached on the model and vacuous when get_page() demands a
+second pp holder (a scope that loses the page reference taken on a frag page with one user).
 """
 
 from __future__ import annotations
+
+import functools
 
 import pytest
 
 from ppcheck.checks.explorer import Explorer
 from ppcheck.checks.mutate import plan, probe
-from ppcheck.checks.verdict import HOLDS, VIOLATED
+from ppcheck.checks.verdict import HOLDS, REACHED, VACUOUS, VIOLATED
 from ppcheck.models import get_model
 from ppcheck.spec.model import build
 from ppcheck.spec.mutation import build_mutant
@@ -30,7 +35,30 @@ CASES = [
     ("steps_respect_cpu_exclusion", "frag", "page_pool_unref_read", "drop_require",
      "drop require conjunct `~((ctxs[1].pc != 0) | ctxs[1].in_poll | (ctxs[1].bpc != 0))`",
      "ctxs[2]"),
+    ("disabled_napi_poll_completes", "frag", "napi_poll_end", "drop_require",
+     "drop require conjunct `napi.enabled`", "ctxs[0]"),
 ]
+#: witnesses: reached on the model, vacuous on the mutant
+WITNESSES = [
+    ("page_ref_on_open_frag_page", "frag", "get_page", "const",
+     "constant 0 -> 1 in (0 < pages[0].pp_holders)"),
+]
+
+
+@functools.cache
+def _probed(config: str):
+    """The mainline model in ``config`` and its probe (traced once per configuration)."""
+    model = get_model("mainline")
+    cfg = model.config(config)
+    return model, cfg, probe(model, [cfg])
+
+
+def _mutant(config: str, action: str, operator: str, label: str):
+    """The mainline model in ``config``, and its mutant found by action, operator and label."""
+    model, cfg, pr = _probed(config)
+    found = [m for m in plan(pr) if (m.site.action, m.operator, m.label) == (action, operator, label)]
+    assert found, f"no mutant {action} {operator} {label!r}: the model's site changed"
+    return build(model, cfg), build_mutant(model, found[0], cfg, pr.bases[0].system)
 
 
 def _explore(system, prop: str) -> Explorer:
@@ -46,15 +74,19 @@ def _status(ex: Explorer, prop: str) -> str:
 @pytest.mark.parametrize(("prop", "config", "action", "operator", "label", "who"), CASES,
                          ids=[c[0] for c in CASES])
 def test_property_holds_and_catches_its_seeded_bug(prop, config, action, operator, label, who):
-    model = get_model("mainline")
-    cfg = model.config(config)
-    assert _status(_explore(build(model, cfg), prop), prop) == HOLDS
-    pr = probe(model, [cfg])
-    found = [m for m in plan(pr) if (m.site.action, m.operator, m.label) == (action, operator, label)]
-    assert found, f"no mutant {action} {operator} {label!r}: the model's site changed"
-    ex = _explore(build_mutant(model, found[0], cfg, pr.bases[0].system), prop)
+    original, mutant = _mutant(config, action, operator, label)
+    assert _status(_explore(original, prop), prop) == HOLDS
+    ex = _explore(mutant, prop)
     assert _status(ex, prop) == VIOLATED
     last = ex.traces[prop].steps[-1]
     assert last.action == action
     if who is not None:
         assert last.who == who
+
+
+@pytest.mark.parametrize(("prop", "config", "action", "operator", "label"), WITNESSES,
+                         ids=[c[0] for c in WITNESSES])
+def test_witness_reached_and_vacuous_on_its_seeded_bug(prop, config, action, operator, label):
+    original, mutant = _mutant(config, action, operator, label)
+    assert _status(_explore(original, prop), prop) == REACHED
+    assert _status(_explore(mutant, prop), prop) == VACUOUS

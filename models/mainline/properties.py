@@ -267,3 +267,36 @@ class MainlineProperties(MainlineBase):
                          else getattr(b, n) != getattr(a, n) for n in ctx_fields)
             conds.append(implies(moved, self.can_run(before, i)))
         return all_(conds)
+
+    @sometimes(applies=lambda c: bool(getattr(c, "frag", False))
+               and int(getattr(c, "max_page_refs", 0)) > 0)
+    def page_ref_on_open_frag_page(self, s):
+        """A stack user holds a page reference (get_page(), e.g. __skb_frag_ref() for splice or
+        zero-copy) on the current frag page while page_pool_alloc_frag_netmem() may still hand
+        out frags of it (``frag_offset`` below the page's size): the next frag users share a
+        page whose _refcount is 2, and page_pool_drain_frag() must then find
+        page_ref_count() != 1 (__page_pool_page_can_be_recycled()) and return the page instead
+        of making it the frag page again.  The scope must cover a page reference taken while
+        the frag page has one user, not only once it is full."""
+        return any_((p.loc == Loc.FRAG) & (p.page_holders > 0)
+                    & (s.pool.frag_offset < self.cfg.frags_per_page) for p in s.pages)
+
+    @transition
+    def disabled_napi_poll_completes(self, before, after):
+        """A poll of the NAPI that ends after napi_disable() set NAPIF_STATE_DISABLE completes
+        it: NAPI_STATE_SCHED is clear afterwards.  __napi_poll() (net/core/dev.c), when the
+        driver used its whole budget, checks napi_disable_pending() and calls napi_complete()
+        instead of repolling; the threaded NAPI's loop polls through __napi_poll() too.
+        napi_disable() waits for SCHED to clear, and the driver's teardown calls
+        page_pool_destroy() only after it: a poll kept scheduled on a disabled NAPI would hang
+        the teardown, and the pool's direct recycling would go on past it.  Stated for the
+        softirq and kthread pollers; a busy poller hands the NAPI back in busy_poll_stop()."""
+        busies = set(getattr(self, "busies", ()))
+        conds = []
+        for sp in self.specs:
+            if sp.role != Role.NAPI or sp.index in busies:
+                continue
+            b, a = before.ctxs[sp.index], after.ctxs[sp.index]
+            ended = b.in_poll & ~a.in_poll & ~before.napi.enabled
+            conds.append(implies(ended, self.napi_sched_clear(after)))
+        return all_(conds)
