@@ -8,7 +8,8 @@ The bugs: put_page() at _refcount 0 that frees the page with its pfmemalloc mark
 read step instead of to its caller, with no page (``free_path_holds_its_netmem``); the second
 step of page_pool_unref_netmem() taken by the driver's control context while the softirq of
 its CPU is inside page_pool_put_netmem() (``steps_respect_cpu_exclusion``); napi_poll_end()
-keeping a disabled NAPI scheduled (``disabled_napi_poll_completes``).  The witness
+keeping a disabled NAPI scheduled (``disabled_napi_poll_completes``); page_pool_alloc_frag()
+handing out a frag with no frag page (``frags_come_from_frag_page``).  The witness
 ``page_ref_on_open_frag_page`` is reached on the model and vacuous when get_page() demands a
 second pp holder (a scope that loses the page reference taken on a frag page with one user).
 """
@@ -37,6 +38,8 @@ CASES = [
      "ctxs[2]"),
     ("disabled_napi_poll_completes", "frag", "napi_poll_end", "drop_require",
      "drop require conjunct `napi.enabled`", "ctxs[0]"),
+    ("frags_come_from_frag_page", "frag", "page_pool_alloc_frag", "drop_require",
+     "drop require conjunct `(pool.frag_page != -1)`", "ctxs[0]"),
 ]
 #: witnesses: reached on the model, vacuous on the mutant
 WITNESSES = [

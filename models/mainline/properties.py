@@ -300,3 +300,17 @@ class MainlineProperties(MainlineBase):
             ended = b.in_poll & ~a.in_poll & ~before.napi.enabled
             conds.append(implies(ended, self.napi_sched_clear(after)))
         return all_(conds)
+
+    @transition(applies=lambda c: bool(getattr(c, "frag", False)))
+    def frags_come_from_frag_page(self, before, after):
+        """``frag_users`` and ``frag_offset`` change only with a frag page in hand.
+        page_pool_alloc_frag_netmem() (net/core/page_pool.c) starts from ``netmem =
+        pool->frag_page``; when that is NULL it first allocates a page (``pool->frag_page =
+        netmem``, then frag_reset: ``frag_users = 1``, ``frag_offset = size``) or returns NULL
+        with both untouched, and only then does ``frag_users++`` and advance ``frag_offset``
+        on that page (page_pool_drain_frag()'s reuse resets them on the same page).  So every
+        frag counted in ``frag_users`` is a region of the page in ``frag_page``: a frag handed
+        out with no page behind it is a frag of nothing for the driver to DMA into."""
+        pool_b, pool_a = before.pool, after.pool
+        moved = (pool_b.frag_users != pool_a.frag_users) | (pool_b.frag_offset != pool_a.frag_offset)
+        return implies(moved, pool_a.frag_page != Ref.NONE)
