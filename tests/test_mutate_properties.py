@@ -9,7 +9,7 @@ read step instead of to its caller, with no page (``free_path_holds_its_netmem``
 step of page_pool_unref_netmem() taken by the driver's control context while the softirq of
 its CPU is inside page_pool_put_netmem() (``steps_respect_cpu_exclusion``); napi_poll_end()
 keeping a disabled NAPI scheduled (``disabled_napi_poll_completes``); page_pool_alloc_frag()
-handing out a frag with no frag page (``frags_come_from_frag_page``).  The witness
+handing out a frag with no frag page, or outside the NAPI poll (``frags_come_from_frag_page``).  The witness
 ``page_ref_on_open_frag_page`` is reached on the model and vacuous when get_page() demands a
 second pp holder (a scope that loses the page reference taken on a frag page with one user).
 """
@@ -40,6 +40,8 @@ CASES = [
      "drop require conjunct `napi.enabled`", "ctxs[0]"),
     ("frags_come_from_frag_page", "frag", "page_pool_alloc_frag", "drop_require",
      "drop require conjunct `(pool.frag_page != -1)`", "ctxs[0]"),
+    ("frags_come_from_frag_page", "frag", "page_pool_alloc_frag", "drop_require",
+     "drop require conjunct `ctxs[0].in_poll`", "ctxs[0]"),
 ]
 #: witnesses: reached on the model, vacuous on the mutant
 WITNESSES = [
@@ -75,7 +77,7 @@ def _status(ex: Explorer, prop: str) -> str:
 
 
 @pytest.mark.parametrize(("prop", "config", "action", "operator", "label", "who"), CASES,
-                         ids=[c[0] for c in CASES])
+                         ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(CASES)])
 def test_property_holds_and_catches_its_seeded_bug(prop, config, action, operator, label, who):
     original, mutant = _mutant(config, action, operator, label)
     assert _status(_explore(original, prop), prop) == HOLDS

@@ -303,14 +303,18 @@ class MainlineProperties(MainlineBase):
 
     @transition(applies=lambda c: bool(getattr(c, "frag", False)))
     def frags_come_from_frag_page(self, before, after):
-        """``frag_users`` and ``frag_offset`` change only with a frag page in hand.
-        page_pool_alloc_frag_netmem() (net/core/page_pool.c) starts from ``netmem =
+        """``frag_users`` and ``frag_offset`` change only with a frag page in hand, inside the
+        NAPI poll.  page_pool_alloc_frag_netmem() (net/core/page_pool.c) starts from ``netmem =
         pool->frag_page``; when that is NULL it first allocates a page (``pool->frag_page =
         netmem``, then frag_reset: ``frag_users = 1``, ``frag_offset = size``) or returns NULL
         with both untouched, and only then does ``frag_users++`` and advance ``frag_offset``
         on that page (page_pool_drain_frag()'s reuse resets them on the same page).  So every
         frag counted in ``frag_users`` is a region of the page in ``frag_page``: a frag handed
-        out with no page behind it is a frag of nothing for the driver to DMA into."""
+        out with no page behind it is a frag of nothing for the driver to DMA into.  The frag
+        fields are plain, unlocked fields of the pool, and the function allocates through
+        page_pool_alloc_netmems(), whose alloc cache only the consumer may touch: the driver
+        calls it from its NAPI poll (its RX refill), as it does page_pool_dev_alloc_pages()."""
         pool_b, pool_a = before.pool, after.pool
         moved = (pool_b.frag_users != pool_a.frag_users) | (pool_b.frag_offset != pool_a.frag_offset)
-        return implies(moved, pool_a.frag_page != Ref.NONE)
+        polling = any_(before.ctxs[sp.index].in_poll for sp in self.specs if sp.role == Role.NAPI)
+        return implies(moved, (pool_a.frag_page != Ref.NONE) & polling)
