@@ -9,7 +9,8 @@ read step instead of to its caller, with no page (``free_path_holds_its_netmem``
 step of page_pool_unref_netmem() taken by the driver's control context while the softirq of
 its CPU is inside page_pool_put_netmem() (``steps_respect_cpu_exclusion``); napi_poll_end()
 keeping a disabled NAPI scheduled (``disabled_napi_poll_completes``); page_pool_alloc_frag()
-handing out a frag with no frag page, or outside the NAPI poll (``frags_come_from_frag_page``).  The witness
+handing out a frag with no frag page, or outside the NAPI poll (``frags_come_from_frag_page``);
+kfree_skb() started by a context still inside skb_release_data() (``skb_data_held``).  The witness
 ``page_ref_on_open_frag_page`` is reached on the model and vacuous when get_page() demands a
 second pp holder (a scope that loses the page reference taken on a frag page with one user).
 """
@@ -20,8 +21,8 @@ import functools
 
 import pytest
 
-from ppcheck.checks.explorer import Explorer
 from ppcheck.checks.mutate import plan, probe
+from ppcheck.checks.native import make_explorer
 from ppcheck.checks.verdict import HOLDS, REACHED, VACUOUS, VIOLATED
 from ppcheck.models import get_model
 from ppcheck.spec.model import build
@@ -42,6 +43,8 @@ CASES = [
      "drop require conjunct `(pool.frag_page != -1)`", "ctxs[0]"),
     ("frags_come_from_frag_page", "frag", "page_pool_alloc_frag", "drop_require",
      "drop require conjunct `ctxs[0].in_poll`", "ctxs[0]"),
+    ("skb_data_held", "skb", "kfree_skb", "drop_require",
+     "drop require conjunct `(ctxs[0].sh == -1)`", None),
 ]
 #: witnesses: reached on the model, vacuous on the mutant
 WITNESSES = [
@@ -55,7 +58,7 @@ def _probed(config: str):
     """The mainline model in ``config`` and its probe (traced once per configuration)."""
     model = get_model("mainline")
     cfg = model.config(config)
-    return model, cfg, probe(model, [cfg])
+    return model, cfg, probe(model, [cfg], backend="native")
 
 
 def _mutant(config: str, action: str, operator: str, label: str):
@@ -66,13 +69,15 @@ def _mutant(config: str, action: str, operator: str, label: str):
     return build(model, cfg), build_mutant(model, found[0], cfg, pr.bases[0].system)
 
 
-def _explore(system, prop: str) -> Explorer:
-    ex = Explorer(system, properties=[prop], stop_at_first=True)
+def _explore(system, prop: str):
+    """The explorer run on ``system`` for ``prop`` alone (compiled when a C compiler is found:
+    the skb configurations have 10^5 states), stopping at the first violation."""
+    ex, _ = make_explorer(system, None, properties=[prop], stop_at_first=True)
     ex.result = ex.run()
     return ex
 
 
-def _status(ex: Explorer, prop: str) -> str:
+def _status(ex, prop: str) -> str:
     return next(r.status for r in ex.result.results if r.name == prop)
 
 

@@ -318,3 +318,21 @@ class MainlineProperties(MainlineBase):
         moved = (pool_b.frag_users != pool_a.frag_users) | (pool_b.frag_offset != pool_a.frag_offset)
         polling = any_(before.ctxs[sp.index].in_poll for sp in self.specs if sp.role == Role.NAPI)
         return implies(moved, (pool_a.frag_page != Ref.NONE) & polling)
+
+    @always(applies=lambda c: int(getattr(c, "skbs", 0)) > 0)
+    def skb_data_held(self, s):
+        """Every skb data area (its skb_shared_info) is held by whoever its ``dataref`` counts:
+        the live skbs sharing it (skb_clone() does ``atomic_inc(&shinfo->dataref)``), or the one
+        context inside its skb_release_data(), which skb_data_unref() let in as the last
+        holder (the model keeps that last count until the release ends); nobody else.  An area
+        nobody holds has been released: no frag and no head left.  A context that left a
+        release half done (its frags still attached, its count still taken) leaks the pages'
+        references for ever, and two contexts releasing one area would drop its frags twice."""
+        conds = []
+        for j, sh in enumerate(s.shinfos):
+            releasing = count(c.sh == j for c in s.ctxs)
+            conds.append(sh.dataref == count(k.live & (k.sh == j) for k in s.skbs) + releasing)
+            conds.append(releasing <= 1)
+            conds.append(implies(sh.dataref == 0, (sh.page == Ref.NONE) & (sh.page2 == Ref.NONE)
+                                 & (sh.head == Ref.NONE)))
+        return all_(conds)
