@@ -10,7 +10,8 @@ step of page_pool_unref_netmem() taken by the driver's control context while the
 its CPU is inside page_pool_put_netmem() (``steps_respect_cpu_exclusion``); napi_poll_end()
 keeping a disabled NAPI scheduled (``disabled_napi_poll_completes``); page_pool_alloc_frag()
 handing out a frag with no frag page, or outside the NAPI poll (``frags_come_from_frag_page``);
-kfree_skb() started by a context still inside skb_release_data() (``skb_data_held``).  The witness
+kfree_skb() started by a context still inside skb_release_data() (``skb_data_held``); put_page()
+that never lets _refcount reach 0 (``refcount_counts_references``).  The witness
 ``page_ref_on_open_frag_page`` is reached on the model and vacuous when get_page() demands a
 second pp holder (a scope that loses the page reference taken on a frag page with one user).
 """
@@ -45,6 +46,8 @@ CASES = [
      "drop require conjunct `ctxs[0].in_poll`", "ctxs[0]"),
     ("skb_data_held", "skb", "kfree_skb", "drop_require",
      "drop require conjunct `(ctxs[0].sh == -1)`", None),
+    ("refcount_counts_references", "numa", "page_pool_update_nid", "const",
+     "constant 0 -> 1 in max((pages[0].refcnt - 1), 0)", None),
 ]
 #: witnesses: reached on the model, vacuous on the mutant
 WITNESSES = [

@@ -30,6 +30,7 @@ from ppcheck.spec import (
 from ppcheck.spec.expr import const
 
 from .base import TRUE, MainlineBase
+from .lemmas import MainlineLemmas
 
 FALSE = const(False)
 
@@ -336,3 +337,16 @@ class MainlineProperties(MainlineBase):
             conds.append(implies(sh.dataref == 0, (sh.page == Ref.NONE) & (sh.page2 == Ref.NONE)
                                  & (sh.head == Ref.NONE)))
         return all_(conds)
+
+    @always
+    def refcount_counts_references(self, s):
+        """A page's _refcount counts its references: the pool's own (while pp_magic is set, and
+        in page_pool_return_netmem() until its put_page()), each get_page() of the stack, and
+        each skb frag or head holding a page (not pp) reference.  put_page() -> folio_put()
+        (include/linux/mm.h) frees the page when the count drops to 0 and only then, and
+        __page_pool_page_can_be_recycled() reads page_ref_count() == 1 as "the pool holds the
+        only reference": a count above its references keeps a page out of the allocator for
+        ever (a leak), one below frees it under a holder.  A net_iov has no _refcount.  The
+        expression is the proof lemma ``lemma_refcnt_accounting``, stated once; this makes
+        it a kernel property (the lemma alone does not count as a kill)."""
+        return MainlineLemmas.lemma_refcnt_accounting.fn(self, s)
