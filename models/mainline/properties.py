@@ -25,10 +25,12 @@ from ppcheck.spec import (
     leads_to,
     sometimes,
     sum_,
+    transition,
 )
 from ppcheck.spec.expr import const
 
 from .base import TRUE, MainlineBase
+from .lemmas import MainlineLemmas
 
 FALSE = const(False)
 
@@ -38,6 +40,9 @@ FALSE = const(False)
 PUT_PATH = (PC.NAPI_LOCAL, PC.NAPI_LOCAL_NAPI, PC.NAPI_LOCAL_OWNER, PC.PUT_PAGE, PC.CACHE_PUSH,
             PC.CACHE_STORE, PC.RING_LOCK, PC.RING_PRODUCE, PC.RING_UNLOCK_FULL, PC.RETURN,
             PC.RETURN_RELEASE, PC.RETURN_PUT)
+
+#: the fields of a context's record that the configuration fixes (not locals a step changes)
+FIXED_CTX_FIELDS = ("cpu", "kind", "role")
 
 
 class MainlineProperties(MainlineBase):
@@ -209,3 +214,139 @@ class MainlineProperties(MainlineBase):
                      | self.lock_holder(s, i))
             conds.append((s.pool.ring_lock == i) == holds)
         return all_(conds)
+
+    # -- added after the mutation run of issue 14 (docs/mutation-mainline.md, "The fate of
+    # every survivor"): each kills mutants that no property above notices -------------------
+    @always
+    def buddy_page_not_pfmemalloc(self, s):
+        """A page in the page allocator does not read as page_is_pfmemalloc().  The mark is
+        bit 1 of ``page->lru.next`` (include/linux/mm.h), which the allocator writes for every
+        page it hands out (prep_new_page(): set_page_pfmemalloc() when the allocation dipped
+        into the reserves with ALLOC_NO_WATERMARKS, clear_page_pfmemalloc() otherwise); on the
+        free lists ``lru`` links the page, an aligned pointer.  So only a page the pool got
+        from the allocator can be pfmemalloc, and __page_pool_page_can_be_recycled() (never a
+        pfmemalloc page) decides on the mark of that allocation, not on a stale one.  A
+        net_iov has no struct page: not stated for it."""
+        return all_(implies(~p.niov & (p.loc == Loc.BUDDY), ~p.pfmemalloc) for p in s.pages)
+
+    @always
+    def free_path_holds_its_netmem(self, s):
+        """A context inside page_pool_unref_netmem(netmem, nr) holds ``nr >= 1`` pp references
+        to a netmem, and one from page_pool_put_unrefed_netmem() up to page_pool_return_netmem()
+        owns the netmem it works on (net/core/page_pool.c): each of these functions takes the
+        netmem as its argument and dereferences it (netmem_to_page(), the pp_ref_count
+        atomic), and the caller passes the reference(s) it holds (page_pool_put_netmem(): 1;
+        page_pool_drain_frag()/page_pool_free_frag(): ``BIAS_MAX - frag_users``).  A context
+        at one of these steps with no netmem is a call on nothing: it would never return."""
+        unref = (PC.UNREF_READ, PC.UNREF_SUB)
+        owns = tuple(pc for pc in PUT_PATH if pc != PC.RING_UNLOCK)
+        return all_(implies(any_(c.pc == pc for pc in unref), (c.page != Ref.NONE) & (c.nr >= 1))
+                    & implies(any_(c.pc == pc for pc in owns), c.page != Ref.NONE)
+                    for c in s.ctxs)
+
+    @transition
+    def steps_respect_cpu_exclusion(self, before, after):
+        """A context of a CPU takes a step only when that CPU may run it (:meth:`can_run`): not
+        while a softirq of its CPU is inside a kernel function or a NAPI poll, nor (a softirq)
+        while a process context of its CPU has BH disabled, nor (a process context) while
+        another process context of its CPU holds a spinlock.  __do_softirq() (kernel/softirq.c)
+        runs the softirqs with BH disabled and to completion before the interrupted task
+        resumes; local_bh_disable() and spin_lock_bh() keep softirqs off the CPU until
+        local_bh_enable(); spin_lock() disables preemption.  page_pool relies on it: the
+        lockless alloc.cache is safe in page_pool_napi_local()'s direct recycling only because
+        nothing else of the NAPI's CPU runs inside a softirq's access, and the producer lock
+        is taken with spin_lock() in softirq.  Stated on the steps that change a context's
+        locals (its program counter, stage, poll flag...); page_pool_destroy() scheduling the
+        release worker (its stage IDLE -> PENDING, schedule_delayed_work()) is the control
+        context's step, not the worker's.  Vacuous on PREEMPT_RT (softirqs are threads)."""
+        ctx_fields = [n for n in type(self).State._members["ctxs"].record._members
+                      if n not in FIXED_CTX_FIELDS]
+        conds = []
+        for i, (b, a) in enumerate(zip(before.ctxs, after.ctxs)):
+            scheduled = (b.stage == Stage.IDLE) & (a.stage == Stage.PENDING)
+            moved = any_((getattr(b, n) != getattr(a, n)) & ~scheduled if n == "stage"
+                         else getattr(b, n) != getattr(a, n) for n in ctx_fields)
+            conds.append(implies(moved, self.can_run(before, i)))
+        return all_(conds)
+
+    @sometimes(applies=lambda c: bool(getattr(c, "frag", False))
+               and int(getattr(c, "max_page_refs", 0)) > 0)
+    def page_ref_on_open_frag_page(self, s):
+        """A stack user holds a page reference (get_page(), e.g. __skb_frag_ref() for splice or
+        zero-copy) on the current frag page while page_pool_alloc_frag_netmem() may still hand
+        out frags of it (``frag_offset`` below the page's size): the next frag users share a
+        page whose _refcount is 2, and page_pool_drain_frag() must then find
+        page_ref_count() != 1 (__page_pool_page_can_be_recycled()) and return the page instead
+        of making it the frag page again.  The scope must cover a page reference taken while
+        the frag page has one user, not only once it is full."""
+        return any_((p.loc == Loc.FRAG) & (p.page_holders > 0)
+                    & (s.pool.frag_offset < self.cfg.frags_per_page) for p in s.pages)
+
+    @transition
+    def disabled_napi_poll_completes(self, before, after):
+        """A poll of the NAPI that ends after napi_disable() set NAPIF_STATE_DISABLE completes
+        it: NAPI_STATE_SCHED is clear afterwards.  __napi_poll() (net/core/dev.c), when the
+        driver used its whole budget, checks napi_disable_pending() and calls napi_complete()
+        instead of repolling; the threaded NAPI's loop polls through __napi_poll() too.
+        napi_disable() waits for SCHED to clear, and the driver's teardown calls
+        page_pool_destroy() only after it: a poll kept scheduled on a disabled NAPI would hang
+        the teardown, and the pool's direct recycling would go on past it.  Stated for the
+        softirq and kthread pollers; a busy poller hands the NAPI back in busy_poll_stop()."""
+        busies = set(getattr(self, "busies", ()))
+        conds = []
+        for sp in self.specs:
+            if sp.role != Role.NAPI or sp.index in busies:
+                continue
+            b, a = before.ctxs[sp.index], after.ctxs[sp.index]
+            ended = b.in_poll & ~a.in_poll & ~before.napi.enabled
+            conds.append(implies(ended, self.napi_sched_clear(after)))
+        return all_(conds)
+
+    @transition(applies=lambda c: bool(getattr(c, "frag", False)))
+    def frags_come_from_frag_page(self, before, after):
+        """``frag_users`` and ``frag_offset`` change only with a frag page in hand, inside the
+        NAPI poll.  page_pool_alloc_frag_netmem() (net/core/page_pool.c) starts from ``netmem =
+        pool->frag_page``; when that is NULL it first allocates a page (``pool->frag_page =
+        netmem``, then frag_reset: ``frag_users = 1``, ``frag_offset = size``) or returns NULL
+        with both untouched, and only then does ``frag_users++`` and advance ``frag_offset``
+        on that page (page_pool_drain_frag()'s reuse resets them on the same page).  So every
+        frag counted in ``frag_users`` is a region of the page in ``frag_page``: a frag handed
+        out with no page behind it is a frag of nothing for the driver to DMA into.  The frag
+        fields are plain, unlocked fields of the pool, and the function allocates through
+        page_pool_alloc_netmems(), whose alloc cache only the consumer may touch: the driver
+        calls it from its NAPI poll (its RX refill), as it does page_pool_dev_alloc_pages()."""
+        pool_b, pool_a = before.pool, after.pool
+        moved = (pool_b.frag_users != pool_a.frag_users) | (pool_b.frag_offset != pool_a.frag_offset)
+        polling = any_(before.ctxs[sp.index].in_poll for sp in self.specs if sp.role == Role.NAPI)
+        return implies(moved, (pool_a.frag_page != Ref.NONE) & polling)
+
+    @always(applies=lambda c: int(getattr(c, "skbs", 0)) > 0)
+    def skb_data_held(self, s):
+        """Every skb data area (its skb_shared_info) is held by whoever its ``dataref`` counts:
+        the live skbs sharing it (skb_clone() does ``atomic_inc(&shinfo->dataref)``), or the one
+        context inside its skb_release_data(), which skb_data_unref() let in as the last
+        holder (the model keeps that last count until the release ends); nobody else.  An area
+        nobody holds has been released: no frag and no head left.  A context that left a
+        release half done (its frags still attached, its count still taken) leaks the pages'
+        references for ever, and two contexts releasing one area would drop its frags twice."""
+        conds = []
+        for j, sh in enumerate(s.shinfos):
+            releasing = count(c.sh == j for c in s.ctxs)
+            conds.append(sh.dataref == count(k.live & (k.sh == j) for k in s.skbs) + releasing)
+            conds.append(releasing <= 1)
+            conds.append(implies(sh.dataref == 0, (sh.page == Ref.NONE) & (sh.page2 == Ref.NONE)
+                                 & (sh.head == Ref.NONE)))
+        return all_(conds)
+
+    @always
+    def refcount_counts_references(self, s):
+        """A page's _refcount counts its references: the pool's own (while pp_magic is set, and
+        in page_pool_return_netmem() until its put_page()), each get_page() of the stack, and
+        each skb frag or head holding a page (not pp) reference.  put_page() -> folio_put()
+        (include/linux/mm.h) frees the page when the count drops to 0 and only then, and
+        __page_pool_page_can_be_recycled() reads page_ref_count() == 1 as "the pool holds the
+        only reference": a count above its references keeps a page out of the allocator for
+        ever (a leak), one below frees it under a holder.  A net_iov has no _refcount.  The
+        expression is the proof lemma ``lemma_refcnt_accounting``, stated once; this makes
+        it a kernel property (the lemma alone does not count as a kill)."""
+        return MainlineLemmas.lemma_refcnt_accounting.fn(self, s)
