@@ -328,11 +328,15 @@ class MainlineProperties(MainlineBase):
         holder (the model keeps that last count until the release ends); nobody else.  An area
         nobody holds has been released: no frag and no head left.  A context that left a
         release half done (its frags still attached, its count still taken) leaks the pages'
-        references for ever, and two contexts releasing one area would drop its frags twice."""
+        references for ever, and two contexts releasing one area would drop its frags twice.
+        A context inside skb_data_unref() (its atomic_read() or atomic_sub_return() to come)
+        still holds its count too; several clones' frees may be there at once."""
         conds = []
+        unref = (PC.DATAREF_READ, PC.DATAREF_SUB)
         for j, sh in enumerate(s.shinfos):
-            releasing = count(c.sh == j for c in s.ctxs)
-            conds.append(sh.dataref == count(k.live & (k.sh == j) for k in s.skbs) + releasing)
+            holding = count(c.sh == j for c in s.ctxs)
+            releasing = count((c.sh == j) & ~any_(c.pc == pc for pc in unref) for c in s.ctxs)
+            conds.append(sh.dataref == count(k.live & (k.sh == j) for k in s.skbs) + holding)
             conds.append(releasing <= 1)
             conds.append(implies(sh.dataref == 0, (sh.page == Ref.NONE) & (sh.page2 == Ref.NONE)
                                  & (sh.head == Ref.NONE)))
