@@ -231,6 +231,7 @@ class NativeExplorer(Explorer):
             complete, reason = False, "interrupted (Ctrl-C)"
             collect()
         elapsed = time.perf_counter() - t0
+        self.profile = self._profile(elapsed)
         self.head = head
         self.store_bytes = int(lib.pp_bytes(self.ctx))
         found = [int(x) for x in ffi.unpack(lib.pp_found_arr(self.ctx), max(nprops, 1))][:nprops]
@@ -238,6 +239,28 @@ class NativeExplorer(Explorer):
         cov = cov[:len(sysm.bindings)]
         return self._result(violations, found, cov, int(lib.pp_dead(self.ctx)), complete, reason,
                             depth, elapsed)
+
+    #: the C search's time accounts (runtime.c pp_prof), in its order
+    PROFILE = ("expand", "settle", "expand_cpu", "rounds", "room", "c_total", "settle_cpu")
+
+    def _profile(self, elapsed: float) -> dict[str, float]:
+        """Where the search's time went: the C accounts (wall of the parallel expansion,
+        of the serial settling and growth, CPU of the threads), the Python loop around
+        them (``python``: the search's wall not spent in C) and the serial fraction.
+
+        ``serial`` is the share of the work that one thread does while the others wait
+        (settling, growth, the Python loop), of all the work: CPU-based, so the machine's
+        load does not change it much; ``amdahl2`` is the speed-up two workers could reach
+        over this run's own work, were the expansion perfectly parallel."""
+        raw = self.ffi.unpack(self.lib.pp_prof(self.ctx), len(self.PROFILE))
+        p = {k: float(v) for k, v in zip(self.PROFILE, raw)}
+        p["run"] = elapsed
+        p["python"] = max(0.0, self.search_seconds - p["c_total"])
+        serial = p["settle_cpu"] + p["room"] + p["python"]
+        work = serial + p["expand_cpu"]
+        p["serial"] = serial / work if work else 0.0
+        p["amdahl2"] = work / (serial + p["expand_cpu"] / 2) if work else 1.0
+        return p
 
     def concrete_path(self, idx: int) -> list[tuple[Any, int]]:
         """Explorer.concrete_path, asking the cheap question first.

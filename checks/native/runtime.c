@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <time.h>
 
 #define BUSY 0xFFFFFFFFu
 #define BLOCK 16
@@ -53,13 +54,29 @@ typedef struct pp_ctx {
     uint64_t *keys;          /* discovery keys of the states new in this round (threads > 1) */
     int64_t round0;          /* first state index of the round */
     pthread_mutex_t lock;
+    /* where the time goes (pp_prof): PR_* seconds summed over the search */
+    double prof[8];
 } pp_ctx;
+
+/* pp_prof() slots: wall of the parallel expansion, wall of the serial settling, CPU of
+   every thread in the expansion, rounds, wall of the serial growth (pp_room), wall of
+   all pp_expand calls, CPU of the settling */
+enum { PR_EXPAND = 0, PR_SETTLE, PR_EXPAND_CPU, PR_ROUNDS, PR_ROOM, PR_TOTAL, PR_SETTLE_CPU };
+
+static inline double pp_clock(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+#define pp_wall() pp_clock(CLOCK_MONOTONIC)
+#define pp_tcpu() pp_clock(CLOCK_THREAD_CPUTIME_ID)
 
 typedef struct pp_worker {
     _Alignas(64) pp_ctx *c;
     int32_t ord;  /* successors emitted so far by the state being expanded */
     int64_t cov[NB > 0 ? NB : 1];
     int64_t dead;
+    double cpu;  /* thread CPU seconds of this round's expansion */
 } pp_worker;
 
 /* every successor of one state, for replay and the symmetry checks (no canon, no store) */
@@ -315,6 +332,7 @@ static void *pp_work(void *arg) {
     pp_worker *wk = arg;
     pp_ctx *c = wk->c;
     uint64_t s[W];
+    double cpu0 = pp_tcpu();
     for (;;) {
         if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) + c->margin > c->limit) {
             __atomic_store_n(&c->need_grow, 1, __ATOMIC_RELAXED);
@@ -329,6 +347,7 @@ static void *pp_work(void *arg) {
             if (!pp_expand_state(wk, s, i)) wk->dead++;
         }
     }
+    wk->cpu = pp_tcpu() - cpu0;
     return NULL;
 }
 
@@ -390,8 +409,13 @@ int pp_expand(void *p, int64_t lo, int64_t hi, int nthreads) {
     pp_worker wk[64];
     pthread_t th[64];
     c->margin = (int64_t)BLOCK * (NB > 0 ? NB : 1) * nthreads;
+    double t_in = pp_wall();
     while (lo < hi) {
+        double t0 = pp_wall();
         if (pp_room(c, c->margin)) return -1;
+        double t1 = pp_wall();
+        c->prof[PR_ROOM] += t1 - t0;
+        c->prof[PR_ROUNDS] += 1;
         c->cursor = lo;
         c->hi = hi;
         c->need_grow = 0;
@@ -410,8 +434,14 @@ int pp_expand(void *p, int64_t lo, int64_t hi, int nthreads) {
             else break;
         pp_work(&wk[0]);
         for (int k = 1; k <= started; k++) pthread_join(th[k], NULL);
+        double t2 = pp_wall();
+        c->prof[PR_EXPAND] += t2 - t1;
+        for (int k = 0; k <= started; k++) c->prof[PR_EXPAND_CPU] += wk[k].cpu;
         if (c->keys) {
+            double c0 = pp_tcpu();
             int rc = pp_settle(c);
+            c->prof[PR_SETTLE_CPU] += pp_tcpu() - c0;
+            c->prof[PR_SETTLE] += pp_wall() - t2;
             free(c->keys);
             c->keys = NULL;
             if (rc) return -1;
@@ -422,8 +452,11 @@ int pp_expand(void *p, int64_t lo, int64_t hi, int nthreads) {
         }
         lo = c->cursor < hi ? c->cursor : hi;
     }
+    c->prof[PR_TOTAL] += pp_wall() - t_in;
     return 0;
 }
+
+const double *pp_prof(void *p) { return ((pp_ctx *)p)->prof; }
 
 /* every successor of the packed state s (no canonicalisation); returns how many */
 int pp_succ(const uint8_t *s, int32_t *bids, int32_t *ek, int32_t *em, uint8_t *ok, uint8_t *states) {
