@@ -302,16 +302,26 @@ static inline void pp_found(pp_worker *wk, int prop, int64_t idx) {
 
 /* ---- the thread pool ---------------------------------------------------------------- */
 
+/* every thread of the pool meets here; the last to come releases the others.  A waiter
+   spins a few microseconds first (the phases are short), then sleeps */
+#define SPIN 4000
 static void pp_bar(pp_ctx *c) {
     pthread_mutex_lock(&c->bm);
     unsigned g = c->bgen;
     if (++c->bcount >= c->bwant) {
         c->bcount = 0;
-        c->bgen++;
+        __atomic_store_n(&c->bgen, g + 1, __ATOMIC_RELEASE);
         pthread_cond_broadcast(&c->bc);
-    } else {
-        while (g == c->bgen) pthread_cond_wait(&c->bc, &c->bm);
+        pthread_mutex_unlock(&c->bm);
+        return;
     }
+    pthread_mutex_unlock(&c->bm);
+    for (int k = 0; k < SPIN; k++) {
+        if (__atomic_load_n(&c->bgen, __ATOMIC_ACQUIRE) != g) return;
+        __builtin_ia32_pause();
+    }
+    pthread_mutex_lock(&c->bm);
+    while (c->bgen == g) pthread_cond_wait(&c->bc, &c->bm);
     pthread_mutex_unlock(&c->bm);
 }
 
