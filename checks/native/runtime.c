@@ -779,6 +779,7 @@ const int32_t *pp_viol(void *p, int what) {
 /* bytes held by the search structures */
 int64_t pp_bytes(void *p) {
     pp_ctx *c = p;
-    return c->cap * (SB + 6) + (int64_t)c->tsize * 4;
+    return c->cap * (SB + 6) + (int64_t)c->tsize * 4
+           + c->rcap * (SB + 28) + c->pcap * 8;  /* the parallel rounds' buffers */
 }
 int pp_sb(void) { return SB; }
