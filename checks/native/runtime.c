@@ -352,6 +352,13 @@ static void pp_pool_stop(pp_ctx *c) {
         c->job = J_QUIT;
         pp_bar(c);
         for (int k = 1; k < c->nt; k++) pthread_join(c->th[k], NULL);
+    } else if (c->nt > 1) {
+        /* a child of fork(): the pool's threads stayed in the parent, but this copy of the
+           condition variable still counts them as waiting (destroying it would wait for
+           them forever): start from new ones */
+        pthread_mutex_init(&c->bm, NULL);
+        pthread_cond_init(&c->bc, NULL);
+        c->bcount = 0;
     }
     free(c->wk);
     c->wk = NULL;
