@@ -304,7 +304,7 @@ static inline void pp_found(pp_worker *wk, int prop, int64_t idx) {
 
 /* every thread of the pool meets here; the last to come releases the others.  A waiter
    spins briefly first (SPIN pauses: the phases are short), then sleeps */
-#define SPIN 4000
+#define SPIN 500
 static void pp_bar(pp_ctx *c) {
     pthread_mutex_lock(&c->bm);
     unsigned g = c->bgen;
