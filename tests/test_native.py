@@ -144,6 +144,34 @@ def _check_bug(bug, workers=1):
     assert tr.steps[-1].action == bug.last
 
 
+_FORK = """
+import gc, os
+from ppcheck.checks.native.explorer import NativeExplorer
+from ppcheck.models import get_model
+from ppcheck.spec import build
+sysm = build(get_model("counters"), "bench")
+a = NativeExplorer(sysm, symmetry=False, workers=2, max_states=200000)
+ra = a.run()
+pid = os.fork()
+if pid == 0:
+    rb = NativeExplorer(sysm, symmetry=False, workers=2, max_states=200000).run()
+    del a
+    gc.collect()
+    print("child", rb.states == ra.states, flush=True)
+    os._exit(0)
+print("parent", os.waitpid(pid, 0)[1], flush=True)
+"""
+
+
+def test_thread_pool_survives_fork():
+    """A search's thread pool stays in the parent of a fork (the mutation runner forks):
+    the child searches with a pool of its own and frees the parent's explorer without
+    waiting for the parent's threads."""
+    out = subprocess.run([sys.executable, "-c", _FORK], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["child", "True", "parent", "0"]
+
+
 def test_seeded_bug_caught_with_the_shortest_trace():
     bug = next(b for b in BUGS if b.model.__name__ == "LostCacheCount")
     _check_bug(bug)

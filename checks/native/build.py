@@ -40,6 +40,7 @@ const int64_t *pp_found_arr(void *);
 const int32_t *pp_viol(void *, int);
 int64_t pp_bytes(void *);
 int pp_sb(void);
+const double *pp_prof(void *);
 void *pp_live(void *, int, const int32_t *, int, int, int *);
 void pp_live_free(void *);
 int64_t pp_live_start(void *);

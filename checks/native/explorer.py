@@ -231,6 +231,7 @@ class NativeExplorer(Explorer):
             complete, reason = False, "interrupted (Ctrl-C)"
             collect()
         elapsed = time.perf_counter() - t0
+        self.profile = self._profile(elapsed)
         self.head = head
         self.store_bytes = int(lib.pp_bytes(self.ctx))
         found = [int(x) for x in ffi.unpack(lib.pp_found_arr(self.ctx), max(nprops, 1))][:nprops]
@@ -238,6 +239,30 @@ class NativeExplorer(Explorer):
         cov = cov[:len(sysm.bindings)]
         return self._result(violations, found, cov, int(lib.pp_dead(self.ctx)), complete, reason,
                             depth, elapsed)
+
+    #: the C search's time accounts (runtime.c pp_prof), in its order
+    PROFILE = ("expand", "settle", "room", "expand_cpu", "settle_cpu", "room_cpu", "serial_cpu",
+               "rounds", "c_total")
+
+    def _profile(self, elapsed: float) -> dict[str, float]:
+        """Where the search's time went: the C accounts (walls of the expansion, of the
+        settling and of the growth; CPU of every thread in them; ``serial_cpu``, what one
+        thread did while the others waited), the Python loop around them (``python``: the
+        search's wall not spent in C), and from those:
+
+        ``serial``, the serial part's share of all the work, CPU-based, so the machine's
+        load does not change it much; ``amdahl2``, the speed-up over this run's own work
+        that two workers could reach at most (Amdahl's law with that serial share)."""
+        raw = self.ffi.unpack(self.lib.pp_prof(self.ctx), len(self.PROFILE))
+        p = {k: float(v) for k, v in zip(self.PROFILE, raw)}
+        p["run"] = elapsed
+        p["python"] = max(0.0, self.search_seconds - p["c_total"])
+        serial = p["serial_cpu"] + p["python"]
+        par = p["expand_cpu"] + p["settle_cpu"] + p["room_cpu"]
+        p["work"] = serial + par
+        p["serial"] = serial / p["work"] if p["work"] else 0.0
+        p["amdahl2"] = p["work"] / (serial + par / 2) if p["work"] else 1.0
+        return p
 
     def concrete_path(self, idx: int) -> list[tuple[Any, int]]:
         """Explorer.concrete_path, asking the cheap question first.
