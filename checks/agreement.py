@@ -34,16 +34,7 @@ from .explorer import Explorer
 from .kinduction import run_kinduction
 from .replay import replay
 from .traces import Trace, TraceError
-from .verdict import (
-    ACTION_ASSERTIONS,
-    HOLDS,
-    HOLDS_TO_DEPTH,
-    PROVED,
-    REACHED,
-    UNKNOWN,
-    VACUOUS,
-    VIOLATED,
-)
+from .verdict import ACTION_ASSERTIONS, HOLDS, HOLDS_TO_DEPTH, PROVED, REACHED, UNKNOWN, VACUOUS, VIOLATED
 from .z3_encode import Encoding, Obligation
 
 EXPLORER, BMC, KIND = "explorer", "bmc", "kind"
