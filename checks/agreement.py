@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from ppcheck.spec.expr import BOOL
 from ppcheck.spec.model import LEADS_TO, TRANSITION, System, build
 
 from .bmc import Deadline, EngineBug, EngineRun, run_bmc
@@ -34,16 +35,7 @@ from .explorer import Explorer
 from .kinduction import run_kinduction
 from .replay import replay
 from .traces import Trace, TraceError
-from .verdict import (
-    ACTION_ASSERTIONS,
-    HOLDS,
-    HOLDS_TO_DEPTH,
-    PROVED,
-    REACHED,
-    UNKNOWN,
-    VACUOUS,
-    VIOLATED,
-)
+from .verdict import ACTION_ASSERTIONS, HOLDS, HOLDS_TO_DEPTH, PROVED, REACHED, UNKNOWN, VACUOUS, VIOLATED
 from .z3_encode import Encoding, Obligation
 
 EXPLORER, BMC, KIND = "explorer", "bmc", "kind"
@@ -161,6 +153,9 @@ def z3_admits(enc: Encoding, trace: Trace, ob: Obligation | None) -> str | None:
     ``trans`` (with the domain) must be satisfiable; then the obligation ``ob`` must be
     false in the state the trace ends in (for a failing step, the state before it).
     """
+    ground = _ground_admits(enc, trace, ob)
+    if ground is not None:
+        return ground or None
     sysm, lay = enc.system, enc.system.layout
     solver = enc.solver()
     states = [s for s in trace.steps if s.state is not None]
@@ -204,6 +199,61 @@ def z3_admits(enc: Encoding, trace: Trace, ob: Obligation | None) -> str | None:
     if r != z3.sat:
         return f"{ob.name} holds in state {last} of the encoding: it shows no violation"
     return None
+
+
+def _ground_admits(enc: Encoding, trace: Trace, ob: Obligation | None) -> str | None:
+    """:func:`z3_admits` by evaluation: every state of the trace is recorded and every step's
+    binding named, so each constraint the solver would be given (``init``, ``domain``,
+    ``trans`` with the step's selectors, the obligation) is a closed formula once those values
+    are substituted: Z3's simplifier decides it without a search.  Returns "" when Z3 admits
+    the trace, the same message as the solver path when it does not, and None when a formula
+    does not simplify to a constant (the caller asks the solver)."""
+    sysm, lay = enc.system, enc.system.layout
+    undecided = object()
+
+    def value(e: z3.ExprRef) -> bool | object:
+        r = z3.simplify(e)
+        return True if z3.is_true(r) else False if z3.is_false(r) else undecided
+
+    def consts(packed: int) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
+        out = []
+        for f, v, val in zip(enc.fields, enc.x, lay.unpack(packed)):
+            if f.sort == BOOL:
+                c = z3.BoolVal(bool(val), enc.ctx)
+            elif z3.is_bv(v):
+                c = z3.BitVecVal(val, v.size(), enc.ctx)
+            else:
+                c = z3.IntVal(val, enc.ctx)
+            out.append((v, c))
+        return out
+
+    states = [s for s in trace.steps if s.state is not None]
+    cs = [consts(lay.from_json(st.state)) for st in states]
+    base = [value(z3.substitute(enc.init_t, *cs[0]))] + [value(z3.substitute(enc.domain_t, *c)) for c in cs]
+    if undecided in base:
+        return None
+    if not all(base):
+        return "the trace's initial state is not an initial state of the encoding"
+    for i, st in enumerate(trace.steps[1:], start=1):
+        if st.state is None:
+            break
+        b = sysm.binding_by_label(st.action or "", st.args)
+        sel = [(v, z3.BoolVal(k == b.id, enc.ctx)) for k, v in enumerate(enc.sel)]
+        nxt = [(xn, c) for xn, (_, c) in zip(enc.xn, cs[i])]
+        ok = value(z3.substitute(enc.trans_t, *cs[i - 1], *nxt, *sel))
+        if ok is undecided:
+            return None
+        if not ok:
+            return f"step {i}: the encoding has no transition {b.label()} to the recorded state"
+    if ob is None:
+        return ""
+    last = len(states) - 1
+    if ob.step and trace.steps[-1].state is not None:  # a transition property's breaking step
+        last -= 1
+    holds = value(z3.substitute(ob.ok, *cs[last]))
+    if holds is undecided:
+        return None
+    return f"{ob.name} holds in state {last} of the encoding: it shows no violation" if holds else ""
 
 
 # -- running the engines -------------------------------------------------------------------------

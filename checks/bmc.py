@@ -23,15 +23,7 @@ from ppcheck.spec.model import LEADS_TO, SOMETIMES, TRANSITION, Property
 from .explorer import Concrete
 from .replay import replay
 from .traces import Step, Trace, TraceError
-from .verdict import (
-    ACTION_ASSERTIONS,
-    HOLDS_TO_DEPTH,
-    PROVED,
-    REACHED,
-    UNKNOWN,
-    VACUOUS,
-    VIOLATED,
-)
+from .verdict import ACTION_ASSERTIONS, HOLDS_TO_DEPTH, PROVED, REACHED, UNKNOWN, VACUOUS, VIOLATED
 from .z3_encode import Encoding, Obligation
 from .z3_symmetry import LexLeader, lex_leader
 

@@ -60,16 +60,17 @@ def model_coverage(model: Any, runs: list[RunResult]) -> Coverage:
         return Coverage(model.name, configs, UNKNOWN)
     actions = [d.name for d in model.action_defs()]
     fired = {a for r in runs for a, n in r.coverage.items() if n > 0}
+    declared = {c: model.declared_out_of_scope(c) for c in configs}
     never, excused = [], {}
     for a in actions:
         if a in fired:
             continue
-        reasons = [model.declared_out_of_scope(c).get(a) for c in configs]
+        reasons = [declared[c].get(a) for c in configs]
         if all(reasons):
             excused[a] = "; ".join(dict.fromkeys(reasons))
         else:
             never.append(a)
-    contradicted = [f"{r.config}: {a}" for r in runs for a in model.declared_out_of_scope(r.config)
+    contradicted = [f"{r.config}: {a}" for r in runs for a in declared[r.config]
                     if r.coverage.get(a, 0) > 0]
     status = UNCOVERED if never or contradicted else COVERED
     return Coverage(model.name, configs, status, never, excused, contradicted)

@@ -985,8 +985,13 @@ def replay_cmd(trace_files: tuple[str, ...], as_json: bool, quiet: bool, impl: b
         except (TraceError, SpecError) as e:
             click.echo(f"{f}: does not replay: {e}", err=True)
             bad(f, EXIT_VIOLATION, str(e))
+    _replay_exit(results, worst, as_json, "replay")
+
+
+def _replay_exit(results: list[dict[str, Any]], worst: int, as_json: bool, verb: str) -> None:
+    """The end of ``replay``: the summary line (or the JSON envelope) and the worst exit code."""
     ok = sum(r["replays"] for r in results)
-    text = f"{len(results)} traces: {ok} replay, {len(results) - ok} do not"
+    text = f"{len(results)} traces: {ok} {verb}, {len(results) - ok} do not"
     if as_json:
         click.echo(dumps(envelope("replay", worst, summary={"text": text}, replays=results)))
     elif len(results) > 1:
@@ -1036,13 +1041,7 @@ def _replay_kernel(trace_files: tuple[str, ...], tree_path: str, bug: str | None
         results.append({"file": f, "replays": ok, "exit_code": code, "claim": text, "tree": tree.name})
         if not as_json:
             click.echo(f"{f}: {text}")
-    ok = sum(r["replays"] for r in results)
-    text = f"{len(results)} traces: {ok} reproduce on linux {tree.name}, {len(results) - ok} do not"
-    if as_json:
-        click.echo(dumps(envelope("replay", worst, summary={"text": text}, replays=results)))
-    elif len(results) > 1:
-        click.echo(text)
-    sys.exit(worst)
+    _replay_exit(results, worst, as_json, f"reproduce on linux {tree.name}")
 
 
 def _replay_spec_on_kernel(tree: Any, path: str, patch: str | None) -> tuple[bool, str, int]:

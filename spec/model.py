@@ -171,8 +171,11 @@ class Model:
     #: that never fires there, or a witness (``@sometimes``) never reached there, each with the
     #: reason.  ``ppcheck check`` fails on an action that fires in none of the default
     #: configurations, and on a vacuous witness, unless declared here; and on a declaration
-    #: that a run contradicts (the action fires, the witness is reached)
-    out_of_scope: ClassVar[dict[str, dict[str, str]]] = {}
+    #: that a run contradicts (the action fires, the witness is reached).  A subclass inherits
+    #: its parents' declarations for the configurations it inherits unchanged (same name and
+    #: parameters), adds its own, and removes an inherited one with ``None`` (see
+    #: :meth:`declared_out_of_scope`)
+    out_of_scope: ClassVar[dict[str, dict[str, str | None]]] = {}
     # -- optional hooks the engines read (each documented in docs/spec-language.md) ------------
     #: ``observables(self, s) -> {name: value}``: what ``ppcheck diff`` compares (default: every
     #: field)
@@ -201,23 +204,22 @@ class Model:
 
     @classmethod
     def declared_out_of_scope(cls, config: str) -> dict[str, str]:
-        """Name -> reason of what is out of scope in ``config`` (its own and the "*" entries)."""
-        return {**cls.out_of_scope.get("*", {}), **cls.out_of_scope.get(config, {})}
+        """Name -> reason of what is out of scope in ``config``, over the class hierarchy.
+
+        Each class's own ``out_of_scope`` ("*" entries, then the configuration's) applies to
+        the configurations of that class; a subclass inherits them for each configuration it
+        inherits unchanged (same name, same parameters: a redefined configuration is its own,
+        the parent's reasons were checked against other parameters), and its own entries add
+        to them or, with ``None``, remove one.  A declaration of an action or witness the
+        subclass removed goes with it."""
+        return _resolve_out_of_scope(cls).get(config, {})
 
     @classmethod
     def check_out_of_scope(cls) -> None:
-        """Every declaration names a configuration, an action or witness, and a reason."""
-        names = {d.name for d in cls.action_defs()} | {
-            p.name for p in cls.property_defs() if p.kind == SOMETIMES}
-        for cfg, decl in cls.out_of_scope.items():
-            if cfg != "*" and cfg not in cls.configs:
-                raise SpecError(f"model {cls.name}: out_of_scope names no configuration {cfg!r}")
-            for name, why in decl.items():
-                if name not in names:
-                    raise SpecError(f"model {cls.name}: out_of_scope[{cfg!r}] names {name!r}, "
-                                    "neither an action nor a witness")
-                if not isinstance(why, str) or not why.strip():
-                    raise SpecError(f"model {cls.name}: out_of_scope[{cfg!r}][{name!r}] gives no reason")
+        """Every declaration, at every level of the class hierarchy, names a configuration of
+        its class, an action or witness, and a reason; a removal (``None``) removes an
+        inherited declaration."""
+        _resolve_out_of_scope(cls)
 
     @classmethod
     def config(cls, name: str, **overrides: Any) -> Config:
@@ -230,6 +232,52 @@ class Model:
                 raise SpecError(f"configuration {name} of {cls.name} has no parameter {k!r}")
             params[k] = v
         return Config(name, **params)
+
+
+def _declarable(cls: type[Model]) -> set[str]:
+    """The names ``out_of_scope`` may declare in ``cls``: its actions and witnesses."""
+    return {d.name for d in cls.action_defs()} | {
+        p.name for p in cls.property_defs() if p.kind == SOMETIMES}
+
+
+def _resolve_out_of_scope(cls: type[Model]) -> dict[str, dict[str, str]]:
+    """Configuration -> name -> reason for ``cls`` (see :meth:`Model.declared_out_of_scope`);
+    a :class:`SpecError` for a bad declaration at any level."""
+    mine = _declarable(cls)
+    out: dict[str, dict[str, str]] = {c: {} for c in cls.configs}
+    declared: dict[str, set[str]] = {}  # config name ("*") -> names declared by the levels so far
+    for base in reversed(cls.__mro__):
+        own = base.__dict__.get("out_of_scope")
+        if not (isinstance(base, type) and issubclass(base, Model)) or base is Model or own is None:
+            continue
+        names = mine if base is cls else _declarable(base)
+        inherits = [c for c in cls.configs
+                    if c in base.configs and base.configs[c] == cls.configs[c]]
+        for key, decl in own.items():
+            if key != "*" and key not in base.configs:
+                raise SpecError(f"model {cls.name}: out_of_scope names no configuration {key!r}")
+            for name, why in decl.items():
+                where = f"model {cls.name}: out_of_scope[{key!r}]"
+                if name not in names:
+                    raise SpecError(f"{where} names {name!r}, neither an action nor a witness")
+                if why is None:
+                    before = set().union(*declared.values()) if key == "*" else (
+                        declared.get(key, set()) | declared.get("*", set()))
+                    if name not in before:
+                        raise SpecError(f"{where}[{name!r}] = None removes nothing: no inherited "
+                                        "declaration names it")
+                elif not isinstance(why, str) or not why.strip():
+                    raise SpecError(f"{where}[{name!r}] gives no reason")
+        for c in inherits:
+            for key in ("*", c):
+                for name, why in own.get(key, {}).items():
+                    if why is None:
+                        out[c].pop(name, None)
+                    else:
+                        out[c][name] = why
+        for key, decl in own.items():
+            declared.setdefault(key, set()).update(n for n, why in decl.items() if why is not None)
+    return {c: {n: why for n, why in d.items() if n in mine} for c, d in out.items()}
 
 
 def _members(cls: type) -> dict[str, Any]:

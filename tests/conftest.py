@@ -8,6 +8,9 @@ from pathlib import Path
 # explorer's default is every core; any count gives the same states, traces and verdicts)
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("PPCHECK_WORKERS", "1")
+# the native explorer's C at -O1: a mainline system compiles in 60% of -O2's CPU time and
+# searches within 7% (checks/native/build.py:default_opt); every count and trace is the same
+os.environ.setdefault("PPCHECK_NATIVE_OPT", "-O1")
 
 
 def _matrix_parts() -> list[Path]:

@@ -169,3 +169,80 @@ def test_check_exits_1_on_uncovered_and_0_when_declared(tmp_path):
                                 "never_fired": [], "out_of_scope": {"never": "not modelled"},
                                 "contradicted": []}]
 
+
+
+# -- out_of_scope over subclasses (issue 15): a variant inherits its parent's declarations for
+# the configurations it inherits unchanged, extends them, and removes one explicitly ----------
+
+PARENT_OUT = {"*": {"never": "not modelled"}, "small": {"reaches_two": "the limit is 1"}}
+
+
+def _child(parent: type[Model], **attrs) -> type[Model]:
+    return type("Child", (parent,), {"name": "cov_child", **attrs})
+
+
+def test_a_variant_with_its_own_configs_keeps_the_inherited_declarations():
+    """A variant that adds a configuration and declares what is out of scope there keeps its
+    parent's declarations for the configurations it inherits (it used to replace them: the
+    witness of "small" became a vacuous failure and "never" an uncovered action)."""
+    parent = _toy(PARENT_OUT)
+    child = _child(parent, configs={**parent.configs, "tiny": {"limit": 0}},
+                   default_configs=("small", "large", "tiny"),
+                   out_of_scope={"tiny": {"step": "the limit is 0", "reaches_two": "the limit is 0",
+                                          "never": "not modelled"}})
+    assert child.declared_out_of_scope("small") == PARENT_OUT["*"] | PARENT_OUT["small"]
+    assert child.declared_out_of_scope("large") == PARENT_OUT["*"]
+    assert child.declared_out_of_scope("tiny") == child.out_of_scope["tiny"]
+    assert build(child, "small").fingerprint == build(parent, "small").fingerprint
+    cov, runs = _verdict(child)
+    assert cov.status == COVERED, cov.text()
+    assert not runs["small"].failed and not runs["tiny"].failed
+
+
+def test_a_variant_inherits_no_declaration_for_a_configuration_it_changes_or_drops():
+    """A configuration the variant redefines is its own (the parent's reasons were checked
+    against other parameters); one it does not have is no error (it used to be "names no
+    configuration")."""
+    parent = _toy(PARENT_OUT)
+    child = _child(parent, configs={"small": {"limit": 2}})
+    assert child.declared_out_of_scope("small") == {}
+    build(child, "small")
+    only_large = _child(parent, configs={"large": {"limit": 2}}, default_configs=("large",))
+    assert only_large.declared_out_of_scope("large") == PARENT_OUT["*"]
+    build(only_large, "large")
+
+
+def test_a_variant_extends_and_removes_declarations():
+    parent = _toy(PARENT_OUT)
+    child = _child(parent, out_of_scope={"*": {"only_large": "the variant's reason"},
+                                         "small": {"reaches_two": None}})
+    assert child.declared_out_of_scope("small") == {"never": "not modelled",
+                                                    "only_large": "the variant's reason"}
+    assert parent.declared_out_of_scope("small") == PARENT_OUT["*"] | PARENT_OUT["small"]
+    grand = _child(child, out_of_scope={"*": {"never": None}})
+    assert grand.declared_out_of_scope("large") == {"only_large": "the variant's reason"}
+    anywhere = _child(parent, out_of_scope={"*": {"reaches_two": None}})  # where it is declared
+    assert anywhere.declared_out_of_scope("small") == PARENT_OUT["*"]
+
+
+def test_a_declaration_of_an_action_the_variant_removes_goes_with_it():
+    parent = _toy(PARENT_OUT)
+    child = _child(parent, never=None)
+    assert child.declared_out_of_scope("small") == PARENT_OUT["small"]
+    build(child, "small")
+
+
+@pytest.mark.parametrize("attrs,msg", [
+    ({"out_of_scope": {"small": {"step": None}}}, r"out_of_scope\['small'\]\['step'\] = None removes "
+                                                  "nothing"),
+    ({"out_of_scope": {"*": {"step": None}}}, r"out_of_scope\['\*'\]\['step'\] = None removes nothing"),
+    ({"out_of_scope": {"tiny": {"step": "x"}}}, "out_of_scope names no configuration 'tiny'"),
+    ({"out_of_scope": {"*": {"stpe": "x"}}}, r"out_of_scope\['\*'\] names 'stpe', neither an action nor a "
+                                             "witness"),
+    ({"configs": {"small": {"limit": 1}}, "out_of_scope": {"large": {"step": "x"}}},
+     "out_of_scope names no configuration 'large'"),
+])
+def test_a_bad_variant_declaration_is_a_build_error(attrs, msg):
+    child = _child(_toy(PARENT_OUT), **attrs)
+    with pytest.raises(SpecError, match=f"model cov_child: {msg}"):
+        build(child, "small")

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,16 +52,22 @@ def test_c_ops_cover_the_ir():
     assert set(C_OPS) == set(OPS)
 
 
-def test_canonical_form_is_the_python_one():
-    """pp_canon and the generated Python canon agree on random states (4 symmetric pages)."""
+def _c_and_python(config: str, symmetry: bool, name: str) -> tuple[Any, Any, Any]:
+    """Mainline in ``config``: the system, and the generated function ``name`` of the native
+    explorer's probe and of the Python compiler."""
     from ppcheck.checks.compile import compile_system
-    from ppcheck.checks.symmetry import random_states
 
-    sysm = build(get_model("mainline"), "bench")
+    sysm = build(get_model("mainline"), config)
     ex = NativeExplorer(sysm, workers=1)
     ex._load()
-    c_canon = ex._probe().namespace["canon"]
-    py_canon = compile_system(sysm, True).namespace["canon"]
+    return sysm, ex._probe().namespace[name], compile_system(sysm, symmetry).namespace[name]
+
+
+def test_canonical_form_is_the_python_one():
+    """pp_canon and the generated Python canon agree on random states (4 symmetric pages)."""
+    from ppcheck.checks.symmetry import random_states
+
+    sysm, c_canon, py_canon = _c_and_python("bench", True, "canon")
     states = random_states(sysm, 2000, seed=7)
     assert sum(py_canon(s) != s for s in states) > 1000  # most random states are not canonical
     assert [c_canon(s) for s in states] == [py_canon(s) for s in states]
@@ -68,14 +75,9 @@ def test_canonical_form_is_the_python_one():
 
 def test_successors_are_the_python_ones():
     """pp_succ (replay, symmetry checks) gives the Python succ_all's list, errors included."""
-    from ppcheck.checks.compile import compile_system
     from ppcheck.checks.symmetry import random_states
 
-    sysm = build(get_model("mainline"), "skb")
-    ex = NativeExplorer(sysm, workers=1)
-    ex._load()
-    conc = ex._probe().namespace["succ_all"]
-    py = compile_system(sysm, False).namespace["succ_all"]
+    sysm, conc, py = _c_and_python("skb", False, "succ_all")
     for s in random_states(sysm, 300, seed=3) + sysm.init_states:
         assert conc(s) == py(s)
 

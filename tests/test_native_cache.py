@@ -67,3 +67,19 @@ def test_damaged_cache_is_rebuilt(cache, damage):
         assert nbuild.load_cached(nbuild.system_key(sysm)) is None
     assert _states(build(Counters)) == 1000
     assert nbuild.load_cached(nbuild.system_key(sysm)) is not None
+
+
+def test_the_optimisation_level_is_part_of_the_build(cache, monkeypatch):
+    """``$PPCHECK_NATIVE_OPT`` (the test session's -O1) names its own build and key: the same
+    states at -O0 and -O2; a level the compiler is not given is refused in one line."""
+    sysm = build(Counters)
+    keys, counts = set(), set()
+    for opt in ("-O0", "-O2"):
+        monkeypatch.setenv("PPCHECK_NATIVE_OPT", opt)
+        keys.add(nbuild.system_key(sysm))
+        counts.add(_states(sysm))
+    assert len(keys) == 2 and counts == {1000}
+    assert len(list(cache.glob("*.so"))) == 2
+    monkeypatch.setenv("PPCHECK_NATIVE_OPT", "-O9")
+    with pytest.raises(nbuild.BuildError, match="PPCHECK_NATIVE_OPT='-O9': expected one of -O0"):
+        nbuild.default_opt()
