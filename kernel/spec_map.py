@@ -40,22 +40,25 @@ BIAS_MAX = (2**63 - 1) >> 1
 
 #: kernel call -> the spec actions (models/mainline) its steps are transitions of
 ACTION_OF: dict[Op, tuple[str, ...]] = {
-    Op.ALLOC: ("page_pool_alloc_fast", "page_pool_refill_alloc_cache", "page_pool_alloc_slow",
-               "page_pool_alloc_fail"),
+    Op.ALLOC: ("page_pool_alloc_fast", "page_pool_cache_pop", "page_pool_refill_alloc_cache",
+               "page_pool_refill_consume", "page_pool_alloc_slow", "page_pool_alloc_fail"),
     # page_pool_drain_frag() and page_pool_free_frag() drop the unused bias through
     # page_pool_unref_netmem() (the spec's unref steps) and may return the page
     Op.ALLOC_FRAG: ("page_pool_alloc_frag", "page_pool_drain_frag", "page_pool_unref_read",
-                    "page_pool_unref_sub", "page_pool_return_page", "page_pool_return_put",
-                    "page_pool_alloc_fast", "page_pool_refill_alloc_cache", "page_pool_alloc_slow",
+                    "page_pool_unref_sub", "page_pool_return_page", "page_pool_return_release",
+                    "page_pool_return_put", "page_pool_alloc_fast", "page_pool_cache_pop",
+                    "page_pool_refill_alloc_cache", "page_pool_refill_consume", "page_pool_alloc_slow",
                     "page_pool_alloc_fail"),
     Op.PUT: ("page_pool_put_full_page", "page_pool_unref_read", "page_pool_unref_sub",
-             "page_pool_napi_local", "page_pool_put_page", "page_pool_recycle_in_cache",
+             "page_pool_napi_local", "page_pool_napi_local_napi", "page_pool_napi_local_owner",
+             "page_pool_put_page", "page_pool_recycle_in_cache", "page_pool_recycle_in_cache_store",
              "page_pool_producer_lock", "ptr_ring_produce", "page_pool_producer_unlock",
-             "page_pool_return_page", "page_pool_return_put"),
+             "page_pool_return_page", "page_pool_return_release", "page_pool_return_put"),
     Op.GET_PAGE: ("get_page",),
     Op.PUT_PAGE: ("stack_put_page",),
     Op.DESTROY: ("page_pool_destroy", "page_pool_free_frag", "page_pool_unref_read", "page_pool_unref_sub",
-                 "page_pool_return_page", "page_pool_return_put", "page_pool_empty_alloc_cache_once",
+                 "page_pool_return_page", "page_pool_return_release", "page_pool_return_put",
+                 "page_pool_empty_alloc_cache_once",
                  "page_pool_scrub", "page_pool_scrub_unmap", "page_pool_empty_ring", "page_pool_inflight",
                  "page_pool_release_lock", "page_pool_release_unlock"),
     Op.WORKER: ("page_pool_release_retry", "page_pool_scrub", "page_pool_scrub_unmap", "page_pool_empty_ring",
@@ -190,7 +193,10 @@ class SpecView:
                         pre + "pc": PC.READY, pre + "page": None, pre + "nr": 0, pre + "direct": False,
                         pre + "after": After.NONE, pre + "in_poll": False, pre + "stage": role_stage,
                         pre + "flag": False, pre + "sh": None, pre + "recycle": False, pre + "local": False,
-                        pre + "bpc": 0, pre + "bdirect": False})
+                        pre + "bpc": 0, pre + "bdirect": False,
+                        # a quiescent context holds no count read, no allocation in progress and
+                        # no mark of a grace period (issue 16's cache_idx/alloc_frag, rcu_gp)
+                        pre + "cache_idx": 0, pre + "alloc_frag": False, pre + "rcu_gp": False})
         errs = {ln.split(" ")[2] for ln in run.k.log() if ln.startswith("ERR ")}
         ghosts = {GHOST_OF[e] for e in errs if e in GHOST_OF}
         if s.destroy_cnt > 0 and s.alloc_count > 0:
