@@ -32,6 +32,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* a spin-wait hint to the CPU (x86 PAUSE, Arm YIELD; nothing elsewhere) */
+#if defined(__x86_64__) || defined(__i386__)
+#define pp_cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__) || defined(__arm__)
+#define pp_cpu_relax() __asm__ __volatile__("yield")
+#else
+#define pp_cpu_relax() ((void)0)
+#endif
+
 #define BUSY 0xFFFFFFFFu
 #define BLOCK 16
 #define RESV 64               /* state indices a thread reserves at once */
@@ -244,7 +253,7 @@ static inline int pp_insert_mt(pp_worker *wk, const uint64_t *t, uint64_t key) {
             v = exp;
         }
         while (v == BUSY) {
-            __builtin_ia32_pause();
+            pp_cpu_relax();
             v = __atomic_load_n(&c->table[i], __ATOMIC_ACQUIRE);
         }
         if (memcmp(c->states + (int64_t)(v - 1) * SB, tb, SB) == 0) {
@@ -318,7 +327,7 @@ static void pp_bar(pp_ctx *c) {
     pthread_mutex_unlock(&c->bm);
     for (int k = 0; k < SPIN; k++) {
         if (__atomic_load_n(&c->bgen, __ATOMIC_ACQUIRE) != g) return;
-        __builtin_ia32_pause();
+        pp_cpu_relax();
     }
     pthread_mutex_lock(&c->bm);
     while (c->bgen == g) pthread_cond_wait(&c->bc, &c->bm);
