@@ -31,7 +31,7 @@ def test_percpu_destroy_window_in_mainline():
     state exists) are violated, at the pinned lengths."""
     v = _violations(_run("mainline", "percpu_destroy"))
     safety = {k: n for k, n in v.items() if not k.startswith("lemma_")}
-    assert safety == {"no_cache_push_after_destroy": 13, "no_leaked_page": 15}
+    assert safety == {"no_cache_push_after_destroy": 14, "no_leaked_page": 16}
 
 
 @pytest.mark.parametrize("cfg", ["base", "process"])
@@ -40,7 +40,7 @@ def test_issue_commands_leave_only_the_window(cfg):
     callers do) on base/process no longer breaks alloc_cache_single_owner."""
     v = _violations(_run("mainline", cfg, pool_cpuid=0, napi_linked=False))
     assert "alloc_cache_single_owner" not in v
-    assert v.get("no_cache_push_after_destroy") == 13
+    assert v.get("no_cache_push_after_destroy") == 14
 
 
 def test_rcu_fix_holds_on_percpu_destroy():
