@@ -34,10 +34,10 @@ def _loop(tr) -> list[str] | None:
 
 # (bug, configuration, property, trace length, loop (None: a deadlock), last action)
 CASES = [
-    (LostRingUnlock, "polling", "dropped_page_returns", 20, POLL, "napi_poll_end"),
-    (RefillNeedsFullBatch, "polling", "recycled_page_reallocated", 14, POLL, "napi_poll_end"),
-    (WorkerGivesUp, "frag", "pool_freed_once_pages_returned", 27, None, "page_pool_release_unlock"),
-    (WorkerRetriesOnNegative, "frag", "release_worker_stops", 29, RETRY[2:] + RETRY[:2],
+    (LostRingUnlock, "polling", "dropped_page_returns", 26, POLL, "napi_poll_end"),
+    (RefillNeedsFullBatch, "polling", "recycled_page_reallocated", 16, POLL, "napi_poll_end"),
+    (WorkerGivesUp, "frag", "pool_freed_once_pages_returned", 30, None, "page_pool_release_unlock"),
+    (WorkerRetriesOnNegative, "frag", "release_worker_stops", 31, RETRY[2:] + RETRY[:2],
      "page_pool_scrub"),
 ]
 
