@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ppcheck.models.mainline import Mainline
-from ppcheck.models.pagepool import PC
+from ppcheck.models.pagepool import PC, Role
 from ppcheck.spec import Ref, action, require, when
 from ppcheck.spec.expr import const
 
@@ -193,11 +193,40 @@ class DatarefDecThenRead(Mainline):
         require((ctx.pc == PC.DATAREF_SUB) & (ctx.sh == j) & self.can_run(s, c))
         last = sh.dataref == 0  # atomic_read()
         ctx.pc = PC.READY
+        self.leave_rcu_section(ctx)
         with when(last):
             sh.dataref = 1  # the model's count of the releasing context (skb.py)
         with when(~last):
             ctx.sh = Ref.NONE
             ctx.recycle = False
+
+
+class KfreeSkbInsideRelease(Mainline):
+    """kfree_skb() that does not wait for the context's own skb_release_data() to end: a
+    driver frees a second skb from a destructor it runs inside the release of the first one's
+    frags, and the context starts the second free while the first's shared info is still
+    its (``ctx.sh``).  The first release's count is lost: the data it still holds looks
+    unheld."""
+
+    name = "bug_kfree_skb_inside_release"
+    default = False
+
+    @action(c="ctxs", k="skbs", j="shinfos", who="c")
+    def kfree_skb(self, s, c, k, j):
+        self.skb_ok()
+        ctx = s.ctxs[c]
+        require(const(self.is_role(c, Role.NAPI, Role.USER)))
+        require((ctx.pc == PC.READY) & self.can_run(s, c))  # the bug: no ctx.sh == NONE
+        skb = s.skbs[k]
+        require(skb.live & (skb.sh == j))
+        ctx.sh = j
+        ctx.recycle = skb.pp_recycle
+        with when(skb.cloned):
+            ctx.pc = PC.DATAREF_READ
+        skb.live = False
+        skb.sh = Ref.NONE
+        skb.cloned = False
+        skb.pp_recycle = False
 
 
 SKB_BUGS: list[Bug] = [
@@ -209,6 +238,7 @@ SKB_BUGS: list[Bug] = [
     Bug(SegmentKeepsRecycle, "ref_kinds_match", "skb", "skb_page_unref"),
     Bug(ShiftMergeKeepsRef, "lemma_refcnt_accounting", "skb", "skb_shift"),
     Bug(DatarefDecThenRead, "skb_data_released_by_last_user", "skb", "skb_data_unref_sub"),
+    Bug(KfreeSkbInsideRelease, "skb_data_held", "skb", "kfree_skb"),
 ]
 
 MANIFEST_BUGS = SKB_BUGS

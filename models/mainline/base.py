@@ -213,6 +213,15 @@ class MainlineBase(PagePoolInvariants, Model):
         ctx.cache_idx = 0
         ctx.alloc_frag = False
 
+    def leave_rcu_section(self, ctx) -> None:
+        """The context is no longer inside the page_pool call it was in when a grace period of
+        page_pool_scrub()'s synchronize_net() began (``rcu_gp``, destroy.py): that grace
+        period no longer waits for it, and a later call is a later reader.  Every step that
+        takes a context back to ``READY`` calls it (:meth:`finish`, the skb_data_unref()
+        steps); a stale mark would make the grace period wait for a call the kernel does
+        not wait for."""
+        ctx.rcu_gp = False
+
     def start_unref(self, s, c: int, p: int, nr: Any, after: After, direct: Any = False) -> None:
         """Enter page_pool_unref_netmem(page, nr) holding ``nr`` pp references."""
         ctx = s.ctxs[c]

@@ -186,7 +186,7 @@ page_pool_release() with its delayed worker."""
         in: a grace period that began before the call no longer waits for this context (a
         later call is a later reader)."""
         super().finish(ctx)
-        ctx.rcu_gp = False
+        self.leave_rcu_section(ctx)
 
     def scrub_dma_mapped(self, s) -> None:
         """page_pool_scrub(): ``xa_for_each(&pool->dma_mapped)`` __page_pool_unmap_netmem_dma()

@@ -434,7 +434,10 @@ class SkbActions(MainlineBase):
         self.skb_ok()
         ctx, sh = s.ctxs[c], s.shinfos[j]
         require((ctx.pc == PC.DATAREF_READ) & (ctx.sh == j) & self.can_run(s, c))
-        ctx.pc = ite(sh.dataref == 1, PC.READY, PC.DATAREF_SUB)
+        last = sh.dataref == 1
+        ctx.pc = ite(last, PC.READY, PC.DATAREF_SUB)
+        with when(last):
+            self.leave_rcu_section(ctx)
 
     @action(c="ctxs", j="shinfos", who="c")
     def skb_data_unref_sub(self, s, c, j):
@@ -449,6 +452,7 @@ class SkbActions(MainlineBase):
         require((ctx.pc == PC.DATAREF_SUB) & (ctx.sh == j) & self.can_run(s, c))
         last = sh.dataref == 1
         ctx.pc = PC.READY
+        self.leave_rcu_section(ctx)
         with when(~last):
             sh.dataref = sh.dataref - 1
             ctx.sh = Ref.NONE
