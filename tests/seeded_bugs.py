@@ -562,7 +562,7 @@ BUGS: list[Bug] = [
     Bug(NoRefcntCheck, "cached_pages_exclusive", "base", "page_pool_recycle_in_cache_store"),
     Bug(LostCacheCount, "page_in_one_place", "base", "page_pool_recycle_in_cache_store"),
     Bug(ReturnPutsTwice, "no_double_free", "base", "stack_put_page"),
-    Bug(UnmapWithoutClaim, "no_double_unmap", "base", "page_pool_scrub"),
+    Bug(UnmapWithoutClaim, "no_double_unmap", "base", "page_pool_scrub_unmap"),
     Bug(DatarefIgnored, "no_recycle_while_referenced", "skb", "page_pool_recycle_in_cache_store"),
     Bug(DrainOffByOne, "pp_ref_never_negative", "frag", "page_pool_unref_sub"),
     Bug(NapiLocalInProcess, "alloc_cache_single_owner", "process", "napi_poll_begin"),

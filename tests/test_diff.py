@@ -119,6 +119,9 @@ def test_same_verdict_different_failure_is_reported():
 def test_keeping_page_pp_removes_only_the_null_dereference():
     """(the recorded ``ppcheck diff``, which test_manifest re-runs)"""
     d = expected.entry("diffs", "pp001_v5..pp001_keep_page_pp/default")
-    assert d["verdict_changes"] == {"action_assertions": ["violated", "holds"]}
+    # since seed 001's magic test is its own step (issue 16), keeping page->pp no longer removes
+    # the NULL dereference: the other holder's release clears it between the magic test and
+    # the page->pp read (docs/seeds/001.md), so both designs violate action_assertions
+    assert d["verdict_changes"] == {}
     # over the page observables the two designs behave the same
     assert d["behaviours_equal"] and d["new_violations"] == []

@@ -43,8 +43,11 @@ def test_every_action_fires_in_some_default_config():
 
 def test_every_safety_property_has_a_seeded_bug():
     # lemmas are facts about the reachable states that exist to help proofs, not kernel rules
+    # (or a seeded mutant: tests/test_mutate_properties.py plants one per property it adds)
+    from test_mutate_properties import CASES as MUTANTS
+
     safety = {p.name for p in build(Mainline, "base").properties if p.kind == ALWAYS and not p.lemma}
-    assert safety == {b.prop for b in BUGS}
+    assert safety == {b.prop for b in BUGS} | (safety & {case[0] for case in MUTANTS})
 
 
 def _violate(bug: Bug):
