@@ -10,23 +10,13 @@ is the shortest trace of that variant (breadth-first search).
 from __future__ import annotations
 
 from skb_bugs import DatarefDecThenRead
+from test_splits import _run, _violated  # noqa: E402  (the split tests' one explorer driver)
 
-from ppcheck.checks.explorer import Explorer
 from ppcheck.models.mainline import Mainline
 from ppcheck.models.pagepool import PC
-from ppcheck.spec import Ref, action, build, ite, require, when
+from ppcheck.spec import Ref, action, ite, require, when
 
 SKB_PROP = "skb_data_released_by_last_user"
-
-
-def _run(model: type, cfg: str, props: list[str] | None = None, **overrides):
-    sysm = build(model, model.config(cfg, **overrides))
-    ex = Explorer(sysm, symmetry=True, properties=props, stop_at_first=props is not None)
-    return ex.run(), ex
-
-
-def _violated(r) -> dict[str, int]:
-    return {x.name: x.trace_length for x in r.results if x.status == "violated"}
 
 
 def _actions(ex, prop: str) -> list[str]:
