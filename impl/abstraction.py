@@ -118,7 +118,8 @@ def abstract_flat(w: World) -> dict[str, Any]:
     mask = (1 << bits) - 1
     out: dict[str, Any] = {}
     ctxs = [ctx_locals(w, c) for c in range(len(w.specs))]
-    cache = {p.pfn: i for i, p in enumerate(pool.alloc_cache[:pool.alloc_count]) if p is not None}
+    cache = dict(pool.cache_overwritten)
+    cache.update({p.pfn: i for i, p in enumerate(pool.alloc_cache[:pool.alloc_count]) if p is not None})
     ring = {p.pfn: i for i, p in enumerate(pool.ring.entries())}
     owned = {cl["page"]: c for c, cl in enumerate(ctxs) if cl["pc"] in OWNED}
     for p in k.memmap:

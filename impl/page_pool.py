@@ -51,6 +51,10 @@ class PagePool:
         # the alloc side: "require driver to protect allocation side"
         self.alloc_cache: list[Page | None] = [None] * cache_size  # alloc.cache[]
         self.alloc_count = 0  # alloc.count
+        #: ghost: pages whose alloc.cache slot another context's store overwrote (pfn: slot).
+        #: The kernel loses the pointer (the page leaks); the spec keeps the page in the
+        #: cache at that slot, two pages sharing it (page_in_one_place's violation).
+        self.cache_overwritten: dict[int, int] = {}
         self.PP_ALLOC_CACHE_SIZE = cache_size
         self.PP_ALLOC_CACHE_REFILL = refill
         self.BIAS_MAX = bias_max
@@ -75,6 +79,14 @@ class PagePool:
         #: ghost (seed 004): page_pool_napi_local() said "local" after page_pool_destroy() began
         self.local_after_destroy = False
 
+    def cache_store(self, idx: int, page: Page) -> None:
+        """``pool->alloc.cache[idx] = netmem``: a page already in that slot is lost."""
+        old = self.alloc_cache[idx]
+        if old is not None and old is not page:
+            self.cache_overwritten[old.pfn] = idx
+        self.cache_overwritten.pop(page.pfn, None)
+        self.alloc_cache[idx] = page
+
     def touch(self) -> None:
         """Every access to pool memory goes through here: after kfree() it is a UAF."""
         if self.freed:
@@ -88,7 +100,8 @@ class PagePool:
                 self.ring.snapshot(), self.pages_state_hold_cnt, self.pages_state_release_cnt,
                 self.cpuid, self.napi is not None, tuple(sorted(self.dma_mapped)), self.dma_sync,
                 min(self.destroy_cnt, 1), self.user_cnt, self.frag_page.pfn if self.frag_page else -1,
-                self.frag_offset, self.frag_users, self.defer_start, self.freed)
+                self.frag_offset, self.frag_users, self.defer_start, self.freed,
+                tuple(sorted(self.cache_overwritten.items())))
 
 
 # ---------------------------------------------------------------------------------------
@@ -161,7 +174,7 @@ def page_pool_refill_alloc_cache(pool: PagePool) -> KernelFn:
         yield Step.of("page_pool_refill_consume")
         pool.touch()
         netmem = r.consume()
-        pool.alloc_cache[count] = netmem  # pool->alloc.cache[pool->alloc.count++] = netmem
+        pool.cache_store(count, netmem)  # pool->alloc.cache[pool->alloc.count++] = netmem
         count += 1
         pool.alloc_count = count
         if count >= limit or r.empty():
@@ -320,7 +333,7 @@ def page_pool_recycle_in_cache(page: Page, pool: PagePool) -> KernelFn:
     if pool.k.referenced(page):
         pool.k.warn("recycled_in_use", f"page {page.pfn} pushed into alloc.cache while referenced")
     if count < len(pool.alloc_cache):
-        pool.alloc_cache[count] = page
+        pool.cache_store(count, page)
         pool.alloc_count = count + 1
     else:  # the mutant writes past the array
         pool.k.warn("cache_overflow", "alloc.cache overflow")
