@@ -24,7 +24,7 @@ import importlib.util
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -185,6 +185,41 @@ def record(entry: Entry, resolve: Callable[[str], type[Model]],
     # CPU seconds, not wall-clock: what decides the ``slow`` mark must not depend on the load
     out["seconds"] = round(time.process_time() - t0, 2)
     return out
+
+
+def record_many(entries: list[Entry], resolve: Callable[[str], type[Model]],
+                out_dir: Path | None = None, jobs: int = 1,
+                expected_seconds: Callable[[Entry], float] = lambda e: 0.0,
+                ) -> Iterator[tuple[Entry, dict[str, Any]]]:
+    """Record ``entries``, yielding each (entry, value) as it is done: in order with one job,
+    else in ``jobs`` forked processes, the longest expected first (``expected_seconds``, e.g.
+    the last recording's CPU seconds) so that one long entry does not finish alone.  Every
+    value is what :func:`record` returns; only the order of completion differs."""
+    if jobs <= 1 or len(entries) <= 1:
+        for e in entries:
+            yield e, record(e, resolve, out_dir)
+        return
+    import multiprocessing
+
+    order = sorted(range(len(entries)), key=lambda i: -expected_seconds(entries[i]))
+    global _FORKED
+    _FORKED = (entries, resolve, out_dir)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(entries))) as pool:
+            for i, value in pool.imap_unordered(_record_forked, order, chunksize=1):
+                yield entries[i], value
+    finally:
+        _FORKED = None
+
+
+#: what the forked recorders read (set by :func:`record_many` just before the fork)
+_FORKED: tuple[list[Entry], Callable[[str], type[Model]], Path | None] | None = None
+
+
+def _record_forked(i: int) -> tuple[int, dict[str, Any]]:
+    assert _FORKED is not None
+    entries, resolve, out_dir = _FORKED
+    return i, record(entries[i], resolve, out_dir)
 
 
 def _record(entry: Entry, resolve: Callable[[str], type[Model]], out_dir: Path | None,

@@ -1270,8 +1270,10 @@ def schema_cmd() -> None:
 @click.option("--file", "path", default="manifest.json", show_default=True)
 @click.option("--max-seconds", type=click.FloatRange(min=0), default=None,
               help="Skip entries whose recorded run took longer (checking only).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Record or check this many entries at once, each in its own process.")
 def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bool, everything: bool,
-                 path: str, max_seconds: float | None) -> None:
+                 path: str, max_seconds: float | None, jobs: int) -> None:
     """Check (or --update) the expectations manifest: counts, verdicts, bug traces, diffs."""
     from ppcheck.checks import manifest
 
@@ -1305,6 +1307,7 @@ def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bo
         todo = chosen
     bad = 0
     rows = []
+    run = []
     for e in todo:
         label = f"{e.section}/{e.key}"
         old = data[e.section].get(e.key)
@@ -1320,7 +1323,15 @@ def manifest_cmd(models: tuple[str, ...], as_json: bool, quiet: bool, update: bo
             if not as_json:
                 click.echo(f"{label}: skipped (recorded {old['seconds']}s > {max_seconds}s)")
             continue
-        new = manifest.record(e, known.__getitem__, out_dir=root / "counterexamples" if update else None)
+        run.append(e)
+
+    def last_seconds(e: Any) -> float:
+        return float((data[e.section].get(e.key) or {}).get("seconds", 0))
+
+    out_dir = root / "counterexamples" if update else None
+    for e, new in manifest.record_many(run, known.__getitem__, out_dir, jobs, last_seconds):
+        label = f"{e.section}/{e.key}"
+        old = data[e.section].get(e.key)
         if update:
             manifest.put(data, e, new, now)
             rows.append({"key": label, "status": "recorded"})

@@ -121,3 +121,24 @@ def test_a_changed_count_differs(tmp_path):
     path.write_text(json.dumps(data))
     r = CliRunner().invoke(cli, ["manifest", "increment", "--file", str(path)])
     assert r.exit_code == 1 and "DIFFERS: states" in r.output
+
+
+def test_jobs_record_the_same_entries(tmp_path):
+    """``--update --all --jobs 2`` (forked recorders, longest first) records exactly what one
+    job records: only the seconds and the order of completion may differ."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    runner = CliRunner()
+    for d, jobs in ((one, "1"), (two, "2")):
+        path = _toy_manifest(d)
+        r = runner.invoke(cli, ["manifest", "increment", "--update", "--all", "--jobs", jobs,
+                                "--file", str(path)])
+        assert r.exit_code == 0, r.output
+        assert r.output.count(": recorded in") == 2
+    a, b = (manifest.load(d / "manifest.json") for d in (one, two))
+    for k in a["runs"]:
+        assert dict(a["runs"][k], seconds=0) == dict(b["runs"][k], seconds=0)
+    assert a["fingerprints"] == b["fingerprints"]
+    assert runner.invoke(cli, ["manifest", "increment", "--jobs", "2",
+                               "--file", str(two / "manifest.json")]).exit_code == 0
