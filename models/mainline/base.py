@@ -15,6 +15,7 @@ from ppcheck.models.pagepool import (
     Stage,
     bias,
     context_specs,
+    referenced,
 )
 from ppcheck.spec import (
     Expr,
@@ -185,6 +186,16 @@ class MainlineBase(PagePoolInvariants, Model):
         still mapped (the scrub may have unmapped it)."""
         with when(s.pool.dma_sync & s.pages[p].mapped):
             self.dma(s)
+
+    def ring_produce(self, s, p: int) -> None:
+        """__ptr_ring_produce() that found room: the page joins the ring's tail (its FIFO
+        position is the count before), under the producer lock the caller holds."""
+        pg, pool = s.pages[p], s.pool
+        with when(referenced(s, p)):
+            s.ghost.recycled_in_use = True
+        pg.loc = Loc.RING
+        pg.slot = pool.ring_count
+        pool.ring_count = pool.ring_count + 1
 
     def put_page(self, s, p: int) -> None:
         """put_page(): drop a page reference; at 0 the page goes back to the buddy allocator."""

@@ -244,11 +244,7 @@ class BulkActions(MainlineBase):
                     q.bulk = BulkStage.RETURN
             ctx.bpc = BulkPC.UNLOCK
         with when(~full):
-            with when(referenced(s, p)):
-                s.ghost.recycled_in_use = True
-            pg.loc = Loc.RING
-            pg.slot = pool.ring_count
-            pool.ring_count = pool.ring_count + 1
+            self.ring_produce(s, p)
             pg.bulk = BulkStage.NONE
             with when(self.in_bulk(s, BulkStage.RING) == 0):
                 ctx.bpc = BulkPC.UNLOCK

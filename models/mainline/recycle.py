@@ -232,18 +232,13 @@ recycling, returning a page to the page allocator."""
         joins the FIFO tail, or the ring is full."""
         ctx = s.ctxs[c]
         require((ctx.pc == PC.RING_PRODUCE) & (ctx.page == p) & self.can_run(s, c))
-        pg = s.pages[p]
         pool = s.pool
         self.touch(s)
         full = pool.ring_count == self.cfg.ring_size
         with when(full):
             ctx.pc = PC.RING_UNLOCK_FULL
         with when(~full):
-            with when(referenced(s, p)):
-                s.ghost.recycled_in_use = True
-            pg.loc = Loc.RING
-            pg.slot = pool.ring_count
-            pool.ring_count = pool.ring_count + 1
+            self.ring_produce(s, p)
             ctx.page = Ref.NONE
             ctx.pc = PC.RING_UNLOCK
 
