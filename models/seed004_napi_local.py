@@ -290,14 +290,9 @@ class PP004FirstMerged(EarlyCheck, PP004Mainline):
     def unlink_on_reuse(self, s) -> None:
         """No page_pool_unlink_napi() yet."""
 
-    @action(c="ctxs", who="c")
-    def page_pool_destroy(self, s, c):
+    def disable_direct_recycling(self, s) -> None:
         """page_pool_destroy() of 8c48eea3adf3 alone (net-next, April 2023: dd64b232deb8 followed a
-        week later, before v6.4): ``page_pool_put()``, no unlink from the NAPI."""
-        self.ctl_ok(s, c, Stage.DESTROY)
-        self.touch(s)
-        s.pool.user_cnt = 0
-        s.ctxs[c].stage = Stage.FREE_FRAG
+        week later, before v6.4): ``page_pool_put()`` only, no unlink from the NAPI."""
 
 
 class PP004V64(EarlyCheck, PP004Mainline):
@@ -306,14 +301,9 @@ class PP004V64(EarlyCheck, PP004Mainline):
     name = "pp004_v64"
     default = False
 
-    @action(c="ctxs", who="c")
-    def page_pool_destroy(self, s, c):
-        """page_pool_destroy() of v6.4: page_pool_unlink_napi(), then page_pool_put()."""
-        self.ctl_ok(s, c, Stage.DESTROY)
-        self.touch(s)
-        s.pool.user_cnt = 0
+    def disable_direct_recycling(self, s) -> None:
+        """page_pool_destroy() of v6.4: page_pool_unlink_napi() only (no cpuid yet)."""
         s.pool.napi_linked = False
-        s.ctxs[c].stage = Stage.FREE_FRAG
 
 
 class PP004NoUnlink(PP004Mainline):
@@ -325,14 +315,9 @@ class PP004NoUnlink(PP004Mainline):
     def unlink_on_reuse(self, s) -> None:
         """No page_pool_unlink_napi()."""
 
-    @action(c="ctxs", who="c")
-    def page_pool_destroy(self, s, c):
+    def disable_direct_recycling(self, s) -> None:
         """``cpuid = -1`` only; ``p.napi`` stays."""
-        self.ctl_ok(s, c, Stage.DESTROY)
-        self.touch(s)
-        s.pool.user_cnt = 0
         s.pool.cpuid = -1
-        s.ctxs[c].stage = Stage.FREE_FRAG
 
 
 class PP004NoCpuidReset(PP004Mainline):
@@ -342,14 +327,9 @@ class PP004NoCpuidReset(PP004Mainline):
     name = "pp004_no_cpuid_reset"
     default = False
 
-    @action(c="ctxs", who="c")
-    def page_pool_destroy(self, s, c):
+    def disable_direct_recycling(self, s) -> None:
         """``p.napi = NULL`` only; ``cpuid`` stays."""
-        self.ctl_ok(s, c, Stage.DESTROY)
-        self.touch(s)
-        s.pool.user_cnt = 0
         s.pool.napi_linked = False
-        s.ctxs[c].stage = Stage.FREE_FRAG
 
 
 class PP004NoRtCheck(PP004Mainline):

@@ -74,9 +74,15 @@ page_pool_release() with its delayed worker."""
         self.ctl_ok(s, c, Stage.DESTROY)
         self.touch(s)
         s.pool.user_cnt = 0
+        self.disable_direct_recycling(s)
+        s.ctxs[c].stage = Stage.FREE_FRAG
+
+    def disable_direct_recycling(self, s) -> None:
+        """page_pool_disable_direct_recycling(): ``WRITE_ONCE(pool->cpuid, -1)`` (56ef27e3abe6)
+        and page_pool_unlink_napi() (``WRITE_ONCE(pool->p.napi, NULL)``, dd64b232deb8): no
+        later page_pool_napi_local() calls this pool local."""
         s.pool.cpuid = -1
         s.pool.napi_linked = False
-        s.ctxs[c].stage = Stage.FREE_FRAG
 
     @action(c="ctxs", p=lambda cfg: range(-1, int(cfg.pages)), who="c")
     def page_pool_free_frag(self, s, c, p):
