@@ -446,6 +446,8 @@ def _runs_pooled(plan: list[tuple[Any, Any]], runner: Callable[..., RunResult], 
     """The plan's runs in a fork pool: (outcome, private trace folder) in plan order."""
     from ppcheck.runpool import run_in_order
 
+    _prewarm()
+
     def work(i: int, trace_dir: str, note: Callable[[str], None]) -> RunEntry:
         from ppcheck.loading import build_system
 
@@ -454,6 +456,19 @@ def _runs_pooled(plan: list[tuple[Any, Any]], runner: Callable[..., RunResult], 
         return _entry(runner(system, trace_dir, _NoProgress(), note=note), system, m)
 
     return run_in_order(len(plan), jobs, work)
+
+
+def _prewarm() -> None:
+    """What every forked run loads, loaded once before the fork (the workers share it):
+    the engine modules and the native build's FFI and code digest."""
+    import ppcheck.checks.liveness  # noqa: F401  (networkx)
+    import ppcheck.checks.replay  # noqa: F401
+
+    with contextlib.suppress(Exception):  # no cffi: the runs fall back, and say so, as always
+        from ppcheck.checks.native import build, explorer  # noqa: F401
+
+        build._ffi()
+        build.code_digest()
 
 
 def _pooled_entry(got: Any, out_dir: str, note: Callable[[str], None] | None) -> RunEntry:
