@@ -7,6 +7,8 @@ Usage::
     python benchmarks/main_job.py                 # one warm-up run, then 3 measured runs
     python benchmarks/main_job.py --reps 5 --backend python
     python benchmarks/main_job.py --profile out.raw   # one run under py-spy (if installed)
+    python benchmarks/main_job.py --modes seq1,seq2,pool2,default --reps 3
+                      # alternating rounds of the ways to use two cores (MODES below)
 
 The warm-up run fills the native build cache (``$PPCHECK_CACHE``), so the measured runs
 time the job as CI and a developer see it after the first build.  On a shared machine CPU
@@ -38,10 +40,22 @@ import sys
 import tempfile
 import time
 
+#: the ways of running the main job that ``--modes`` compares
+MODES = {
+    "seq1": ["--jobs", "1", "--workers", "1"],   # one run at a time, one BFS thread
+    "seq2": ["--jobs", "1", "--workers", "2"],   # one run at a time, two BFS threads (the old default)
+    "pool2": ["--jobs", "2"],                    # two runs at once, one thread each
+    "default": [],                               # what ppcheck chooses (load-aware)
+}
+
 
 def _cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
+
+
+def _rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
 def run_once(extra: list[str]) -> tuple[float, float, tuple[float, float], int]:
@@ -67,8 +81,12 @@ def main() -> int:
     ap.add_argument("--backend", choices=["native", "python"], default=None)
     ap.add_argument("--no-warmup", action="store_true")
     ap.add_argument("--profile", metavar="RAW", help="one run under py-spy, raw samples to RAW")
+    ap.add_argument("--modes", help=f"compare these, comma-separated, in alternating rounds: "
+                                    f"{', '.join(MODES)}")
     a = ap.parse_args()
     extra = ["--backend", a.backend] if a.backend else []
+    if a.modes:
+        return compare([m.strip() for m in a.modes.split(",")], a.reps, extra, not a.no_warmup)
     if a.profile:
         spy = shutil.which("py-spy")
         if spy is None:
@@ -91,6 +109,33 @@ def main() -> int:
     if cpus:
         print(f"median CPU {statistics.median(cpus):.2f} s over {len(cpus)} runs "
               f"(min {min(cpus):.2f}, max {max(cpus):.2f})")
+    return 0
+
+
+def compare(modes: list[str], reps: int, extra: list[str], warmup: bool) -> int:
+    """Alternating rounds of every mode (so a change of the machine's load falls on all of
+    them alike); per mode the median wall and CPU, the load range and the largest process."""
+    bad = [m for m in modes if m not in MODES]
+    if bad:
+        print(f"unknown mode {bad[0]!r} (known: {', '.join(MODES)})", file=sys.stderr)
+        return 2
+    if warmup:
+        cpu, wall, load, rc = run_once(extra)
+        print(f"warm-up    {_line(cpu, wall, load, rc)}")
+    got: dict[str, list[tuple[float, float, tuple[float, float]]]] = {m: [] for m in modes}
+    for r in range(reps):
+        for m in modes:
+            cpu, wall, load, rc = run_once([*MODES[m], *extra])
+            got[m].append((cpu, wall, load))
+            print(f"round {r + 1} {m:<8} {_line(cpu, wall, load, rc)}", flush=True)
+    print(f"\n{'mode':<8} {'wall s (median)':>16} {'CPU s (median)':>15}  load      (largest process "
+          f"{_rss_kib() / 1024:.0f} MiB)")
+    for m in modes:
+        walls = [w for _, w, _ in got[m]]
+        cpus = [c for c, _, _ in got[m]]
+        loads = [x for _, _, ld in got[m] for x in ld]
+        print(f"{m:<8} {statistics.median(walls):16.1f} {statistics.median(cpus):15.2f}  "
+              f"{min(loads):.1f}-{max(loads):.1f}")
     return 0
 
 

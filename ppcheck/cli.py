@@ -377,19 +377,23 @@ def _write_output(path: str, text: str, what: str) -> str:
     return ""
 
 
-def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, str, Any], RunResult],
-             out_dir: str, outs: Outputs, label: Callable[[Any, Any], str]) -> None:
+def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[..., RunResult],
+             out_dir: str, outs: Outputs, label: Callable[[Any, Any], str], jobs: int = 1,
+             note: Callable[[str], None] | None = None) -> None:
     """Run ``runner(system, trace_dir, progress)`` over ``plan``, print each verdict as it
     ends, then the summary line, the CI reports and the exit code.  The first Ctrl-C stops
-    the whole plan."""
+    the whole plan.  With ``jobs`` > 1 the runs go to a fork pool (``ppcheck/runpool.py``;
+    ``runner`` then also takes ``note=``, whose lines ``note`` prints in plan order) and are
+    reported in plan order: the same output."""
     from ppcheck.checks.progress import ProgressLine
-    from ppcheck.loading import build_system
 
     sink = TraceSink(out_dir)
     entries: list[RunEntry] = []
     ran: list[tuple[Any, RunResult]] = []
     interrupted = False
     con = _console()
+    runs = _runs_pooled(plan, runner, jobs, sink.engine_dir) if jobs > 1 and len(plan) > 1 \
+        else None
     try:
         with ProgressLine(len(plan), enabled=not outs.quiet) as prog:
             for m, cfg in plan:
@@ -397,13 +401,19 @@ def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, s
                     interrupted = True
                     break
                 try:
-                    system = build_system(m, cfg)
-                    prog.start(label(m, cfg))
-                    run = runner(system, sink.engine_dir, prog)
+                    if runs is None:
+                        from ppcheck.loading import build_system
+
+                        system = build_system(m, cfg)
+                        prog.start(label(m, cfg))
+                        entry = _entry(runner(system, sink.engine_dir, prog), system, m)
+                    else:
+                        prog.start(label(m, cfg))
+                        entry = _pooled_entry(next(runs), sink.engine_dir, note)
                 except KeyboardInterrupt:
                     interrupted = True
                     break
-                entry = _entry(run, system, m)
+                run = entry.run
                 sink.after(entry)
                 entries.append(entry)
                 ran.append((m, run))
@@ -413,6 +423,8 @@ def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, s
                     interrupted = True
                     break
     finally:
+        if runs is not None:
+            runs.close()
         sink.close()
     cov = None
     if command == "check" and not interrupted:
@@ -420,6 +432,62 @@ def _execute(command: str, plan: list[tuple[Any, Any]], runner: Callable[[Any, s
 
         cov = coverage_verdicts(ran)
     _finish_runs(command, entries, len(plan), interrupted, outs, bool(sink.error), cov)
+
+
+class _NoProgress:
+    """The progress line of a forked run: the parent shows which run it waits for."""
+
+    def update(self, info: dict[str, Any]) -> None:
+        pass
+
+
+def _runs_pooled(plan: list[tuple[Any, Any]], runner: Callable[..., RunResult], jobs: int,
+                 out_dir: str) -> Any:
+    """The plan's runs in a fork pool: (outcome, private trace folder) in plan order."""
+    from ppcheck.runpool import run_in_order
+
+    _prewarm()
+
+    def work(i: int, trace_dir: str, note: Callable[[str], None]) -> RunEntry:
+        from ppcheck.loading import build_system
+
+        m, cfg = plan[i]
+        system = build_system(m, cfg)
+        return _entry(runner(system, trace_dir, _NoProgress(), note=note), system, m)
+
+    return run_in_order(len(plan), jobs, work)
+
+
+def _prewarm() -> None:
+    """What every forked run loads, loaded once before the fork (the workers share it):
+    the engine modules and the native build's FFI and code digest."""
+    import ppcheck.checks.liveness  # noqa: F401  (networkx)
+    import ppcheck.checks.replay  # noqa: F401
+
+    with contextlib.suppress(Exception):  # no cffi: the runs fall back, and say so, as always
+        from ppcheck.checks.native import build, explorer  # noqa: F401
+
+        build._ffi()
+        build.code_digest()
+
+
+def _pooled_entry(got: Any, out_dir: str, note: Callable[[str], None] | None) -> RunEntry:
+    """A forked run's entry, its traces moved to ``out_dir``; its notes, its error or its
+    Ctrl-C surface here, where the run stands in the plan."""
+    from ppcheck.runpool import adopt_traces
+
+    out, private = got
+    for msg in out.notes:
+        if note is not None:
+            note(msg)
+    if out.error is not None:
+        raise out.error
+    if out.interrupted:
+        INTERRUPTED.set()
+        raise KeyboardInterrupt
+    entry: RunEntry = out.value
+    adopt_traces(entry.run.results, private, out_dir)
+    return entry
 
 
 def _finish_runs(command: str, entries: list[RunEntry], planned: int, interrupted: bool,
@@ -529,37 +597,55 @@ def list_cmd(as_json: bool, quiet: bool) -> None:
               help="Explorer backend: the model compiled to C (default when a C compiler is found) "
                    "or the Python explorer.")
 @click.option("--workers", type=click.IntRange(min=1),
-              help="Threads of the native explorer's BFS (default: all cores; every thread count gives "
-                   "the same states, traces and verdicts).")
+              help="Threads of the native explorer's BFS per run (default: 1 when several runs share "
+                   "the cores or the 1-minute load average is at or above the cores, else all cores; "
+                   "every thread count gives the same states, traces and verdicts).")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="Runs checked at once, in forked processes, reported in order (default: one per "
+                   "core for the native explorer when the 1-minute load average is below the cores, "
+                   "else 1; the output is the same for every count).")
 def check_cmd(models: tuple[str, ...], config: str | None, sets: tuple[str, ...], max_states: int | None,
               timeout: float | None, max_depth: int | None, out_dir: str, as_json: bool, quiet: bool,
               junit_file: str | None, sarif_file: str | None, props: tuple[str, ...], no_symmetry: bool,
               engine: str, depth: int | None, first: bool, backend: str | None, workers: int | None,
-              **engine_opts: Any) -> None:
+              jobs: int | None, **engine_opts: Any) -> None:
     """Check MODELs (default: the default models) in their configurations."""
     _begin("check", as_json, quiet)
     overrides = _parse_sets(sets)
     plan = [(m, c) for m in _models(models) for c in _configs(m, config, overrides)]
     noted: set[str] = set()
+    par = _parallelism(len(plan), engine, backend, workers, jobs)
 
     def note_once(msg: str) -> None:
         if msg not in noted:
             noted.add(msg)
             _note(msg)
 
-    def runner(system: Any, trace_dir: str, prog: Any) -> RunResult:
+    def runner(system: Any, trace_dir: str, prog: Any, note: Callable[[str], None] | None = None
+               ) -> RunResult:
         from ppcheck.checks.options import EngineOptions, run_engine
 
         z3 = engine == "z3"
         opts = EngineOptions(properties=list(props) or None, timeout=timeout, max_states=max_states,
                              depth=(depth if depth is not None else max_depth) if z3 else max_depth,
                              out_dir=trace_dir, symmetry=not no_symmetry, stop_at_first=first,
-                             progress=prog.update, backend=backend, workers=workers, note=note_once,
-                             extra=dict(engine_opts))
+                             progress=prog.update, backend=backend, workers=par.workers,
+                             note=note or note_once, extra=dict(engine_opts))
         return run_engine(system, "bmc" if z3 else "explorer", opts)
 
     _execute("check", plan, runner, out_dir, Outputs(as_json, quiet, junit_file, sarif_file),
-             lambda m, c: f"check {m.name}/{c.name} ({engine})")
+             lambda m, c: f"check {m.name}/{c.name} ({engine})", jobs=par.jobs, note=note_once)
+
+
+def _parallelism(nruns: int, engine: str, backend: str | None, workers: int | None,
+                 jobs: int | None) -> Any:
+    """``--jobs``/``--workers`` (``ppcheck/runpool.py``): several runs at once only for the
+    native explorer (the Python explorer and Z3 run one at a time unless ``--jobs`` says)."""
+    from ppcheck.runpool import Parallelism, parallelism
+
+    if jobs is None and (engine != "explorer" or backend == "python"):
+        return Parallelism(1, workers or 0, "one run at a time")
+    return parallelism(nruns, workers, jobs)
 
 
 @cli.command("prove")
