@@ -118,7 +118,8 @@ def levers(target: str, budget: float, only: str = "") -> None:
             continue
         r = run()
         if r is None:
-            print(f"{name}: not installed (pip install bitwuzla cvc5), skipped")
+            how = "pip install cvc5" if name == "cvc5" else "pip install -e '.[solvers]'"
+            print(f"{name}: not installed ({how}), skipped")
             continue
         tail = " ".join(f"{t:.1f}" for t in r.per_depth[-5:])
         print(f"{r.lever:58} {r.depth:5} {r.cpu:6.1f} {r.wall:6.1f}  {_load():>4}  {tail}", flush=True)
