@@ -112,6 +112,8 @@ def levers(target: str, budget: float, only: str = "") -> None:
     runs = [(lv.name, lambda lv=lv: run_lever(system, lv, budget)) for lv in LEVERS]
     runs += [("Bitwuzla (pre-processing off)", lambda: run_bitwuzla(system, budget, False)),
              ("Bitwuzla (pre-processing on)", lambda: run_bitwuzla(system, budget, True)),
+             ("Bitwuzla (pre-processing on), proved lemmas assumed",
+              lambda: run_bitwuzla(system, budget, True, True)),
              ("cvc5", lambda: run_cvc5(system, budget))]
     for name, run in runs:
         if only and only.lower() not in name.lower():

@@ -313,13 +313,17 @@ class _Cvc5:
         return str(self.solver.checkSatAssuming(self.parser.nextTerm())).lower()
 
 
-def run_bitwuzla(system: System, budget: float, preprocess: bool = False) -> LeverRun | None:
-    """The same bit-vector terms solved by Bitwuzla (optional: None when not installed)."""
+def run_bitwuzla(system: System, budget: float, preprocess: bool = False,
+                 lemmas: bool = False) -> LeverRun | None:
+    """The same bit-vector terms solved by Bitwuzla (optional: None when not installed);
+    ``lemmas``: the lemmas Z3 proves 1-inductive (``prove_for_bmc``) asserted in every state."""
     try:
         backend = _Bitwuzla(preprocess)
     except ImportError:
         return None
-    return run_smtlib(system, budget, backend)
+    if lemmas:
+        backend.name += ", proved lemmas assumed"
+    return run_smtlib(system, budget, backend, lemmas)
 
 
 def run_cvc5(system: System, budget: float) -> LeverRun | None:
@@ -331,7 +335,8 @@ def run_cvc5(system: System, budget: float) -> LeverRun | None:
     return run_smtlib(system, budget, backend)
 
 
-def run_smtlib(system: System, budget: float, backend: _Bitwuzla | _Cvc5) -> LeverRun:
+def run_smtlib(system: System, budget: float, backend: _Bitwuzla | _Cvc5,
+               lemmas: bool = False) -> LeverRun:
     """The bit-vector terms of ``Encoding(arith="bv")`` as SMT-LIB2 text for another solver,
     incremental with one assumption literal per depth.  Z3's ``AtMost`` is not SMT-LIB, so
     the one-hot selection uses a ladder (sequential) at-most-one here; everything else is the
@@ -351,6 +356,10 @@ def run_smtlib(system: System, budget: float, backend: _Bitwuzla | _Cvc5) -> Lev
         conj.append(z3.Or(*[sel[b.id] for b in system.bindings if i in enc.updates[b.id]], xn[i] == x[i]))
     trans = z3.simplify(z3.And(conj))  # simplify: no unary and/or, which Bitwuzla's parser refuses
     obs = [o for o in enc.obligations() if not o.witness]
+    c0, w0 = time.process_time(), time.perf_counter()
+    assumed = [o for o in prove_for_bmc(enc, Deadline(None)).obs if o.lemma] if lemmas else []
+    if lemmas:
+        obs = [o for o in obs if not o.lemma]
     declared: set[str] = set()
 
     def add(f: z3.BoolRef) -> None:
@@ -366,9 +375,9 @@ def run_smtlib(system: System, budget: float, backend: _Bitwuzla | _Cvc5) -> Lev
             out.append(line)
         backend.parse("".join(out))
 
-    c0, w0 = time.process_time(), time.perf_counter()
-    add(z3.And(enc.init(enc.state(0)), enc.domain(enc.state(0))))
-    per, last, k = [], c0, 0
+    s0 = enc.state(0)
+    add(z3.And(enc.init(s0), enc.domain(s0), *[enc.at(o.ok, s0) for o in assumed]))
+    per, last, k = [], time.process_time(), 0
     while True:
         sk = enc.state(k)
         add(z3.Bool(f"bad@{k}", enc.ctx) == z3.Or([z3.Not(enc.at(o.ok, sk)) for o in obs]))
@@ -382,6 +391,6 @@ def run_smtlib(system: System, budget: float, backend: _Bitwuzla | _Cvc5) -> Lev
         t = enc.state(k + 1)
         pairs = (list(zip(x, sk)) + list(zip(xn, t)) + list(zip(sel, enc.selectors(k)))
                  + [(a, z3.Bool(f"amo{i}@{k}", enc.ctx)) for i, a in enumerate(aux)])
-        add(z3.And(z3.substitute(trans, *pairs), enc.domain(t)))
+        add(z3.And(z3.substitute(trans, *pairs), enc.domain(t), *[enc.at(o.ok, t) for o in assumed]))
         k += 1
     return LeverRun(backend.name, len(per) - 1, time.process_time() - c0, time.perf_counter() - w0, per)
