@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/z3_bench.py [MODEL[:CONFIG] ...] [--budget 60] [--chc-budget 60]
-    python benchmarks/z3_bench.py --levers [MODEL[:CONFIG]] [--budget 60]
+    python benchmarks/z3_bench.py --levers [MODEL[:CONFIG]] [--budget 60] [--only NAME]
 
 Default: the mainline model's default configuration (``base``) and its larger ``bench``
 configuration.  For each it prints
@@ -96,12 +96,12 @@ def _load() -> str:
         return "?"
 
 
-def levers(target: str, budget: float) -> None:
+def levers(target: str, budget: float, only: str = "") -> None:
     import os
     import sys
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from z3_levers import LEVERS, run_bitwuzla, run_lever
+    from z3_levers import LEVERS, run_bitwuzla, run_cvc5, run_lever
 
     name, _, cfg = target.partition(":")
     model = get_model(name)
@@ -109,12 +109,19 @@ def levers(target: str, budget: float) -> None:
     print(f"== BMC levers on {name}/{system.config.name}, {budget:g} CPU s each, all safety "
           "obligations at once")
     print(f"{'lever':58} {'depth':>5} {'cpu s':>6} {'wall s':>6}  load  CPU s of the last 5 depths")
-    runs = ((lambda lv=lv: run_lever(system, lv, budget)) for lv in LEVERS)
-    extra = [lambda: run_bitwuzla(system, budget, False), lambda: run_bitwuzla(system, budget, True)]
-    for run in [*runs, *extra]:
+    runs = [(lv.name, lambda lv=lv: run_lever(system, lv, budget)) for lv in LEVERS]
+    runs += [("Bitwuzla (pre-processing off)", lambda: run_bitwuzla(system, budget, False)),
+             ("Bitwuzla (pre-processing on)", lambda: run_bitwuzla(system, budget, True)),
+             ("Bitwuzla (pre-processing on), proved lemmas assumed",
+              lambda: run_bitwuzla(system, budget, True, True)),
+             ("cvc5", lambda: run_cvc5(system, budget))]
+    for name, run in runs:
+        if only and only.lower() not in name.lower():
+            continue
         r = run()
         if r is None:
-            print("Bitwuzla: not installed (pip install bitwuzla), skipped")
+            how = "pip install cvc5" if name == "cvc5" else "pip install -e '.[solvers]'"
+            print(f"{name}: not installed ({how}), skipped")
             continue
         tail = " ".join(f"{t:.1f}" for t in r.per_depth[-5:])
         print(f"{r.lever:58} {r.depth:5} {r.cpu:6.1f} {r.wall:6.1f}  {_load():>4}  {tail}", flush=True)
@@ -126,10 +133,11 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=60.0, help="BMC and k-induction budget (s)")
     ap.add_argument("--chc-budget", type=float, default=60.0, help="Spacer budget per invariant (s)")
     ap.add_argument("--levers", action="store_true", help="compare the BMC levers instead")
+    ap.add_argument("--only", default="", help="with --levers: only the levers whose name has this")
     a = ap.parse_args()
     if a.levers:
         for t in a.targets if a.targets != DEFAULT else ["mainline:base"]:
-            levers(t, a.budget)
+            levers(t, a.budget, a.only)
         return
     for t in a.targets:
         bench(t, a.budget, a.chc_budget)

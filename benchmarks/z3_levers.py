@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ppcheck.checks.bmc import Deadline, Unrolling
+from ppcheck.checks.bmc import Deadline, DepthResult, Unrolling, prove_for_bmc
 from ppcheck.checks.z3_encode import Encoding
 from ppcheck.spec.expr import walk
 from ppcheck.spec.model import System
@@ -120,6 +120,52 @@ def independent_pairs(system: System) -> list[tuple[int, int]]:
             if not writes[a] & (reads[b] | writes[b]) and not writes[b] & reads[a]]
 
 
+class PushPop(Unrolling):
+    """The depth query in a push/pop scope (``push; add(∨ ¬ok_i(s_k)); check; pop``) instead
+    of an assumption literal; the path-existence check comes after an unsat answer, and a sat
+    answer falls back to the engine's own decoding (``Unrolling.check_depth``)."""
+
+    def check_depth(self, obs, deadline):  # noqa: ANN001, ANN201 - as Unrolling.check_depth
+        enc, sk = self.enc, self.enc.state(self.k)
+        if obs:
+            self.solver.push()
+            self.solver.add(z3.Or([z3.Not(enc.at(o.ok, sk)) for o in obs]))
+            r = self._check(deadline)
+            self.solver.pop()
+            if r == z3.sat:
+                return super().check_depth(obs, deadline)
+            if r == z3.unknown:
+                return DepthResult(unknown=self._why(deadline, self.solver))
+        return PathAfter.path(self, deadline)
+
+
+class PathAfter(Unrolling):
+    """The engine's assumption literal, but the path-existence check ("is there any path of
+    length k", needed only to prove a terminating model) after the unsat answer, not before."""
+
+    def check_depth(self, obs, deadline):  # noqa: ANN001, ANN201 - as Unrolling.check_depth
+        enc, k = self.enc, self.k
+        if obs:
+            sk = enc.state(k)
+            lit = z3.Bool(f"bad#any@{k}", enc.ctx)
+            self.solver.add(z3.Implies(lit, z3.Or([z3.Not(enc.at(o.ok, sk)) for o in obs])))
+            r = self._check(deadline, lit)
+            if r == z3.sat:
+                return super().check_depth(obs, deadline)
+            if r == z3.unknown:
+                return DepthResult(unknown=self._why(deadline, self.solver))
+        return self.path(deadline)
+
+    def path(self, deadline: Deadline) -> DepthResult:
+        out = DepthResult()
+        if self.k > 0:
+            r = self._check(deadline)
+            out.no_path = r == z3.unsat
+            if r == z3.unknown:
+                out.unknown = self._why(deadline, self.solver)
+        return out
+
+
 @dataclass
 class Lever:
     name: str
@@ -130,6 +176,7 @@ class Lever:
     symmetry: bool = False  # lex-leader on the first time each page leaves its initial value
     por: bool = False  # peephole partial order: commuting adjacent steps in binding order
     lemmas: bool = False  # lemmas proved by k-induction first, then assumed in every state
+    unrolling: type[Unrolling] = Unrolling  # how each depth is asked
 
 
 LEVERS = [
@@ -145,6 +192,12 @@ LEVERS = [
     Lever("symmetry breaking on pages", symmetry=True),
     Lever("peephole partial order", por=True),
     Lever("proved lemmas assumed in every state (k-induction first)", lemmas=True),
+    Lever("depth query by push/pop, path check after", unrolling=PushPop),
+    Lever("depth query by assumption, path check after", unrolling=PathAfter),
+    Lever("sat.phase=always_false", params={"sat.phase": "always_false"}),
+    Lever("sat.restart=luby", params={"sat.restart": "luby"}),
+    Lever("sat.branching.heuristic=chb", params={"sat.branching.heuristic": "chb"}),
+    Lever("sat.elim_vars=false (no variable elimination)", params={"sat.elim_vars": False}),
 ]
 
 
@@ -170,17 +223,13 @@ def run_lever(system: System, lever: Lever, budget: float, max_depth: int = 1000
         pairs = independent_pairs(system) if lever.por else []
         assumed: list = []
         c0, w0 = time.process_time(), time.perf_counter()
-        if lever.lemmas:  # only lemmas k-induction proves may be assumed; the rest is checked
-            from ppcheck.checks.kinduction import run_kinduction
-            from ppcheck.checks.verdict import PROVED
-
-            kr = run_kinduction(enc, obs, 2, Deadline(budget))
-            assumed = [o for o in obs if o.lemma and kr.outcomes[o.name].status == PROVED]
+        if lever.lemmas:  # only lemmas the engine's k = 1 proof proves; the rest is checked
+            # by BMC (the engine's assume_proved would report them proved and check nothing)
+            assumed = [o for o in prove_for_bmc(enc, Deadline(None)).obs if o.lemma]
             obs = [o for o in obs if not o.lemma]
         pages = system.layout.arrays["pages"].field_indices if lever.symmetry else []
         touched: list[list[z3.BoolRef]] = [[z3.BoolVal(False, enc.ctx)] * len(pages)]
-        u = Unrolling(enc)
-        u.solver.add(*[enc.at(o.ok, enc.state(0)) for o in assumed])
+        u = lever.unrolling(enc, invariants=assumed)
         per, last, deadline = [], time.process_time(), Deadline(None)  # k-induction in cpu only
         while True:
             r = u.check_depth(obs, deadline)
@@ -198,7 +247,6 @@ def run_lever(system: System, lever: Lever, budget: float, max_depth: int = 1000
                 break
             u.extend()
             k = u.k
-            u.solver.add(*[enc.at(o.ok, enc.state(k)) for o in assumed])
             if pairs and k >= 2:
                 p, q = enc.selectors(k - 2), enc.selectors(k - 1)
                 u.solver.add(*[z3.Or(z3.Not(p[a]), z3.Not(q[b])) for a, b in pairs])
@@ -215,15 +263,84 @@ def run_lever(system: System, lever: Lever, budget: float, max_depth: int = 1000
             z3.reset_params()
 
 
-def run_bitwuzla(system: System, budget: float, preprocess: bool = False) -> LeverRun | None:
-    """The same bit-vector terms (``Encoding(arith="bv")``) solved by Bitwuzla (PyPI
-    ``bitwuzla``, optional: None when it is not installed), fed as SMT-LIB2 text, incremental
-    with one assumption literal per depth.  Z3's ``AtMost`` is not SMT-LIB, so the one-hot
-    selection uses a ladder (sequential) at-most-one here; everything else is the template."""
-    try:
+class _Bitwuzla:
+    """Bitwuzla (PyPI ``bitwuzla``) fed SMT-LIB2 text, incremental with assumptions."""
+
+    def __init__(self, preprocess: bool):
         import bitwuzla as bz
+
+        opt = bz.Options()
+        opt.set(bz.Option.PRODUCE_MODELS, True)
+        opt.set(bz.Option.PREPROCESS, preprocess)
+        self.parser = bz.Parser(bz.TermManager(), opt)
+        self.parser.parse("(set-logic QF_BV)", True, False)
+        self.solver = self.parser.bitwuzla()
+        self.name = f"Bitwuzla, same bit-vector terms (pre-processing {'on' if preprocess else 'off'})"
+
+    def parse(self, text: str) -> None:
+        self.parser.parse(text, True, False)
+
+    def check(self, name: str) -> str:
+        return str(self.solver.check_sat(self.parser.parse_term(name)))
+
+
+class _Cvc5:
+    """cvc5 (PyPI ``cvc5``) fed SMT-LIB2 text through its parser, incremental with assumptions."""
+
+    def __init__(self) -> None:
+        import cvc5
+
+        self.cvc5 = cvc5
+        self.tm = cvc5.TermManager()
+        self.solver = cvc5.Solver(self.tm)
+        self.solver.setOption("incremental", "true")
+        self.solver.setLogic("QF_BV")
+        self.sm = cvc5.SymbolManager(self.tm)
+        self.parser = cvc5.InputParser(self.solver, self.sm)
+        self.name = "cvc5, same bit-vector terms, incremental"
+
+    def _input(self, text: str) -> None:
+        self.parser.setIncrementalStringInput(self.cvc5.InputLanguage.SMT_LIB_2_6, "ppcheck")
+        self.parser.appendIncrementalStringInput(text)
+
+    def parse(self, text: str) -> None:
+        self._input(text)
+        while not (cmd := self.parser.nextCommand()).isNull():
+            cmd.invoke(self.solver, self.sm)
+
+    def check(self, name: str) -> str:
+        self._input(name + " ")
+        return str(self.solver.checkSatAssuming(self.parser.nextTerm())).lower()
+
+
+def run_bitwuzla(system: System, budget: float, preprocess: bool = False,
+                 lemmas: bool = False) -> LeverRun | None:
+    """The same bit-vector terms solved by Bitwuzla (optional: None when not installed);
+    ``lemmas``: the lemmas Z3 proves 1-inductive (``prove_for_bmc``) asserted in every state."""
+    try:
+        backend = _Bitwuzla(preprocess)
     except ImportError:
         return None
+    if lemmas:
+        backend.name += ", proved lemmas assumed"
+    return run_smtlib(system, budget, backend, lemmas)
+
+
+def run_cvc5(system: System, budget: float) -> LeverRun | None:
+    """The same bit-vector terms solved by cvc5 (optional: None when not installed)."""
+    try:
+        backend = _Cvc5()
+    except ImportError:
+        return None
+    return run_smtlib(system, budget, backend)
+
+
+def run_smtlib(system: System, budget: float, backend: _Bitwuzla | _Cvc5,
+               lemmas: bool = False) -> LeverRun:
+    """The bit-vector terms of ``Encoding(arith="bv")`` as SMT-LIB2 text for another solver,
+    incremental with one assumption literal per depth.  Z3's ``AtMost`` is not SMT-LIB, so
+    the one-hot selection uses a ladder (sequential) at-most-one here; everything else is the
+    template."""
     enc = Encoding(system, arith="bv")
     sel, x, xn = enc.sel, enc.x, enc.xn
     aux = [z3.Bool(f"amo{i}", enc.ctx) for i in range(len(sel))]
@@ -239,12 +356,10 @@ def run_bitwuzla(system: System, budget: float, preprocess: bool = False) -> Lev
         conj.append(z3.Or(*[sel[b.id] for b in system.bindings if i in enc.updates[b.id]], xn[i] == x[i]))
     trans = z3.simplify(z3.And(conj))  # simplify: no unary and/or, which Bitwuzla's parser refuses
     obs = [o for o in enc.obligations() if not o.witness]
-    opt = bz.Options()
-    opt.set(bz.Option.PRODUCE_MODELS, True)
-    opt.set(bz.Option.PREPROCESS, preprocess)
-    parser = bz.Parser(bz.TermManager(), opt)
-    parser.parse("(set-logic QF_BV)", True, False)
-    solver = parser.bitwuzla()
+    c0, w0 = time.process_time(), time.perf_counter()
+    assumed = [o for o in prove_for_bmc(enc, Deadline(None)).obs if o.lemma] if lemmas else []
+    if lemmas:
+        obs = [o for o in obs if not o.lemma]
     declared: set[str] = set()
 
     def add(f: z3.BoolRef) -> None:
@@ -258,15 +373,15 @@ def run_bitwuzla(system: System, budget: float, preprocess: bool = False) -> Lev
                     continue
                 declared.add(name)
             out.append(line)
-        parser.parse("".join(out), True, False)
+        backend.parse("".join(out))
 
-    c0, w0 = time.process_time(), time.perf_counter()
-    add(z3.And(enc.init(enc.state(0)), enc.domain(enc.state(0))))
-    per, last, k = [], c0, 0
+    s0 = enc.state(0)
+    add(z3.And(enc.init(s0), enc.domain(s0), *[enc.at(o.ok, s0) for o in assumed]))
+    per, last, k = [], time.process_time(), 0
     while True:
         sk = enc.state(k)
         add(z3.Bool(f"bad@{k}", enc.ctx) == z3.Or([z3.Not(enc.at(o.ok, sk)) for o in obs]))
-        if str(solver.check_sat(parser.parse_term(f"bad@{k}"))) != "unsat":
+        if backend.check(f"bad@{k}") != "unsat":
             break  # mainline base has no violation: sat or unknown ends the run
         now = time.process_time()
         per.append(now - last)
@@ -276,7 +391,6 @@ def run_bitwuzla(system: System, budget: float, preprocess: bool = False) -> Lev
         t = enc.state(k + 1)
         pairs = (list(zip(x, sk)) + list(zip(xn, t)) + list(zip(sel, enc.selectors(k)))
                  + [(a, z3.Bool(f"amo{i}@{k}", enc.ctx)) for i, a in enumerate(aux)])
-        add(z3.And(z3.substitute(trans, *pairs), enc.domain(t)))
+        add(z3.And(z3.substitute(trans, *pairs), enc.domain(t), *[enc.at(o.ok, t) for o in assumed]))
         k += 1
-    name = f"Bitwuzla, same bit-vector terms (pre-processing {'on' if preprocess else 'off'})"
-    return LeverRun(name, len(per) - 1, time.process_time() - c0, time.perf_counter() - w0, per)
+    return LeverRun(backend.name, len(per) - 1, time.process_time() - c0, time.perf_counter() - w0, per)

@@ -14,6 +14,7 @@ trace that does not replay is an :class:`EngineBug`, never a counterexample.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import z3
@@ -87,15 +88,19 @@ class DepthResult:
 class Unrolling:
     """The init-anchored unrolling ``s_0 .. s_k`` in one incremental solver."""
 
-    def __init__(self, enc: Encoding, engine: str = ENGINE, lex: LexLeader | None = None):
+    def __init__(self, enc: Encoding, engine: str = ENGINE, lex: LexLeader | None = None,
+                 invariants: Sequence[Obligation] = ()):
         self.enc = enc
         self.system = enc.system
         self.engine = engine
         #: symmetry breaking (``checks/z3_symmetry.py``), when proved sound for this run
         self.lex = lex
+        #: obligations *proved* invariant in this run, asserted on every state copy
+        self.invariants = list(invariants)
         self.solver = enc.solver()
         s0 = enc.state(0)
         self.solver.add(enc.init(s0), enc.domain(s0))
+        self.solver.add(*[enc.at(o.ok, s0) for o in self.invariants])
         self.k = 0
         self.concrete = Concrete(self.system)
 
@@ -105,6 +110,7 @@ class Unrolling:
         self.solver.add(enc.trans(enc.state(k), enc.state(k + 1), k))
         if self.lex is not None:
             self.solver.add(*self.lex.at(k + 1))
+        self.solver.add(*[enc.at(o.ok, enc.state(k + 1)) for o in self.invariants])
         self.k = k + 1
 
     def _check(self, deadline: Deadline, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
@@ -308,6 +314,7 @@ class EngineRun:
     depth: int  # deepest depth fully checked by BMC / the base case (-1: none)
     reason: str = ""  # why incomplete, if it is
     symmetry: bool = False  # the unrolling broke scalarset symmetry (proved sound)
+    assumed: int = 0  # invariants proved in this run and asserted on every state (BMC)
 
 
 def hit_outcome(h: Hit, how: str = "") -> Outcome:
@@ -332,21 +339,73 @@ def complete_outcome(ob: Obligation, depth: int, how: str) -> Outcome:
     return Outcome(PROVED, how)
 
 
+#: ``assume_proved``: the budget (s) of the k = 1 proof when the run has no deadline, and
+#: the largest share of a deadline it may take
+PROOF_BUDGET = 60.0
+PROOF_SHARE = 0.5
+
+
+@dataclass
+class Assumed:
+    """Invariants proved in this run (k-induction at k = 1, base case and step), asserted
+    on every state copy of the unrolling; ``outcomes`` are their k-induction verdicts."""
+
+    obs: list[Obligation]
+    outcomes: dict[str, Outcome]
+    seconds: float  # wall
+    cpu: float  # process CPU seconds
+    reason: str = ""  # why nothing or not everything was proved
+
+
+def prove_for_bmc(enc: Encoding, deadline: Deadline) -> Assumed:
+    """Prove what can be proved 1-inductive among *all* the system's safety obligations
+    (invariants, lemmas, action assertions, transition properties, negated witnesses),
+    Houdini-pruned, within a share of ``deadline``.  Only obligations whose proof succeeded
+    (base case at depth 0 and the step) are returned: each is a true invariant, so asserting
+    it on every state of a path from an initial state removes no reachable path, keeps every
+    shortest violation, and keeps "no path of length k".  A false or non-inductive lemma is
+    dropped by the step's Houdini loop and never assumed."""
+    from .kinduction import run_kinduction
+
+    left = deadline.left()
+    budget = PROOF_BUDGET if left is None else max(0.0, left * PROOF_SHARE)
+    t0, c0 = time.perf_counter(), time.process_time()
+    cands = enc.obligations()
+    kr = run_kinduction(enc, cands, 1, Deadline(budget))
+    proved = [o for o in cands if kr.outcomes[o.name].status in (PROVED, VACUOUS)]
+    rest = len(cands) - len(proved)
+    why = f"{rest} other candidates not proved: {kr.reason}" if rest else ""
+    return Assumed(proved, {o.name: kr.outcomes[o.name] for o in proved}, time.perf_counter() - t0,
+                   time.process_time() - c0, why)
+
+
 def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: Deadline,
-            lassos: list[tuple[int, Property]] | None = None) -> EngineRun:
+            lassos: list[tuple[int, Property]] | None = None, assume_proved: bool = False) -> EngineRun:
     """BMC at depths 0, 1, ... up to ``depth`` (or until the deadline).
 
     ``lassos`` are progress properties ``(index, property)``: BMC looks for lasso-shaped
     violations of them (a deadlock or a loop after a p-state, q never holding).
+    ``assume_proved`` first proves every 1-inductive safety obligation of the system
+    (:func:`prove_for_bmc`) and asserts those on every state copy; the requested
+    obligations among them are reported *proved* by that k-induction, the rest are
+    checked by BMC as usual (off by default: docs/z3.md, "BMC levers").
     """
     if depth is None and deadline.end is None:
         depth = DEFAULT_DEPTH
+    out: dict[str, Outcome] = {}
+    assumed = prove_for_bmc(enc, deadline) if assume_proved else None
+    open_ = list(obs)
+    if assumed is not None:
+        for ob in open_:
+            if ob.name in assumed.outcomes:
+                o = assumed.outcomes[ob.name]
+                out[ob.name] = Outcome(o.status, o.detail + " (proved before BMC)")
+        open_ = [ob for ob in open_ if ob.name not in out]
     # symmetry breaking keeps every shortest violation of a symmetric obligation; lassos are
     # left unbroken (their loops and fairness are not covered by the proof)
-    u = Unrolling(enc, ENGINE, None if lassos else lex_leader(enc, obs))
-    open_ = list(obs)
+    u = Unrolling(enc, ENGINE, None if lassos or not open_ else lex_leader(enc, open_),
+                  assumed.obs if assumed is not None else ())
     open_l = list(lassos or [])
-    out: dict[str, Outcome] = {}
     done = -1
     reason = ""
     while True:
@@ -388,4 +447,9 @@ def run_bmc(enc: Encoding, obs: list[Obligation], depth: int | None, deadline: D
     for _, p in open_l:
         out[p.name] = (Outcome(HOLDS_TO_DEPTH, f"no lasso within {done} steps (not a proof); {reason}")
                        if done >= 0 else Outcome(UNKNOWN, reason))
-    return EngineRun(out, done, reason, u.lex is not None)
+    if assumed is not None:
+        reason = (reason + "; " if reason else "") + (
+            f"{len(assumed.obs)} invariants proved 1-inductive in {assumed.seconds:.1f}s "
+            f"({assumed.cpu:.1f} CPU s) and "
+            "assumed in every state" + (f" ({assumed.reason})" if assumed.reason else ""))
+    return EngineRun(out, done, reason, u.lex is not None, len(assumed.obs) if assumed else 0)

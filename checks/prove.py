@@ -47,12 +47,15 @@ _DEFINITE = (PROVED, VIOLATED, REACHED, VACUOUS)
 
 
 def prove(system: System, engine: str = "kind", depth: int | None = None, timeout: float | None = None,
-          out_dir: str | Path | None = None, properties: list[str] | None = None) -> RunResult:
+          out_dir: str | Path | None = None, properties: list[str] | None = None,
+          assume_proved: bool = False) -> RunResult:
     """Check ``system``'s safety properties with one Z3 engine.
 
     ``depth`` bounds BMC's depth or k-induction's k; ``timeout`` is the wall-clock
     budget for the whole run (:data:`DEFAULT_TIMEOUT` when neither is given).
     ``properties`` limits the check to those names (``action_assertions`` included).
+    ``assume_proved`` (BMC only): first prove what is 1-inductive among all safety
+    obligations and assert it on every unrolled state (``checks/bmc.py:prove_for_bmc``).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown Z3 engine {engine!r} (expected one of {', '.join(ENGINES)})")
@@ -72,7 +75,7 @@ def prove(system: System, engine: str = "kind", depth: int | None = None, timeou
     name = f"z3-{engine}"
     try:
         if engine == "bmc":
-            er = run_bmc(enc, obs, depth, deadline, lassos)
+            er = run_bmc(enc, obs, depth, deadline, lassos, assume_proved)
         elif engine == "kind":
             er = run_kinduction(enc, obs, depth, deadline)
         else:
@@ -111,6 +114,8 @@ def prove(system: System, engine: str = "kind", depth: int | None = None, timeou
         bound.append(f"depth={depth}")
     if timeout is not None:
         bound.append(f"timeout={timeout:g}s")
+    if er.assumed:
+        bound.append(f"{er.assumed} invariants proved 1-inductive first and assumed in every state")
     if er.symmetry:
         bound.append("symmetry breaking on " + ", ".join(system.symmetric_arrays) + " (proved sound)")
     if skipped:
