@@ -77,7 +77,8 @@ def fold(e: Expr, var: dict[int, int], nxt: dict[int, Expr], memo: dict[int, Exp
             r = fold(e.args[1] if c.value else e.args[2], var, nxt, memo, dig)
         else:
             a, b = fold(e.args[1], var, nxt, memo, dig), fold(e.args[2], var, nxt, memo, dig)
-            r = e if (c is e.args[0] and a is e.args[1] and b is e.args[2]) else Expr("ite", (c, a, b), e.sort)
+            same = c is e.args[0] and a is e.args[1] and b is e.args[2]
+            r = e if same else Expr("ite", (c, a, b), e.sort)
     elif op in ("and", "or"):
         stop = 0 if op == "and" else 1
         kept: list[Expr] = []
