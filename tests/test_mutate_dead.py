@@ -107,3 +107,39 @@ def test_python_and_native_agree_on_every_mutant():
     assert {k: key(r) for k, r in py.items()} == {k: key(r) for k, r in nat.items()}
     assert sum(r.detail.endswith("modulo dead fields on every reachable state")
                for r in py.values()) >= 1
+
+
+@pytest.mark.slow  # minutes: the Python test explores frag without symmetry
+def test_mainline_finish_paths_agree():
+    """mainline/frag, every mutant of finish() in page_pool_return_put() (the locals cleared
+    at the return): the Python test and pp_equiv_dead give the same answer on each, and
+    some are equivalent only modulo dead fields (``direct`` set at the return: the next call
+    rewrites it first) while others are not (``page`` is read at READY by page_in_one_place)."""
+    import time
+
+    from ppcheck.checks import mutate_native as mn
+    from ppcheck.checks.native import unavailable
+    from ppcheck.models import get_model
+    from ppcheck.spec.mutation import build_mutant
+
+    if unavailable():
+        pytest.skip(unavailable())
+    model = get_model("mainline")
+    cfg = model.config("frag")
+    pr = mt.probe(model, [cfg], backend="native")
+    base = pr.bases[0]
+    muts = [(i, m) for i, m in enumerate(mt.plan(pr)) if m.site.action == "page_pool_return_put"
+            and "ctx." in m.site.text and m.operator in ("const", "drop_update")
+            and m.site.where.startswith("models/mainline/base.py:2")]
+    assert len(muts) >= 6
+    prep = mn.prepare(pr, muts)
+    py, nat = {}, {}
+    for i, m in muts:
+        sysm = build_mutant(model, m, cfg, base.system)
+        py[m.id] = bool(mt.same_successors(base, sysm, time.perf_counter() + 300)
+                        or mt.same_successors_dead(base, sysm, time.perf_counter() + 300))
+        got = prep.where.get(("frag", i))
+        nat[m.id] = got is None or got[0].equivalent(got[1]) or got[0].equivalent_dead(got[1])
+    assert py == nat
+    assert nat["page_pool_return_put:update14:const:-1,1"]  # direct = True at the return
+    assert not all(nat.values())
