@@ -33,6 +33,7 @@ up to dead fields: no property, assertion, domain or coverage can tell them apar
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ppcheck.spec.expr import OP_TABLE, Expr, digest, fields_read
@@ -209,7 +210,8 @@ class Facts:
 class Analysis:
     """The per-binding summaries of one System (cached across mutants) and the fixpoint."""
 
-    def __init__(self, system: System, observe_lemmas: bool = False):
+    def __init__(self, system: System, observe_lemmas: bool = False,
+                 states: Iterable[int] | None = None):
         self.system = system
         lay = system.layout
         self.n = len(lay.fields)
@@ -217,6 +219,9 @@ class Analysis:
         self.values = {c: range(0, lay.fields[c].hi - lay.fields[c].lo + 1) for c in self.ctl}
         self.lo = {c: lay.fields[c].lo for c in self.ctl}
         self._cache: dict[tuple[str, int, int], Summary | None] = {}
+        self._reach: _Valuations | None = None
+        if states is not None:
+            self._reach = _Valuations(system, self.ctl, states)
         self.prop_reads: dict[tuple[int, int], frozenset[int]] = {}
         self.transitions = [p.expr for p in system.properties if p.kind == TRANSITION
                             and (observe_lemmas or not p.lemma) and p.expr is not None]
@@ -243,7 +248,10 @@ class Analysis:
     def summary(self, b: Binding, key: str, c: int, v: int) -> Summary | None:
         k = (key, c, v)
         if k not in self._cache:
-            self._cache[k] = summarize(b, c, v, self.transitions)
+            if self._reach is not None and not self._reach.fires(b, key, c, v):
+                self._cache[k] = None
+            else:
+                self._cache[k] = summarize(b, c, v, self.transitions)
         return self._cache[k]
 
     def facts(self, bindings: list[tuple[Binding, str]]) -> Facts:
@@ -300,6 +308,52 @@ class Analysis:
             if any(rows):
                 out[c] = rows
         return sorted(out), out
+
+
+class _Valuations:
+    """The control fields' values in the original's reachable states, as bit sets over the
+    distinct valuations: which (control, value) a binding's control literals allow.
+
+    Why this is exact: the relation pairs a reachable state t of the original with the states
+    t' equal to it outside the fields dead in t.  Control fields are never dead, so t' has t's
+    control values, and a guard conjunct ``c == k`` or ``c != k`` on a control is false at t'
+    when it is false at t: a binding whose control literals no reachable valuation with
+    c == v satisfies cannot fire in a related state where c == v.  (By induction from the same
+    initial states, every state the mutant reaches is related to one the original reaches:
+    that is what the per-state test checks.)"""
+
+    def __init__(self, system: System, ctl: list[int], states: Iterable[int]):
+        lay = system.layout
+        fs = [lay.fields[c] for c in ctl]
+        mask = 0
+        for f in fs:
+            mask |= ((1 << f.width) - 1) << f.offset
+        distinct = {s & mask for s in states}
+        self.ctl = set(ctl)
+        self.lo = {c: lay.fields[c].lo for c in ctl}
+        self.bits: dict[tuple[int, int], int] = {}
+        for j, s in enumerate(sorted(distinct)):
+            for c, f in zip(ctl, fs):
+                v = ((s >> f.offset) & ((1 << f.width) - 1)) + f.lo
+                self.bits[(c, v)] = self.bits.get((c, v), 0) | (1 << j)
+        self.all = (1 << len(distinct)) - 1
+        self._lit: dict[str, int] = {}
+
+    def _literals(self, b: Binding) -> int:
+        g = b.ir.guard
+        m = self.all
+        for x in (g.args if g.op == "and" else (g,)):
+            if x.op in ("eq", "ne") and x.args[0].op == "var" and x.args[1].op == "const" \
+                    and x.args[0].value in self.ctl:
+                c, k = x.args[0].value, x.args[1].value
+                eq = self.bits.get((c, k), 0)
+                m &= eq if x.op == "eq" else self.all & ~eq
+        return m
+
+    def fires(self, b: Binding, key: str, c: int, v: int) -> bool:
+        if key not in self._lit:
+            self._lit[key] = self._literals(b)
+        return bool(self._lit[key] & self.bits.get((c, v), 0))
 
 
 def _walk(e: Expr) -> list[Expr]:

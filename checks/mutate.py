@@ -83,7 +83,7 @@ class Base:
         if self._dead is None:
             from .deadfields import Analysis
 
-            self._dead = Analysis(self.system)
+            self._dead = Analysis(self.system, states=self.full_states())
         return self._dead
 
     def concrete(self) -> Concrete:

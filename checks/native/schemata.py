@@ -334,7 +334,14 @@ class Schema:
         if self._dead is None:
             from ..deadfields import Analysis
 
-            self._dead = Analysis(self.original)
+            if self._orig is None:
+                self.explore_original()
+            lib, ffi = self.lib, _ffi()
+            n = int(lib.pp_count(self._orig))
+            raw = ffi.buffer(lib.pp_states(self._orig), n * self.sb)[:]
+            sb = self.sb
+            states = (int.from_bytes(raw[i * sb:(i + 1) * sb], "little") for i in range(n))
+            self._dead = Analysis(self.original, states=states)
         return self._dead
 
     def dead_facts(self, k: int) -> Any:
