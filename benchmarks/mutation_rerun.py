@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 from ppcheck.checks import mutate as mt
 from ppcheck.checks import mutate_native as mn
@@ -24,7 +25,7 @@ def main(argv: list[str]) -> int:
     if len(argv) not in (2, 3):
         print("usage: mutation_rerun.py IDS.txt OUT.jsonl [BUDGET]", file=sys.stderr)
         return 2
-    ids = set(open(argv[0]).read().split())
+    ids = set(Path(argv[0]).read_text().split())
     budget = float(argv[2]) if len(argv) == 3 else 120.0
     model = get_model("mainline")
     t0 = time.perf_counter()
