@@ -65,6 +65,26 @@ class Base:
     fired: set[str]
     _concrete: Concrete | None = None
     _hashes: dict[str, str] | None = None
+    _full: list[int] | None = None  # every reachable state, no symmetry (dead-field test)
+    _dead: Any = None  # the dead-field analysis of the original
+
+    def full_states(self) -> list[int]:
+        """Every reachable state of the original without symmetry reduction."""
+        if self._full is None:
+            if not self.symmetry:
+                self._full = self.states
+            else:
+                ex = Explorer(self.system, symmetry=False)
+                ex.run()
+                self._full = list(ex.states)
+        return self._full
+
+    def dead_analysis(self) -> Any:
+        if self._dead is None:
+            from .deadfields import Analysis
+
+            self._dead = Analysis(self.system, states=self.full_states())
+        return self._dead
 
     def concrete(self) -> Concrete:
         if self._concrete is None:
@@ -195,6 +215,20 @@ class MutantResult:
         return cls(**d)
 
 
+#: a configuration's verdict when the mutant is equivalent only modulo dead fields
+DEAD_EQUIV = "same successors modulo dead fields"
+
+
+def equivalent_detail(per_config: dict[str, str]) -> str:
+    """Why an equivalent mutant is: the IR, the successors, or the successors up to dead
+    fields (the finer rule) in some configuration."""
+    if all(v == "same IR" for v in per_config.values()):
+        return "same IR in every configuration"
+    if any(v == DEAD_EQUIV for v in per_config.values()):
+        return "identical successors modulo dead fields on every reachable state"
+    return "identical successors on every reachable state"
+
+
 def binding_hashes(system: System) -> dict[str, str]:
     """Each binding's label -> a hash of its traced IR (guard, updates, assertions)."""
     memo: dict[int, str] = {}
@@ -250,6 +284,56 @@ def same_successors(base: Base, sysm: System, deadline: float, split: bool = Fal
     for n, s in enumerate(base.states):
         if fo(s) != fm(s):
             return False
+        if n % 1024 == 0 and time.perf_counter() > deadline:
+            return None
+    return True
+
+
+def same_successors_dead(base: Base, sysm: System, deadline: float) -> bool | None:
+    """Equivalence modulo dead fields (:mod:`.deadfields`) in one configuration: on every
+    reachable state of the original (no symmetry), every binding has the original's error
+    and, after clearing the fields dead in its successor, the original's successor; every
+    observed transition property gives the same verdict.  None when out of time."""
+    from .deadfields import project
+
+    lb, lm = base.system.layout, sysm.layout
+    if lm.names() != lb.names() or sysm.init_states != base.system.init_states:
+        return False
+    if any((f.lo, f.hi, f.offset) != (g.lo, g.hi, g.offset) for f, g in zip(lb.fields, lm.fields)):
+        return False
+    by_label = {b.label(): b for b in base.system.bindings}
+    if sorted(by_label) != sorted(b.label() for b in sysm.bindings):
+        return False
+    if base._hashes is None:
+        base._hashes = binding_hashes(base.system)
+    hb, hm = base._hashes, binding_hashes(sysm)
+    changed = [b for b in sysm.bindings if hb.get(b.label()) != hm[b.label()]]
+    if not changed:
+        return True
+    an = base.dead_analysis()
+    keyed = [(b, b.label()) for b in base.system.bindings]
+    keyed += [(b, f"{b.label()}#{hm[b.label()]}") for b in changed]
+    facts = an.facts(keyed)
+    if not facts.any():
+        return False
+    ctl, rows = an.masks(facts)
+    orig_sub = _subsystem(base.system, [by_label[b.label()] for b in changed])
+    mut_sub = _subsystem(sysm, changed)
+    co, cm, cb = Concrete(orig_sub), Concrete(mut_sub), base.concrete()
+    for n, s in enumerate(base.full_states()):
+        a, b = co.succ_raw(s), cm.succ_raw(s)
+        if len(a) != len(b):
+            return False
+        for (ia, ta, ea), (ib, tb, eb) in zip(sorted(a, key=lambda x: x[0]), sorted(b, key=lambda x: x[0])):
+            if ia != ib or ea != eb or (ta is None) != (tb is None):
+                return False
+            if ta is None:
+                continue
+            for k in an.transition_ids:
+                if cb.holds(k, s, ta) != cb.holds(k, s, tb):
+                    return False
+            if project(ta, base.system, ctl, rows) != project(tb, base.system, ctl, rows):
+                return False
         if n % 1024 == 0 and time.perf_counter() > deadline:
             return None
     return True
@@ -340,6 +424,15 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
             res.per_config[cfg] = "same successors"
             equivalent += 1
             continue
+        if not split:
+            same = same_successors_dead(base, sysm, deadline)
+            if same is None:
+                incomplete = f"{cfg}: budget spent in the equivalence check"
+                break
+            if same:
+                res.per_config[cfg] = DEAD_EQUIV
+                equivalent += 1
+                continue
         cap = max(200_000, 50 * base.run.states)
         left = deadline - time.perf_counter()
         kernel_names = [p.name for p in sysm.properties if not p.lemma] + [ACTION_ASSERTIONS]
@@ -369,9 +462,7 @@ def run_mutant(pr: Probe, m: Mutation, budget: float, index: int = 0) -> MutantR
             res.status, res.detail = INCOMPLETE, incomplete
         elif equivalent == len(pr.bases):
             res.status = EQUIVALENT
-            res.detail = ("same IR in every configuration"
-                          if all(v == "same IR" for v in res.per_config.values())
-                          else "identical successors on every reachable state")
+            res.detail = equivalent_detail(res.per_config)
         else:
             res.detail = "every kernel property holds, and the state graph differs"
             lemma_hit = _lemma_kill(pr, held, symmetry, deadline)

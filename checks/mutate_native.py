@@ -177,7 +177,7 @@ def run_mutant(prep: Prepared, m: Mutation, budget: float, index: int = 0,
     held = [(c, *prep.where[(c, index)]) for c, v in res.per_config.items()
             if v == "holds" and (c, index) in prep.where]
     incomplete = ""
-    equivalent = sum(v in ("same IR", "same successors") for v in res.per_config.values())
+    equivalent = sum(v in ("same IR", "same successors", mt.DEAD_EQUIV) for v in res.per_config.values())
     for cfg in order:
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -191,6 +191,10 @@ def run_mutant(prep: Prepared, m: Mutation, budget: float, index: int = 0,
         sch, k = got
         if sch.equivalent(k):
             res.per_config[cfg] = "same successors"
+            equivalent += 1
+            continue
+        if sch.equivalent_dead(k):
+            res.per_config[cfg] = mt.DEAD_EQUIV
             equivalent += 1
             continue
         kernel = _names(sch, False)
@@ -229,9 +233,7 @@ def run_mutant(prep: Prepared, m: Mutation, budget: float, index: int = 0,
             res.status, res.detail = mt.INCOMPLETE, incomplete
         elif equivalent == len(bases):
             res.status = mt.EQUIVALENT
-            res.detail = ("same IR in every configuration"
-                          if all(v == "same IR" for v in res.per_config.values())
-                          else "identical successors on every reachable state")
+            res.detail = mt.equivalent_detail(res.per_config)
         else:
             res.detail = "every kernel property holds, and the state graph differs"
             _survivor(prep, m, res, held, deadline)

@@ -43,14 +43,24 @@ def summary(model: str, results: list[MutantResult], planned: int, interrupted: 
             ) -> dict[str, Any]:
     c = counts(results)
     sc = score(c)
+    dead = dead_equivalent(results)
+    eq = f"{c[EQUIVALENT]} equivalent" + (f" ({dead} only modulo dead fields)" if dead else "")
     text = (f"{model}: {len(results)} mutants: {c[KILLED]} killed, {c[BY_LEMMA]} only by a lemma, "
-            f"{c[SURVIVED]} survived, {c[EQUIVALENT]} equivalent, {c[INCOMPLETE]} incomplete, "
+            f"{c[SURVIVED]} survived, {eq}, {c[INCOMPLETE]} incomplete, "
             f"{c[INVALID]} invalid; score "
             + ("n/a" if sc is None else f"{100 * sc:.1f}%") + " of non-equivalent killed")
     if interrupted or len(results) < planned:
         text += f"; interrupted after {len(results)} of {planned}"
     return {"text": text, "mutants": len(results), "planned": planned, "interrupted": interrupted,
-            "score": None if sc is None else round(sc, 4), **c}
+            "score": None if sc is None else round(sc, 4), **c, "equivalent_dead": dead}
+
+
+def dead_equivalent(results: Iterable[MutantResult]) -> int:
+    """Equivalent mutants that only the finer rule (modulo dead fields) calls equivalent: under
+    the exact rule each would be a survivor or a lemma's kill, never a kernel property's (a
+    kernel property reads no dead field), so the exact rule's score is killed over the
+    denominator plus these."""
+    return sum(1 for r in results if r.status == EQUIVALENT and "modulo dead fields" in r.detail)
 
 
 def _pct(c: dict[str, int]) -> str:
@@ -74,6 +84,11 @@ def markdown(model: str, configs: list[str], results: list[MutantResult]) -> str
     tot = counts(results)
     lines.append(f"| **total** | **{len(results)}** | " + " | ".join(f"**{tot[s]}**" for s in COLUMNS)
                  + f" | **{_pct(tot)}** |")
+    dead = dead_equivalent(results)
+    if dead:
+        lines += ["", f"{dead} of the {tot[EQUIVALENT]} equivalent mutants are equivalent only modulo "
+                  "dead fields (docs/mutation.md); under the exact rule the score would be "
+                  + _pct({**tot, EQUIVALENT: tot[EQUIVALENT] - dead, SURVIVED: tot[SURVIVED] + dead}) + "."]
     lines += ["", "By operator:", "", "| operator | mutants | killed | survived | equivalent | score |",
               "|---|---:|---:|---:|---:|---:|"]
     ops: dict[str, list[MutantResult]] = {}

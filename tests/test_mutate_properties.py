@@ -11,7 +11,9 @@ its CPU is inside page_pool_put_netmem() (``steps_respect_cpu_exclusion``); napi
 keeping a disabled NAPI scheduled (``disabled_napi_poll_completes``); page_pool_alloc_frag()
 handing out a frag with no frag page, or outside the NAPI poll (``frags_come_from_frag_page``);
 kfree_skb() started by a context still inside skb_release_data() (``skb_data_held``); put_page()
-that never lets _refcount reach 0 (``refcount_counts_references``).  The witness
+that never lets _refcount reach 0 (``refcount_counts_references``); an allocation that fails
+with netmems in alloc.cache (``failed_allocation_found_cache_empty``, from the equivalence
+modulo dead fields run: the CI sample's survivor ``page_pool_alloc_fail:require3``).  The witness
 ``page_ref_on_open_frag_page`` is reached on the model and vacuous when get_page() demands a
 second pp holder (a scope that loses the page reference taken on a frag page with one user).
 """
@@ -48,6 +50,8 @@ CASES = [
      "drop require conjunct `(ctxs[0].sh == -1)`", None),
     ("refcount_counts_references", "numa", "page_pool_update_nid", "const",
      "constant 0 -> 1 in max((pages[0].refcnt - 1), 0)", None),
+    ("failed_allocation_found_cache_empty", "frag", "page_pool_alloc_fail", "drop_require",
+     "drop require conjunct `(pool.alloc_count == 0)`", "ctxs[0]"),
 ]
 #: witnesses: reached on the model, vacuous on the mutant
 WITNESSES = [

@@ -76,6 +76,64 @@ int64_t pp_equiv(const uint8_t *states, int64_t n, int64_t k, const int32_t *lab
     }
     return -1;
 }
+
+/* pp_equiv modulo dead fields: each successor is projected first (for each control field
+   ctl[2c], width ctl[2c+1], the dead fields of its raw value are cleared: masks[row[c] +
+   value]); and the observed transition properties tp[0..ntp) must give the same verdict on
+   the original's and the mutant's transition. */
+static void eq_project(uint64_t *x, int nctl, const int32_t *ctl, const int32_t *row,
+                       const uint64_t *masks) {
+    uint64_t m[W];
+    for (int j = 0; j < W; j++) m[j] = 0;
+    for (int c = 0; c < nctl; c++) {
+        uint64_t v = pp_get(x, ctl[2 * c], ctl[2 * c + 1]);
+        const uint64_t *mk = masks + ((int64_t)row[c] + (int64_t)v) * W;
+        for (int j = 0; j < W; j++) m[j] |= mk[j];
+    }
+    for (int j = 0; j < W; j++) x[j] &= ~m[j];
+}
+
+int64_t pp_equiv_dead(const uint8_t *states, int64_t n, int64_t k, const int32_t *lab, int moff,
+                      int mwidth, int nctl, const int32_t *ctl, const int32_t *row,
+                      const uint64_t *masks, int ntp, const int32_t *tp) {
+    uint64_t w[W], x[W], y[W], w0[W];
+    for (int64_t i = 0; i < n; i++) {
+        w[W - 1] = 0;
+        memcpy(w, states + i * SB, SB);
+        memcpy(w0, w, sizeof w0);
+        pp_out oa = {0, eq_ab, eq_aek, eq_aem, eq_ast, eq_aok};
+        pp_succ_state(w, &oa);
+        pp_set(w, moff, mwidth, (uint64_t)k);
+        pp_out ob = {0, eq_bb, eq_bek, eq_bem, eq_bst, eq_bok};
+        pp_succ_state(w, &ob);
+        if (oa.n != ob.n) return i;
+        for (int jb = 0; jb < ob.n; jb++) {
+            if (!eq_bok[jb]) continue;
+            x[W - 1] = 0;
+            memcpy(x, eq_bst + (int64_t)jb * SB, SB);
+            pp_set(x, moff, mwidth, 0);
+            memcpy(eq_bst + (int64_t)jb * SB, x, SB);
+        }
+        for (int ja = 0; ja < oa.n; ja++) {
+            int jb = 0;
+            while (jb < ob.n && lab[eq_bb[jb]] != lab[eq_ab[ja]]) jb++;
+            if (jb == ob.n) return i;
+            if (eq_aek[ja] != eq_bek[jb] || eq_aem[ja] != eq_bem[jb] || eq_aok[ja] != eq_bok[jb])
+                return i;
+            if (!eq_aok[ja]) continue;
+            x[W - 1] = 0; y[W - 1] = 0;
+            memcpy(x, eq_ast + (int64_t)ja * SB, SB);
+            memcpy(y, eq_bst + (int64_t)jb * SB, SB);
+            for (int q = 0; q < ntp; q++)
+                if (pp_prop(tp[q], (const uint8_t *)w0, (const uint8_t *)x)
+                    != pp_prop(tp[q], (const uint8_t *)w0, (const uint8_t *)y)) return i;
+            eq_project(x, nctl, ctl, row, masks);
+            eq_project(y, nctl, ctl, row, masks);
+            if (memcmp(x, y, SB)) return i;
+        }
+    }
+    return -1;
+}
 """
 
 
@@ -84,7 +142,9 @@ def _ffi() -> Any:
     import cffi
 
     ffi = cffi.FFI()
-    ffi.cdef(CDEF + "int64_t pp_equiv(const uint8_t *, int64_t, int64_t, const int32_t *, int, int);")
+    ffi.cdef(CDEF + "int64_t pp_equiv(const uint8_t *, int64_t, int64_t, const int32_t *, int, int);"
+             "int64_t pp_equiv_dead(const uint8_t *, int64_t, int64_t, const int32_t *, int, int,"
+             " int, const int32_t *, const int32_t *, const uint64_t *, int, const int32_t *);")
     return ffi
 
 
@@ -189,6 +249,7 @@ class Schema:
         self.path = path
         self._lib: Any = None
         self._orig: Any = None  # the original's search context (every reachable state)
+        self._dead: Any = None  # the dead-field analysis (lazily)
 
     @property
     def lib(self) -> Any:
@@ -267,3 +328,59 @@ class Schema:
         n = int(lib.pp_count(self._orig))
         return lib.pp_equiv(lib.pp_states(self._orig), n, k, self._lab, self.mut.offset,
                             self.mut.width) < 0
+
+    def dead_analysis(self) -> Any:
+        """The dead-field analysis of this configuration's original (its summaries cached)."""
+        if self._dead is None:
+            from ..deadfields import Analysis
+
+            if self._orig is None:
+                self.explore_original()
+            lib, ffi = self.lib, _ffi()
+            n = int(lib.pp_count(self._orig))
+            raw = ffi.buffer(lib.pp_states(self._orig), n * self.sb)[:]
+            sb = self.sb
+            states = (int.from_bytes(raw[i * sb:(i + 1) * sb], "little") for i in range(n))
+            self._dead = Analysis(self.original, states=states)
+        return self._dead
+
+    def dead_facts(self, k: int) -> Any:
+        """The dead fields of mutant ``k`` and the original together (:mod:`..deadfields`)."""
+        an = self.dead_analysis()
+        memo: dict[int, str] = {}
+        v = self.variants[k]
+        keyed = [(b, b.label()) for b in self.original.bindings]
+        keyed += [(b, f"{b.label()}#{ir_hash(b, memo)}") for b in v.bindings]
+        return an.facts(keyed)
+
+    def equivalent_dead(self, k: int) -> bool:
+        """Mutant ``k`` has the original's successors, up to dead fields, on every reachable
+        state of the original, and every observed transition property gives the same verdict
+        (:mod:`..deadfields`: then the two graphs are equal up to dead fields)."""
+        if self._orig is None:
+            self.explore_original()
+        an = self.dead_analysis()
+        facts = self.dead_facts(k)
+        if not facts.any():
+            return False
+        ctl, rows = an.masks(facts)
+        ffi, lib = _ffi(), self.lib
+        words = self._words()
+        flat: list[int] = []
+        row: list[int] = []
+        for c in ctl:
+            row.append(len(flat) // words)
+            for m in rows[c]:
+                flat += [(m >> (64 * j)) & 0xFFFFFFFFFFFFFFFF for j in range(words)]
+        lay = self.system.layout
+        cw = [x for c in ctl for x in (lay.fields[c].offset, lay.fields[c].width)]
+        n = int(lib.pp_count(self._orig))
+        tp = an.transition_ids
+        return lib.pp_equiv_dead(lib.pp_states(self._orig), n, k, self._lab, self.mut.offset,
+                                 self.mut.width, len(ctl), ffi.new("int32_t[]", cw or [0]),
+                                 ffi.new("int32_t[]", row or [0]),
+                                 ffi.new("uint64_t[]", flat or [0]), len(tp),
+                                 ffi.new("int32_t[]", tp or [0])) < 0
+
+    def _words(self) -> int:
+        return (self.sb + 7) // 8

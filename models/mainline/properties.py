@@ -354,3 +354,18 @@ class MainlineProperties(MainlineBase):
         expression is the proof lemma ``lemma_refcnt_accounting``, stated once; this makes
         it a kernel property (the lemma alone does not count as a kill)."""
         return MainlineLemmas.lemma_refcnt_accounting.fn(self, s)
+
+    @transition
+    def failed_allocation_found_cache_empty(self, before, after):
+        """An allocation that fails (returns NULL, the model's alloc_stat EMPTY) found
+        pool->alloc.cache empty and leaves it empty.  page_pool_alloc_netmems()
+        (net/core/page_pool.c) takes a cached netmem first (__page_pool_get_cached()) and goes
+        to the slow path only when it got none; __page_pool_alloc_netmems_slow() returns
+        ``alloc.cache[--alloc.count]`` while ``alloc.count > 0`` ("guarantees zero count")
+        before it asks the page allocator.  alloc.cache is the NAPI's own (lockless), so no
+        other context fills it in between: a driver that sees NULL with netmems cached would
+        leave its RX ring short while the pool sits on free buffers.  (The ptr_ring is not
+        part of it: a remote free may produce into the ring after the refill found it
+        empty.)"""
+        failed = (after.pool.alloc_stat == AllocStat.EMPTY) & (before.pool.alloc_stat != AllocStat.EMPTY)
+        return implies(failed, (before.pool.alloc_count == 0) & (after.pool.alloc_count == 0))
