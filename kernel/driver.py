@@ -32,6 +32,10 @@ class Op(IntEnum):
     REF = 10  # page_pool_ref_page(): one more pp reference (6.12)
     DISABLE_DIRECT = 11  # page_pool_disable_direct_recycling()
     NAPI_ENABLE = 12  # the NAPI is scheduled on a CPU again: list_owner = cpu
+    BULK = 13  # xdp_flush_frame_bulk(): page_pool_put_page_bulk(pool, data, n)
+    XDP_REG = 14  # xdp_rxq_info_reg_mem_model(): page_pool_use_xdp_mem()
+    XDP_UNREG = 15  # xdp_rxq_info_unreg_mem_model(): page_pool_destroy() of the mem.id's pool
+    UPDATE_NID = 16  # page_pool_update_nid(pool, nid) from the NAPI poll
 
 
 #: yield kinds (pp_shim.h enum pp_yield_kind)
@@ -162,6 +166,12 @@ class Kernel:
         """The next page allocation takes page ``pfn`` (-1: the lowest free), after failing
         ``fail`` times (GFP_ATOMIC failing)."""
         self.lib.pph_buddy_next(pfn, fail)
+
+    def buddy_plan(self, then: int = -1, limit: int = -1, pfmemalloc: bool = False) -> None:
+        """After :meth:`buddy_next`'s page the next allocation takes ``then``; the next bulk
+        request (alloc_pages_bulk_array_node()) returns at most ``limit`` pages (-1: as many
+        as asked); the next page comes from the reserves (page_is_pfmemalloc())."""
+        self.lib.pph_buddy_plan(then, limit, int(pfmemalloc))
 
     def yields(self, c: int) -> int:
         return self.lib.pph_yields(c)

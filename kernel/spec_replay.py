@@ -64,6 +64,7 @@ class Step:
     op: Op | None = None
     starts: tuple[Start, ...] = ()
     world: bool = False
+    queue: bool = False  # a step of the caller that queues a page for its next bulk call
 
 
 _UNREF_READ: tuple[Start, ...] = (("page_pool_unref_netmem", "atomic_long_read"),)
@@ -136,17 +137,49 @@ STEPS: dict[str, Step] = {
     "page_pool_release_lock": Step(None, (("page_pool_producer_lock", None),)),
     "page_pool_release_unlock": Step(None, (("page_pool_producer_unlock", None),)),
     "driver_unbind": Step(Op.UNBIND),
+    # the bulk free (models/mainline/bulk.py): xdp_return_frame_bulk() queues the frame in the
+    # caller's bq (net/core/xdp.c, no pool state); xdp_flush_frame_bulk() is the call of
+    # page_pool_put_page_bulk() with the queued frames, whose steps start at its
+    # page_pool_is_last_ref() reads, __page_pool_put_page(), the one producer lock, each
+    # __ptr_ring_produce(), the unlock and the returns after a full ring
+    "xdp_return_frame_bulk": Step(queue=True),
+    "xdp_flush_frame_bulk": Step(Op.BULK),
+    "page_pool_is_last_ref": Step(None, (("page_pool_is_last_ref", "atomic_long_read"),)),
+    "page_pool_is_last_ref_sub": Step(None, (("page_pool_is_last_ref", "atomic_long_sub_return"),)),
+    "page_pool_put_page_bulk": Step(None, (("__page_pool_put_page", None),)),
+    "page_pool_recycle_ring_bulk_lock": Step(None, (("page_pool_producer_lock", None),)),
+    "page_pool_recycle_ring_bulk_produce": Step(None, (("__ptr_ring_produce", None),)),
+    "page_pool_recycle_ring_bulk_unlock": Step(None, (("page_pool_producer_unlock", None),)),
+    "page_pool_recycle_ring_bulk_return": Step(None, (("page_pool_return_page", None),)),
+    "page_pool_ref_netmem": Step(Op.REF),
+    # the bulk slow allocation: alloc_pages_bulk_array_node() hands out the spec's two pages
+    # (the buddy allocator is told which, and how many: pph_buddy_plan)
+    "page_pool_alloc_pages_bulk": Step(Op.ALLOC, _ALLOC),
+    # the XDP memory model (models/mainline/xdp.py): page_pool_use_xdp_mem(), and the
+    # unregistration's page_pool_destroy() of the pool mem.id names
+    "xdp_rxq_info_reg_mem_model": Step(Op.XDP_REG),
+    "xdp_rxq_info_unreg_mem_model": Step(Op.XDP_UNREG),
+    # NUMA and pfmemalloc: page_pool_update_nid() from the poll (the NAPI moved to node 1);
+    # the refill's node check returning a ring page of node 0; a page from the reserves
+    "page_pool_update_nid": Step(Op.UPDATE_NID),
+    "page_pool_refill_alloc_cache_waive": Step(Op.ALLOC, _ALLOC),
+    "page_pool_alloc_pfmemalloc": Step(Op.ALLOC, _ALLOC),
 }
+
+#: the spec's allocation steps that name the page the buddy allocator hands out
+_BUDDY_STEPS = ("page_pool_alloc_slow", "page_pool_alloc_fail", "page_pool_alloc_pages_bulk",
+                "page_pool_alloc_pfmemalloc")
 
 #: control/worker stages at which their kernel call has returned
 _CALL_DONE_STAGES = {Op.DESTROY: {"UNBIND", "DONE"}, Op.WORKER: {"PENDING", "DONE", "IDLE"},
-                     Op.NAPI_DISABLE: {"RX_CLEAN"}, Op.UNBIND: {"DONE"}}
+                     Op.NAPI_DISABLE: {"RX_CLEAN"}, Op.UNBIND: {"DONE"},
+                     Op.XDP_UNREG: {"UNBIND", "DONE"}}
 _QUIET_STAGES = {"IDLE", "NAPI_DISABLE", "RX_CLEAN", "DESTROY", "UNBIND", "DONE", "PENDING"}
 STACK = "stack"
 
 
 #: the actions inside a call (a trace that ends inside a call stops its context at the next)
-INNER = [a for a, st in STEPS.items() if st.op is None and not st.world]
+INNER = [a for a, st in STEPS.items() if st.op is None and not st.world and not st.queue]
 BLOCKED = "blocked"
 
 
@@ -250,19 +283,20 @@ def applies(trace: Trace, tree: Tree) -> str:
                 f"pp_ref_count the mainline actions describe")
     params = trace.config.get("params", {})
     for k, why in (("skbs", "the skb paths (skbuff.c) are not compiled"),
-                   ("mp", "memory providers are not in the shim"),
-                   ("bulk", "page_pool_put_page_bulk() is not driven"),
-                   ("xdp_mem", "xdp_rxq_info memory models (xdp.c) are not compiled"),
-                   ("pfmemalloc", "pfmemalloc pages are not in the shim"),
-                   ("numa", "page_pool_update_nid() is not driven")):
+                   ("mp", MP_WHY)):
         if params.get(k):
             return why
-    if int(params.get("refill", 1)) > 1 or int(params.get("cache_size", 1)) < int(params.get("refill", 1)):
-        return "a bulk refill above one page"
     for st in trace.steps[1:]:
         if st.action not in STEPS:
             return f"the spec action {st.action} has no kernel counterpart in spec_replay.STEPS"
     return ""
+
+
+#: why a memory provider's traces do not run (docs/kernel.md, "Left out")
+MP_WHY = ("memory providers (devmem) are not driven: a net_iov comes from a dma-buf binding's "
+          "genpool (net/core/devmem.c, mp_dmabuf_devmem_alloc_netmems()), which is not compiled; "
+          "the pool would need pool->mp_priv set by a netdev_rx_queue binding and netmem_ref "
+          "values with the NET_IOV bit, neither of which the shim's struct page memmap has")
 
 
 def _ctx_of(who: str) -> int | None:
@@ -298,6 +332,7 @@ def translate(trace: Trace) -> Translation:
     open_call: dict[int, int] = {}
     frag_merge: dict[int, int] = {}  # ctx -> the page_pool_alloc_frag() call a drain left open
     pool_cpuid = int(params.get("pool_cpuid", -1))
+    queued: dict[int, list[str]] = {}  # ctx -> the frames xdp_return_frame_bulk() queued
     for i, st in enumerate(trace.steps[1:], start=1):
         row = STEPS.get(st.action)
         if row is None:
@@ -310,6 +345,11 @@ def translate(trace: Trace) -> Translation:
         a = st.args
         page = a.get("p")
         var = f"p{page}" if isinstance(page, int) and page >= 0 else None
+        if row.queue:
+            queued.setdefault(c, []).append(var or "")
+            continue
+        if st.action == "page_pool_refill_alloc_cache_waive":
+            var = None  # the page it names is the one it gives back, not the one it allocates
         if c in open_call and row.op is None:
             calls[open_call[c]].steps.append(i)
             call_of[i] = open_call[c]
@@ -340,8 +380,12 @@ def translate(trace: Trace) -> Translation:
                     direct = st.action == "napi_xdp_drop" or (st.action == "driver_rx_ring_free"
                                                               and pool_cpuid < 0)
                     ins = Instr(Op.PUT, var, direct=direct)
-                elif op in (Op.GET_PAGE, Op.PUT_PAGE):
+                elif op in (Op.GET_PAGE, Op.PUT_PAGE, Op.REF):
                     ins = Instr(op, var)
+                elif op == Op.BULK:
+                    ins = Instr(op, pages=tuple(queued.pop(c, [])))
+                elif op == Op.UPDATE_NID:
+                    ins = Instr(op, nid=1)
                 else:
                     ins = Instr(op)
                 calls.append(Call(c, op, ins, [i]))
@@ -360,6 +404,12 @@ def translate(trace: Trace) -> Translation:
                     and trace.steps[calls[k].steps[-1]].action != "page_pool_alloc_slow":
                 frag_merge[c] = k  # the drain left no frag page: the allocation follows
                 open_call[c] = k
+    for cl in calls:
+        if cl.op == Op.BULK:  # data[] in the order the spec's loop takes the pages
+            order = [f"p{trace.steps[j].args['p']}" for j in cl.steps
+                     if trace.steps[j].action == "page_pool_is_last_ref"]
+            rest = [v for v in cl.instr.pages if v not in order]
+            cl.instr = replace(cl.instr, pages=tuple(order + rest))
     progs: dict[int, list[Instr]] = {i: [] for i in range(len(specs))}
     for cl in calls:
         progs[cl.ctx].append(cl.instr)
@@ -381,15 +431,22 @@ def _call_ended(trace: Trace, i: int, c: int, op: Op, who: str) -> bool:
     """Whether spec step ``i`` leaves context ``c`` outside its kernel call."""
     if who == STACK:
         return True
-    ctx = trace.steps[i].state["ctxs"][c]
+    st = trace.steps[i]
+    ctx = st.state["ctxs"][c]
+    if op in (Op.DESTROY, Op.XDP_UNREG) and STEPS[st.action].op == op \
+            and int(st.state["pool"].get("user_cnt", 0)) > 0:
+        return True  # page_pool_put(): another user holds the pool, the call returns
     if op in _CALL_DONE_STAGES:
         return ctx["stage"] in _CALL_DONE_STAGES[op]
+    if op == Op.BULK:
+        return ctx.get("bpc", "IDLE") == "IDLE"
     return ctx["pc"] == "READY"
 
 
 def spec_quiescent(state: dict[str, Any]) -> bool:
     """No spec context is inside a kernel call."""
-    return all(c["pc"] == "READY" and c["stage"] in _QUIET_STAGES for c in state["ctxs"])
+    return all(c["pc"] == "READY" and c["stage"] in _QUIET_STAGES
+               and c.get("bpc", "IDLE") in ("IDLE", "QUEUE") for c in state["ctxs"])
 
 
 def compare(state: dict[str, Any], s: KState, fpp: int, bits: int) -> str:
@@ -462,6 +519,8 @@ class Replayer:
 
         self.system = system_for(trace)
         self.conc = Concrete(self.system)
+        #: a page_pool_put_page_bulk() call the trace leaves in flight (it runs to its end)
+        self.flushing = any(cl.op == Op.BULK and not cl.returns for cl in self.tr.calls)
         #: the trace model's property names (a kernel-side check counts only for those)
         self.props = {p.name for p in self.system.properties}
 
@@ -517,6 +576,8 @@ class Replayer:
         st = deepcopy(init)
         for i, pg in enumerate(st["pages"]):
             pg.update({k: last["pages"][i][k] for k in ("pp_holders", "page_holders", "loc") if k in pg})
+            if last["pages"][i].get("bulk") in ("QUEUED", "UNREF_SUB") and self.flushing:
+                pg["pp_holders"] -= 1  # the flush in flight ran on and dropped the bulk's reference
         st["napi"] = deepcopy(last["napi"])
         st["napi"]["owner"] = run.k.lib.pph_napi_owner()
         st["dev"] = {"bound": s.dev_bound}
@@ -621,6 +682,19 @@ class Replayer:
                         return a
         return None
 
+    def plan_buddy(self, st: Any) -> None:
+        """Tell the buddy allocator what the spec's allocation step gets: one page (the bulk
+        request returns at most one), none (it fails), the two of page_pool_alloc_pages_bulk
+        (``alloc.cache[0]`` is ``q``, the one kept; the last, ``p``, is returned), or a
+        pfmemalloc page."""
+        p = int(st.args.get("p", -1))
+        if st.action == "page_pool_alloc_pages_bulk":
+            self.k.buddy_next(int(st.args["q"]))
+            self.k.buddy_plan(then=p, limit=2)
+            return
+        self.k.buddy_next(p, int(st.action == "page_pool_alloc_fail"))
+        self.k.buddy_plan(limit=1, pfmemalloc=st.action == "page_pool_alloc_pfmemalloc")
+
     def run(self) -> Outcome:
         out = self._run()
         if out.waits:
@@ -702,6 +776,8 @@ class Replayer:
             out.steps = i
             cur = trace.steps[i - 1].state
             row = STEPS[st.action]
+            if row.queue:
+                continue  # the frame waits in the caller's bulk queue: no kernel code runs
             if row.world:
                 # napi_schedule sets list_owner, a completing poll clears it, busy_poll_stop's
                 # poll may __napi_schedule() it; the kthread and the busy poller leave it
@@ -742,15 +818,15 @@ class Replayer:
                     if call.instr.page is not None and call.instr.page not in run.vars and \
                             call.op not in (Op.ALLOC, Op.ALLOC_FRAG):
                         return diverge(i, f"{call.instr.text()}: the kernel never allocated that page")
-                    if st.action in ("page_pool_alloc_slow", "page_pool_alloc_fail"):
-                        k.buddy_next(int(st.args.get("p", -1)), int(st.action == "page_pool_alloc_fail"))
+                    if st.action in _BUDDY_STEPS:
+                        self.plan_buddy(st)
                     current[c] = ci
                     why = kstep(c)  # to the first yield point: nothing shared is touched yet
                     if why:
                         return diverge(i, why)
                 # the call goes on until an action the spec shows later starts (or it returns)
-                if st.action in ("page_pool_alloc_slow", "page_pool_alloc_fail") and pos > 0:
-                    k.buddy_next(int(st.args.get("p", -1)), int(st.action == "page_pool_alloc_fail"))
+                if st.action in _BUDDY_STEPS and pos > 0:
+                    self.plan_buddy(st)
                 why = advance(c, st.action, later, ends)
                 if why == BLOCKED:
                     owed[c] = (i, st.action, later, ends)

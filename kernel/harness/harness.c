@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/netdevice.h>
+#include <net/xdp.h>
 #if PP_KVER >= 606
 #include <net/page_pool/helpers.h>
 #else
@@ -33,7 +34,12 @@
 #define PPH_ALLOCS 64
 
 enum { OP_NONE, OP_ALLOC, OP_PUT, OP_DESTROY, OP_WORKER, OP_NAPI_DISABLE, OP_UNBIND, OP_GET_PAGE,
-       OP_PUT_PAGE, OP_ALLOC_FRAG, OP_REF, OP_DISABLE_DIRECT, OP_NAPI_ENABLE };
+       OP_PUT_PAGE, OP_ALLOC_FRAG, OP_REF, OP_DISABLE_DIRECT, OP_NAPI_ENABLE, OP_BULK, OP_XDP_REG,
+       OP_XDP_UNREG, OP_UPDATE_NID };
+
+/* OP_BULK's pages: a0 packs up to PPH_BULK pfns, PPH_BULK_BITS bits each (pfn + 1, 0 ends) */
+#define PPH_BULK 8
+#define PPH_BULK_BITS 5
 
 struct pph_ctx {
 	struct pp_ctx_state st;
@@ -49,6 +55,7 @@ struct pph_ctx {
 	unsigned long opgen;   /* operations started */
 	const volatile void *eaddr;  /* the address of the last explicit (shim) yield */
 	unsigned long gp_wait[PPH_MAX_CTX];  /* synchronize_rcu(): readers' opgen + 1, 0: none */
+	void *bulk[PPH_BULK];  /* OP_BULK's data[] (page_pool_put_page_bulk() overwrites it) */
 };
 
 struct page pp_memmap[PP_NR_PAGES_MAX];
@@ -202,8 +209,23 @@ void pp_schedule_work(struct work_struct *w)
 /* spec replay (kernel/spec_replay.py): the next allocation takes page buddy_next (the page
  * the spec's step names), or fails buddy_fail times first (GFP_ATOMIC failing) */
 static int buddy_next = -1, buddy_fail;
+/* and then: the allocation after that takes buddy_then; the next bulk request returns at
+ * most buddy_limit pages (-1: as many as asked); the next page is pfmemalloc (taken from the
+ * reserves: bit 1 of pp_magic, which overlays lru.next, is page_is_pfmemalloc()'s) */
+static int buddy_then = -1, buddy_pfmemalloc;
+int pp_buddy_limit = -1;
 
 void pph_buddy_next(int pfn, int fail) { buddy_next = pfn; buddy_fail = fail; }
+
+void pph_buddy_plan(int then, int limit, int pfmemalloc)
+{
+	buddy_then = then;
+	pp_buddy_limit = limit;
+	buddy_pfmemalloc = pfmemalloc;
+}
+
+/* the NUMA node the next allocations are on (alloc_pages_node()'s nid) */
+int pp_buddy_nid;
 
 struct page *pp_buddy_alloc(void)
 {
@@ -211,13 +233,19 @@ struct page *pp_buddy_alloc(void)
 		buddy_fail--;
 		return NULL;
 	}
+	if (buddy_next < 0 && buddy_then >= 0) {
+		buddy_next = buddy_then;
+		buddy_then = -1;
+	}
 	if (buddy_next >= 0 && buddy_next < nr_pages && pp_memmap[buddy_next].pp_buddy_free) {
 		struct page *p = &pp_memmap[buddy_next];
 
 		buddy_next = -1;
 		p->pp_buddy_free = 0;
 		p->_refcount.counter = 1;
-		p->pp_magic = 0;
+		p->pp_magic = buddy_pfmemalloc ? 0x2UL : 0;
+		p->pp_nid = pp_buddy_nid;
+		buddy_pfmemalloc = 0;
 		p->pp = NULL;
 		p->dma_addr = 0;
 		p->pp_ref_count.counter = 0;
@@ -230,6 +258,7 @@ struct page *pp_buddy_alloc(void)
 			p->pp_buddy_free = 0;
 			p->_refcount.counter = 1;
 			p->pp_magic = 0;
+			p->pp_nid = pp_buddy_nid;
 			p->pp = NULL;
 			p->dma_addr = 0;
 			p->pp_ref_count.counter = 0;
@@ -449,6 +478,16 @@ static int napi_cpu_softirq_busy(void)
 
 static long pfn_of(struct page *p) { return p ? p - pp_memmap : -1; }
 
+static int disconnects;
+
+/* pool->disconnect (xdp.c's mem_allocator_disconnect): __page_pool_destroy() calls it */
+static void pph_disconnect(void *p)
+{
+	(void)p;
+	disconnects++;
+	logf_("EV", "disconnect");
+}
+
 static void run_op(struct pph_ctx *c)
 {
 	struct page *pg = (c->a0 >= 0 && c->a0 < nr_pages) ? &pp_memmap[c->a0] : NULL;
@@ -507,6 +546,35 @@ static void run_op(struct pph_ctx *c)
 		page_pool_disable_direct_recycling(pool);
 		break;
 #endif
+	case OP_BULK: {
+		/* xdp_flush_frame_bulk(): page_pool_put_page_bulk() of the frames xdp_return_frame_bulk()
+		 * queued (net/core/xdp.c is not compiled; the queue is the caller's, no pool state) */
+		int n = 0;
+
+		for (long v = c->a0; v && n < PPH_BULK; v >>= PPH_BULK_BITS, n++)
+			c->bulk[n] = &pp_memmap[(v & ((1 << PPH_BULK_BITS) - 1)) - 1];
+		page_pool_put_page_bulk(pool, c->bulk, n);
+		break;
+	}
+	case OP_XDP_REG: {
+		/* xdp_rxq_info_reg_mem_model(MEM_TYPE_PAGE_POOL) -> __xdp_reg_mem_model() ->
+		 * page_pool_use_xdp_mem() with xdp.c's disconnect callback (here: one that records) */
+		static struct xdp_mem_info mem = { 3 /* MEM_TYPE_PAGE_POOL */, 1 };
+
+		page_pool_use_xdp_mem(pool, pph_disconnect, &mem);
+		break;
+	}
+	case OP_XDP_UNREG:
+		/* xdp_rxq_info_unreg_mem_model() -> xdp_unreg_mem_model(): the allocator found by mem.id
+		 * is this pool: page_pool_destroy(xa->page_pool) */
+		page_pool_destroy(pool);
+		break;
+	case OP_UPDATE_NID:
+		/* page_pool_nid_changed() from the NAPI poll: the NAPI runs on node a0 now, and so do
+		 * the pages the pool allocates from then on */
+		pp_buddy_nid = (int)c->a0;
+		page_pool_update_nid(pool, (int)c->a0);
+		break;
 	case OP_UNBIND:
 		pp_yield(PPY_DMA, NULL, "driver unbind");
 		dev_bound = 0;
@@ -568,6 +636,10 @@ int pph_setup(int npages, unsigned int flags, int pool_size, int napi_cpu, int c
 	work_runs = 0;
 	buddy_next = -1;
 	buddy_fail = 0;
+	buddy_then = -1;
+	buddy_pfmemalloc = 0;
+	pp_buddy_limit = -1;
+	pp_buddy_nid = 0;
 	cur = -1;
 	pp_cur = &main_st;
 	memset(&the_napi, 0, sizeof(the_napi));
