@@ -578,6 +578,12 @@ class Replayer:
             pg.update({k: last["pages"][i][k] for k in ("pp_holders", "page_holders", "loc") if k in pg})
             if last["pages"][i].get("bulk") in ("QUEUED", "UNREF_SUB") and self.flushing:
                 pg["pp_holders"] -= 1  # the flush in flight ran on and dropped the bulk's reference
+        for cl in self.tr.calls:
+            # an allocation the trace leaves in flight ran on to its return (after a refill's
+            # waive, through the slow path): its page is the driver's, on the RX ring
+            r = run.k.result(cl.ctx) if cl.op == Op.ALLOC and not cl.returns else -1
+            if 0 <= r < len(st["pages"]) and "loc" in st["pages"][r]:
+                st["pages"][r]["loc"] = "RX"
         st["napi"] = deepcopy(last["napi"])
         st["napi"]["owner"] = run.k.lib.pph_napi_owner()
         st["dev"] = {"bound": s.dev_bound}
@@ -745,6 +751,7 @@ class Replayer:
         waits: dict[int, str] = {}
         ahead: set[int] = set()  # calls the kernel finished before the spec did (a wait)
         current: dict[int, int] = {}  # context -> the call it is in
+        started: dict[int, tuple[str, int]] = {}  # context -> its last action and where it began
 
         def advance(c: int, action: str, later: list[str], ends: bool) -> str:
             """Run context c's call on: to the start of an action of ``later`` (any other
@@ -755,7 +762,13 @@ class Replayer:
             while k.busy(c):
                 if not ends:
                     who = self.owner(c, cands)
-                    if who is not None and (who != action or moved):
+                    # a repeated action (one __ptr_ring_produce() per page of a bulk) starts
+                    # again at the yield point where it started: the same code address, not
+                    # merely another yield of the same function
+                    again = moved and (started.get(c, ("", -1))[0] != who
+                                       or started[c][1] == k.yield_off(c))
+                    if who is not None and (who != action or again):
+                        started[c] = (who, k.yield_off(c))
                         return ""  # a later action of this call starts here
                 if k.blocked(c):
                     waits[c] = k.at(c)
