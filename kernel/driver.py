@@ -53,6 +53,7 @@ class PageState:
     pp_is_pool: bool
     mapped: bool  # the harness's DMA table says mapped
     dma_index: int  # 6.12: the id of the page in pool->dma_mapped
+    pfmemalloc: bool = False  # its last allocation came from the reserves (page_is_pfmemalloc())
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Kernel:
             getattr(lib, f).argtypes = [C.c_int, C.c_int, C.c_long, C.c_long]
         self.kver = lib.pph_kver()
         self.npages = 0
-        self._pg = (C.c_long * 8)()
+        self._pg = (C.c_long * 9)()
         self._pool = (C.c_long * 16)()
         self._cache = (C.c_long * 256)()
         self._ring = (C.c_long * 64)()
@@ -191,7 +192,7 @@ class Kernel:
         for i in range(self.npages):
             lib.pph_page(i, pg)
             pages.append(PageState(i, bool(pg[0]), pg[1], pg[2], bool(pg[3]), bool(pg[4]), bool(pg[5]),
-                                   pg[6]))
+                                   pg[6], bool(pg[8])))
         o = self._pool
         lib.pph_pool(o, self._cache, 256, self._ring, 64)
         owner = lib.pph_ring_lock_owner()

@@ -611,6 +611,8 @@ class Replayer:
             pp_ref = kp.pp_ref - BIAS_MAX + bias if kp.pp_ref > 1 << 40 else kp.pp_ref
             pg.update({"refcnt": 0 if kp.free else kp.refcount, "magic": magic,
                        "pp_ref": max(pp_ref, 0) if magic else 0, "mapped": kp.mapped})
+            if "pfmemalloc" in pg:  # a page from the reserves, until it goes back to the buddy
+                pg["pfmemalloc"] = kp.pfmemalloc and not kp.free
         pool = st["pool"]
         pool.update({"alloc_count": s.alloc_count, "ring_count": len(s.ring), "ring_lock": None,
                      "hold": s.hold & mask, "release": s.release & mask, "cpuid": s.cpuid,
@@ -965,17 +967,11 @@ def replay_spec_trace(tree: Tree, path: str | Path | Trace, patch: str | None = 
 #: (model, config, property) -> why; the sweep (tests/test_kernel_replay.py -m slow) requires
 #: every divergence to be one of these
 EXPLAINED: dict[tuple[str, str, str], str] = {
-    # finding 8's three (percpu_destroy, rt, busypoll destroy_deferred_then_freed) reproduce
-    # since page_pool_scrub is split at synchronize_net() in the model
-    ("mainline", "reconfig1", "destroy_deferred_then_freed"):
-        "a harness granularity: the spec lets CPU 0's softirq run between the control path's "
-        "page_pool_inflight and page_pool_release_lock (both on CPU 0); the kernel's first yield "
-        "in page_pool_producer_lock() is inside spin_lock_bh(), after local_bh_disable(), so "
-        "the replay stops the control path with BH already off and the softirq cannot start",
-    ("mainline", "threaded", "counters_wrapped"):
-        "open (docs/kernel.md, 'Spec traces replayed'): the 165-step trace agrees at every "
-        "quiescent point, but a C-side check (page_in_one_place: a page in the cache/ring and "
-        "free in the buddy) fails mid-trace; not yet traced to the model or the mapping",
+    # empty: reconfig1's destroy_deferred_then_freed reproduces since spin_lock_bh() yields
+    # before local_bh_disable() (a softirq of the CPU may come first, as on a real CPU), and
+    # threaded's counters_wrapped since the C-side checks skip an alloc.cache slot a context
+    # is about to store into (the refill's ``cache[count++] = netmem`` raises the count first;
+    # the slot held the stale pointer of a page freed before: docs/kernel.md, finding 12)
 }
 
 

@@ -226,6 +226,12 @@ void pph_buddy_plan(int then, int limit, int pfmemalloc)
 
 /* the NUMA node the next allocations are on (alloc_pages_node()'s nid) */
 int pp_buddy_nid;
+/* kernel-side witnesses: pfmemalloc pages given back to the buddy allocator, pages the NAPI's
+ * allocation call gave back (the refill's NUMA waive) */
+static int pfmemalloc_released, alloc_released;
+
+int pph_pfmemalloc_released(void) { return pfmemalloc_released; }
+int pph_alloc_released(void) { return alloc_released; }
 
 struct page *pp_buddy_alloc(void)
 {
@@ -245,6 +251,7 @@ struct page *pp_buddy_alloc(void)
 		p->_refcount.counter = 1;
 		p->pp_magic = buddy_pfmemalloc ? 0x2UL : 0;
 		p->pp_nid = pp_buddy_nid;
+		p->pp_pfmemalloc = buddy_pfmemalloc;
 		buddy_pfmemalloc = 0;
 		p->pp = NULL;
 		p->dma_addr = 0;
@@ -259,6 +266,7 @@ struct page *pp_buddy_alloc(void)
 			p->_refcount.counter = 1;
 			p->pp_magic = 0;
 			p->pp_nid = pp_buddy_nid;
+			p->pp_pfmemalloc = 0;
 			p->pp = NULL;
 			p->dma_addr = 0;
 			p->pp_ref_count.counter = 0;
@@ -280,6 +288,10 @@ void pp_buddy_free(struct page *p)
 		harness_error("pp_page_freed", pfn);
 	if (dma_mapped[pfn])  /* legal for a moment: page_pool_scrub() may still be unmapping it */
 		logf_("EV", "freed_while_mapped pfn=%ld", pfn);
+	if (p->pp_pfmemalloc)
+		pfmemalloc_released++;
+	if (cur >= 0 && ctxs[cur].op == OP_ALLOC)
+		alloc_released++;
 	p->pp_buddy_free = 1;
 }
 
@@ -640,6 +652,7 @@ int pph_setup(int npages, unsigned int flags, int pool_size, int napi_cpu, int c
 	buddy_pfmemalloc = 0;
 	pp_buddy_limit = -1;
 	pp_buddy_nid = 0;
+	pfmemalloc_released = alloc_released = 0;
 	cur = -1;
 	pp_cur = &main_st;
 	memset(&the_napi, 0, sizeof(the_napi));
@@ -852,6 +865,23 @@ long pph_yield_off(int c)
 
 /* page fields: free, refcount, pp_ref_count (6.1: pp_frag_count), pp_magic is PP_SIGNATURE,
  * page->pp is the pool, DMA-mapped, DMA index (6.12), pfmemalloc bit */
+/* The alloc.cache slot context c is about to store into (a fine build's plain store, the
+ * ``cache[count++] = netmem`` of the refill, the bulk allocation or the recycle), -1: none.
+ * When the count was raised first, the slot still holds a stale pointer until that store:
+ * the checks must not read it as a cached page. */
+int pph_pending_cache_slot(int c)
+{
+	const struct pph_ctx *x = &ctxs[c];
+	const char *a = (const char *)x->addr, *base;
+
+	if (!x->busy || x->kind != PPY_WRITE || !pool || !a)
+		return -1;
+	base = (const char *)pool->alloc.cache;
+	if (a < base || a >= base + sizeof(pool->alloc.cache))
+		return -1;
+	return (int)((a - base) / sizeof(pool->alloc.cache[0]));
+}
+
 void pph_page(int pfn, long *out)
 {
 	const struct page *p = &pp_memmap[pfn];
@@ -864,6 +894,7 @@ void pph_page(int pfn, long *out)
 	out[5] = dma_mapped[pfn];
 	out[6] = (long)((p->pp_magic & PP_DMA_INDEX_MASK) >> PP_DMA_INDEX_SHIFT);
 	out[7] = (long)p->dma_addr;
+	out[8] = p->pp_pfmemalloc;
 }
 
 static long slot_pfn(const void *v) { return v ? (const struct page *)v - pp_memmap : -1; }

@@ -26,6 +26,7 @@ struct page {
 	atomic_t _refcount;
 	int pp_buddy_free;                    /* harness: the page is in the fake buddy allocator */
 	int pp_nid;                           /* harness: its NUMA node (page_to_nid()) */
+	int pp_pfmemalloc;                    /* harness: it came from the reserves (last allocation) */
 };
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
