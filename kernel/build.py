@@ -110,11 +110,11 @@ def _apply_scope(src: Path, scope: tuple[int, int]) -> None:
         if not f.is_file():
             continue
         text = f.read_text()
-        new = re.sub(r"(#define\s+PP_ALLOC_CACHE_SIZE\s+)\d+", rf"\g<1>{size}", text)
+        new, n = re.subn(r"(#define\s+PP_ALLOC_CACHE_SIZE\s+)\d+", rf"\g<1>{size}", text)
         new = re.sub(r"(#define\s+PP_ALLOC_CACHE_REFILL\s+)\d+", rf"\g<1>{refill}", new)
         if refill > size:
             new = new.replace("cache[PP_ALLOC_CACHE_SIZE];", "cache[PP_ALLOC_CACHE_REFILL];")
-        if new != text:
+        if n:  # (the tree's own values leave the text as it is)
             f.write_text(new)
             return
     raise BuildError("scope: no PP_ALLOC_CACHE_SIZE/PP_ALLOC_CACHE_REFILL in the tree's page_pool header")

@@ -36,6 +36,7 @@ class Op(IntEnum):
     XDP_REG = 14  # xdp_rxq_info_reg_mem_model(): page_pool_use_xdp_mem()
     XDP_UNREG = 15  # xdp_rxq_info_unreg_mem_model(): page_pool_destroy() of the mem.id's pool
     UPDATE_NID = 16  # page_pool_update_nid(pool, nid) from the NAPI poll
+    ALLOC_FRAGMENTED = 17  # page_pool_alloc_pages(), then page_pool_fragment_page(page, 1) (mlx5)
 
 
 #: yield kinds (pp_shim.h enum pp_yield_kind)

@@ -254,8 +254,9 @@ VARIANTS: dict[str, Variant] = {
     "pp002": Variant(why="seed 002's netmem series (2023, v3) was not merged in that form"),
     "pp003_monofrag_overlap": Variant(why="the pp_frag_count/dma_addr_upper overlap exists on 32-bit "
                                           "architectures with 64-bit DMA only; the harness is 64-bit"),
-    "pp003": Variant(why="seed 003's model (PP_FLAG_PAGE_FRAG, pp_frag_count) has its own actions and "
-                         "state, which spec_replay.STEPS does not map yet"),
+    "pp003": Variant(why="of seed 003's designs only pp003_before (PP_FLAG_PAGE_FRAG, linux 5.15-6.6) "
+                         "is mapped (spec_replay_frag); the unified v2 and the mono-frags were never "
+                         "merged, and pp003_mainline's actions are seed 003's, not mainline's"),
 }
 
 
@@ -949,6 +950,11 @@ def replay_spec_trace(tree: Tree, path: str | Path | Trace, patch: str | None = 
     from . import bugs
 
     trace = path if isinstance(path, Trace) else load_trace(path)
+    from .spec_replay_frag import FRAG_MODELS, FragReplayer, frag_applies
+
+    if trace.model in FRAG_MODELS:  # seed 003's own actions and state: its own table
+        why = frag_applies(trace, tree)
+        return Outcome("not applicable", why) if why else FragReplayer(tree, trace, patch or None).run()
     why = applies(trace, tree)
     if why:
         return Outcome("not applicable", why)

@@ -58,7 +58,8 @@ OP_NAMES = {Op.ALLOC: "page_pool_alloc_pages", Op.PUT: "page_pool_put_full_page"
             Op.REF: "page_pool_ref_page", Op.DISABLE_DIRECT: "page_pool_disable_direct_recycling",
             Op.NAPI_ENABLE: "napi_enable", Op.BULK: "page_pool_put_page_bulk",
             Op.XDP_REG: "xdp_rxq_info_reg_mem_model", Op.XDP_UNREG: "xdp_rxq_info_unreg_mem_model",
-            Op.UPDATE_NID: "page_pool_update_nid"}
+            Op.UPDATE_NID: "page_pool_update_nid",
+            Op.ALLOC_FRAGMENTED: "page_pool_alloc_pages+page_pool_fragment_page"}
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class Run:
                 self._finished(o)
                 for o, spec in enumerate(self.sc.contexts) if spec.consumer):
             return False
-        if ins.page is not None and ins.op != Op.ALLOC and ins.op != Op.ALLOC_FRAG:
+        if ins.page is not None and ins.op not in (Op.ALLOC, Op.ALLOC_FRAG, Op.ALLOC_FRAGMENTED):
             return ins.page in self.vars
         if ins.op == Op.BULK:
             return all(v in self.vars for v in ins.pages)
@@ -239,7 +240,7 @@ class Run:
                         len(after.cache) - len(before.cache) if before else 0,
                         len(after.ring) - len(before.ring) if before else 0)
         if finished:
-            if ins.op in (Op.ALLOC, Op.ALLOC_FRAG) and ins.page:
+            if ins.op in (Op.ALLOC, Op.ALLOC_FRAG, Op.ALLOC_FRAGMENTED) and ins.page:
                 self.vars[ins.page] = k.result(c)
             self.segment_calls.append((c, ins.op))
             self.pc[c] += 1

@@ -35,7 +35,7 @@
 
 enum { OP_NONE, OP_ALLOC, OP_PUT, OP_DESTROY, OP_WORKER, OP_NAPI_DISABLE, OP_UNBIND, OP_GET_PAGE,
        OP_PUT_PAGE, OP_ALLOC_FRAG, OP_REF, OP_DISABLE_DIRECT, OP_NAPI_ENABLE, OP_BULK, OP_XDP_REG,
-       OP_XDP_UNREG, OP_UPDATE_NID };
+       OP_XDP_UNREG, OP_UPDATE_NID, OP_ALLOC_FRAGMENTED };
 
 /* OP_BULK's pages: a0 packs up to PPH_BULK pfns, PPH_BULK_BITS bits each (pfn + 1, 0 ends) */
 #define PPH_BULK 8
@@ -580,6 +580,14 @@ static void run_op(struct pph_ctx *c)
 		/* xdp_rxq_info_unreg_mem_model() -> xdp_unreg_mem_model(): the allocator found by mem.id
 		 * is this pool: page_pool_destroy(xa->page_pool) */
 		page_pool_destroy(pool);
+		break;
+	case OP_ALLOC_FRAGMENTED:
+		/* a whole page from a PP_FLAG_PAGE_FRAG pool, then page_pool_fragment_page(page, 1):
+		 * the contract a driver of such a pool keeps for whole pages (mlx5, before v6.7) */
+		pg = page_pool_alloc_pages(pool, GFP_ATOMIC | __GFP_NOWARN);
+		if (pg)
+			page_pool_fragment_page(pg, 1);
+		c->res = pfn_of(pg);
 		break;
 	case OP_UPDATE_NID:
 		/* page_pool_nid_changed() from the NAPI poll: the NAPI runs on node a0 now, and so do
