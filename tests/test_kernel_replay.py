@@ -228,3 +228,65 @@ def test_memory_provider_traces_say_why(tree612, tmp_path):
     tr = load_trace(next(iter(_witnesses(tmp_path, "devmem").values())))
     why = spec_replay.applies(tr, tree612)
     assert "dma-buf" in why and "net_iov" in why
+
+
+# -- seed 003's pp003_before (PP_FLAG_PAGE_FRAG, pp_frag_count) on linux 6.1 ----------------------
+
+needs61 = pytest.mark.skipif(T61 is None,
+                             reason="no linux-source-6.1 tree (apt-get install linux-source-6.1)")
+PP003_CEX = sorted(CEX.glob("pp003_before-*.json"))
+
+
+@pytest.fixture(scope="module")
+def tree61():
+    if T61 is None:
+        pytest.skip("no linux-source-6.1 tree")
+    return open_tree(T61)
+
+
+@pytest.fixture(scope="module")
+def pp003_witnesses(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pp003")
+    paths = {}
+    for cfg in ("mixed", "mlx5", "halves"):
+        _run, ex = check("pp003_before", cfg)
+        for name, tr in ex.traces.items():
+            if tr.kind == "sometimes":
+                paths[f"{cfg}-{name}"] = write_trace(tr, out / f"pp003_before-{cfg}-{name}.json")
+    return paths
+
+
+@needs61
+def test_pp003_before_witnesses_on_61(tree61, pp003_witnesses):
+    """Every pp003_before witness of mixed, mlx5 and halves reproduces on 6.1's page_pool.c."""
+    bad = {n: f"{o.verdict}: {o.detail}" for n, p in pp003_witnesses.items()
+           if (o := replay_spec_trace(tree61, p)).verdict != "reproduced"}
+    assert not bad, bad
+    assert len(pp003_witnesses) >= 11
+
+
+@needs61
+@pytest.mark.parametrize("path", PP003_CEX, ids=lambda p: p.name)
+def test_pp003_before_counterexamples_on_61(tree61, path):
+    """The broken contract of seed 003 (a whole page from a frag pool: pp_frag_count 0, the
+    put goes negative, the page is never returned) fails the same property on 6.1."""
+    out = replay_spec_trace(tree61, path)
+    assert out.verdict == "reproduced", out.detail
+    assert load_trace(path).property in out.failed
+
+
+@needs61
+def test_pp003_before_frag_count_edit_diverges(tree61, pp003_witnesses):
+    """The replay reads pp_frag_count: with page_pool_alloc_frag() setting 1 instead of
+    BIAS_MAX, two frags of one page no longer agree with the spec."""
+    edit = _edit("frag_count_one", "\t\tpage_pool_fragment_page(page, BIAS_MAX);",
+                 "\t\tpage_pool_fragment_page(page, 1);")
+    out = replay_spec_trace(tree61, pp003_witnesses["mixed-page_shared_by_frags"],
+                            patch=bugs.patch_for(edit, tree61))
+    assert out.verdict == "diverged", out.detail
+
+
+@needs612
+def test_pp003_before_not_on_612(tree612):
+    out = replay_spec_trace(tree612, CEX / "pp003_before-mixed-no_leaked_page.json")
+    assert out.verdict == "not applicable" and "5.15 to 6.6" in out.detail
