@@ -620,6 +620,13 @@ class Replayer:
                      "napi_linked": s.napi_linked, "destroy_cnt": min(s.destroy_cnt, 1),
                      "freed": s.pool_freed, "dma_sync": s.dma_sync,
                      "frag_page": None if s.pool_freed or s.frag_page is None else s.frag_page})
+        # the frag allocator's counters: the C state's while a frag page is open (offsets in
+        # the spec's units, PAGE_SIZE / frags_per_page), else what the trace left
+        if pool["frag_page"] is not None:
+            pool["frag_users"] = s.frag_users
+            pool["frag_offset"] = s.frag_offset // (4096 // self.tr.frags_per_page)
+        else:
+            pool["frag_users"], pool["frag_offset"] = last["pool"]["frag_users"], last["pool"]["frag_offset"]
         for ctx in st["ctxs"]:
             if ctx.get("stage") not in _QUIET_STAGES:
                 ctx["stage"] = "UNBIND" if ctx.get("role") == "CONTROL" else (
