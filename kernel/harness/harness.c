@@ -56,7 +56,20 @@ struct pph_ctx {
 	const volatile void *eaddr;  /* the address of the last explicit (shim) yield */
 	unsigned long gp_wait[PPH_MAX_CTX];  /* synchronize_rcu(): readers' opgen + 1, 0: none */
 	void *bulk[PPH_BULK];  /* OP_BULK's data[] (page_pool_put_page_bulk() overwrites it) */
+	/* a plain store into alloc.cache[pend_slot] about to happen (fine build): the slot's
+	 * value and liveness then, and its store generation */
+	int pend_slot, pend_live;
+	const void *pend_old;
+	unsigned long pend_gen;
 };
+
+/* alloc.cache slots: live from a store until a load pops them, the value and generation of
+ * the last store (a store into a live slot, or over another context's store made since this
+ * one's began, loses the page there: the C code keeps one pointer where the spec keeps both) */
+#define PPH_SLOTS 256
+static int slot_live[PPH_SLOTS];
+static const void *slot_val[PPH_SLOTS];
+static unsigned long slot_gen[PPH_SLOTS];
 
 struct page pp_memmap[PP_NR_PAGES_MAX];
 static int nr_pages;
@@ -118,9 +131,12 @@ static int in_freed(const volatile void *addr)
 }
 
 static void yield_at(int kind, const volatile void *addr, const char *what, const void *pc);
+static void settle_store(struct pph_ctx *c);
 
 void pp_yield(int kind, const volatile void *addr, const char *what)
 {
+	if (cur >= 0)
+		settle_store(&ctxs[cur]);  /* a store announced at an earlier yield has happened */
 	if (cur >= 0)
 		ctxs[cur].eaddr = addr;
 	yield_at(kind, addr, what, __builtin_return_address(0));
@@ -389,6 +405,49 @@ static const char *pool_field(size_t off)
 	return NULL;
 }
 
+static long slot_pfn(const void *v);
+
+/* the store a context announced has happened (it runs on to its next yield or its return) */
+static void settle_store(struct pph_ctx *c)
+{
+	int i = c->pend_slot - 1;
+	const void *now;
+
+	if (i < 0 || !pool)
+		return;
+	c->pend_slot = 0;
+	now = (const void *)pool->alloc.cache[i];
+	if (c->pend_live && c->pend_old && c->pend_old != now)
+		harness_error("cache_slot_overwrite", slot_pfn(c->pend_old));
+	else if (slot_gen[i] != c->pend_gen && slot_val[i] && slot_val[i] != now)
+		harness_error("cache_slot_overwrite", slot_pfn(slot_val[i]));
+	slot_live[i] = 1;
+	slot_val[i] = now;
+	slot_gen[i]++;
+}
+
+/* a plain access of alloc.cache[]: a store is announced (settled at the next yield), a load
+ * pops the slot */
+static void cache_access(void *a, int write)
+{
+	const char *base = (const char *)pool->alloc.cache;
+	int i;
+
+	if ((char *)a < base || (char *)a >= base + sizeof(pool->alloc.cache))
+		return;
+	i = (int)(((char *)a - base) / sizeof(pool->alloc.cache[0]));
+	if (i >= PPH_SLOTS)
+		return;
+	if (!write) {
+		slot_live[i] = 0;
+		return;
+	}
+	ctxs[cur].pend_slot = i + 1;
+	ctxs[cur].pend_live = slot_live[i];
+	ctxs[cur].pend_old = (const void *)pool->alloc.cache[i];
+	ctxs[cur].pend_gen = slot_gen[i];
+}
+
 static void fine_access(void *a, int write, const void *pc)
 {
 	const char *f = NULL, *rw = write ? "store" : "load";
@@ -397,6 +456,7 @@ static void fine_access(void *a, int write, const void *pc)
 
 	if (!fine || cur < 0)
 		return;
+	settle_store(&ctxs[cur]);  /* a store announced at an earlier yield has happened */
 	if (ctxs[cur].eaddr == a) {  /* the access of a READ_ONCE/WRITE_ONCE that just yielded */
 		ctxs[cur].eaddr = NULL;
 		return;
@@ -407,6 +467,7 @@ static void fine_access(void *a, int write, const void *pc)
 		off = (char *)a - (char *)pp_memmap;
 		snprintf(buf, 64, "%s page[%zu]+%zu", rw, off / sizeof(struct page), off % sizeof(struct page));
 	} else if (pool && (char *)a >= (char *)pool && (char *)a < (char *)(pool + 1)) {
+		cache_access(a, write);
 		off = (char *)a - (char *)pool;
 		f = pool_field(off);
 		if (f)
@@ -609,6 +670,7 @@ static void trampoline(void)
 	struct pph_ctx *c = &ctxs[cur];
 
 	run_op(c);
+	settle_store(c);
 	c->busy = 0;
 	c->kind = 0;
 	c->what = "done";
@@ -661,6 +723,9 @@ int pph_setup(int npages, unsigned int flags, int pool_size, int napi_cpu, int c
 	pp_buddy_limit = -1;
 	pp_buddy_nid = 0;
 	pfmemalloc_released = alloc_released = 0;
+	memset(slot_live, 0, sizeof(slot_live));
+	memset(slot_val, 0, sizeof(slot_val));
+	memset(slot_gen, 0, sizeof(slot_gen));
 	cur = -1;
 	pp_cur = &main_st;
 	memset(&the_napi, 0, sizeof(the_napi));
