@@ -290,3 +290,18 @@ def test_pp003_before_frag_count_edit_diverges(tree61, pp003_witnesses):
 def test_pp003_before_not_on_612(tree612):
     out = replay_spec_trace(tree612, CEX / "pp003_before-mixed-no_leaked_page.json")
     assert out.verdict == "not applicable" and "5.15 to 6.6" in out.detail
+
+
+@needs612
+@pytest.mark.parametrize("name", ["pp004_no_rt_check-rt-page_in_one_place.json",
+                                  "pp004_no_rt_check-percpu_rt-page_in_one_place.json"])
+def test_two_stores_into_one_slot(tree612, name):
+    """Seed 004's RT race: two contexts push into alloc.cache slot 0. The spec keeps both pages
+    there (page_in_one_place); the C code keeps one pointer and loses the other, which the
+    harness records as a store over another context's page. Without the RT test reverted the
+    kernel does not race."""
+    out = replay_spec_trace(tree612, CEX / name)
+    assert out.verdict == "reproduced", out.detail
+    assert "cache_slot_overwrite" in out.failed["page_in_one_place"]
+    as_is = replay_spec_trace(tree612, CEX / name, patch="")
+    assert "page_in_one_place" not in as_is.failed, as_is.detail
