@@ -1,5 +1,6 @@
 """The spec-trace replay table of docs/kernel.md: every mainline witness (each default
-configuration and percpu_destroy, found by the explorer now) and every stored counterexample
+configuration and percpu_destroy, found by the explorer now), every witness of seed 003's
+pp003_before (mixed, mlx5, halves: the 6.1 code) and every stored counterexample
 (counterexamples/*.json) replayed step for step on a kernel tree.
 
     python benchmarks/kernel_spec_replay.py /usr/src/linux-source-6.12.tar.xz [TREE...]
@@ -29,6 +30,11 @@ def witnesses(out: Path) -> list[Path]:
         for name, tr in sorted(ex.traces.items()):
             if tr.kind == "sometimes":
                 paths.append(write_trace(tr, out / f"mainline-{cfg}-{name}.json"))
+    for cfg in ("mixed", "mlx5", "halves"):
+        _run, ex = check("pp003_before", cfg)
+        for name, tr in sorted(ex.traces.items()):
+            if tr.kind == "sometimes":
+                paths.append(write_trace(tr, out / f"pp003_before-{cfg}-{name}.json"))
     return paths
 
 
@@ -41,8 +47,8 @@ def main(trees: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         wit = witnesses(Path(tmp))
         cex = sorted((root / "counterexamples").glob("*.json"))
-        print(f"load {os.getloadavg()[0]:.1f}; {len(wit)} mainline witnesses, {len(cex)} stored "
-              "counterexamples")
+        print(f"load {os.getloadavg()[0]:.1f}; {len(wit)} witnesses (mainline, pp003_before), "
+              f"{len(cex)} stored counterexamples")
         for path in trees:
             tree = open_tree(path)
             print(f"\n### linux {tree.name}\n")

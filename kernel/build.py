@@ -97,18 +97,24 @@ SCOPE_HEADERS = ("include/net/page_pool/types.h", "include/net/page_pool.h")
 
 
 def _apply_scope(src: Path, scope: tuple[int, int]) -> None:
-    """PP_ALLOC_CACHE_SIZE = scope[0], PP_ALLOC_CACHE_REFILL = scope[1] in the copied header."""
+    """PP_ALLOC_CACHE_SIZE = scope[0], PP_ALLOC_CACHE_REFILL = scope[1] in the copied header.
+    A refill above the cache size (the spec's ``bulk`` scope: one cache slot, two pages per
+    alloc_pages_bulk_array_node()) keeps the full test at the size and gives ``alloc.cache[]``
+    room for the refill: the bulk and the refill loop fill up to PP_ALLOC_CACHE_REFILL slots
+    before they hand the last one out (upstream's 128 >= 64 never needs it)."""
     size, refill = scope
-    if not 1 <= refill <= size:
-        raise BuildError(f"scope: refill {refill} must be between 1 and the cache size {size}")
+    if size < 1 or refill < 1:
+        raise BuildError(f"scope: cache size {size} and refill {refill} must be at least 1")
     for rel in SCOPE_HEADERS:
         f = src / rel
         if not f.is_file():
             continue
         text = f.read_text()
-        new = re.sub(r"(#define\s+PP_ALLOC_CACHE_SIZE\s+)\d+", rf"\g<1>{size}", text)
+        new, n = re.subn(r"(#define\s+PP_ALLOC_CACHE_SIZE\s+)\d+", rf"\g<1>{size}", text)
         new = re.sub(r"(#define\s+PP_ALLOC_CACHE_REFILL\s+)\d+", rf"\g<1>{refill}", new)
-        if new != text:
+        if refill > size:
+            new = new.replace("cache[PP_ALLOC_CACHE_SIZE];", "cache[PP_ALLOC_CACHE_REFILL];")
+        if n:  # (the tree's own values leave the text as it is)
             f.write_text(new)
             return
     raise BuildError("scope: no PP_ALLOC_CACHE_SIZE/PP_ALLOC_CACHE_REFILL in the tree's page_pool header")

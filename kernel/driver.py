@@ -32,6 +32,11 @@ class Op(IntEnum):
     REF = 10  # page_pool_ref_page(): one more pp reference (6.12)
     DISABLE_DIRECT = 11  # page_pool_disable_direct_recycling()
     NAPI_ENABLE = 12  # the NAPI is scheduled on a CPU again: list_owner = cpu
+    BULK = 13  # xdp_flush_frame_bulk(): page_pool_put_page_bulk(pool, data, n)
+    XDP_REG = 14  # xdp_rxq_info_reg_mem_model(): page_pool_use_xdp_mem()
+    XDP_UNREG = 15  # xdp_rxq_info_unreg_mem_model(): page_pool_destroy() of the mem.id's pool
+    UPDATE_NID = 16  # page_pool_update_nid(pool, nid) from the NAPI poll
+    ALLOC_FRAGMENTED = 17  # page_pool_alloc_pages(), then page_pool_fragment_page(page, 1) (mlx5)
 
 
 #: yield kinds (pp_shim.h enum pp_yield_kind)
@@ -49,6 +54,7 @@ class PageState:
     pp_is_pool: bool
     mapped: bool  # the harness's DMA table says mapped
     dma_index: int  # 6.12: the id of the page in pool->dma_mapped
+    pfmemalloc: bool = False  # its last allocation came from the reserves (page_is_pfmemalloc())
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ class Kernel:
             getattr(lib, f).argtypes = [C.c_int, C.c_int, C.c_long, C.c_long]
         self.kver = lib.pph_kver()
         self.npages = 0
-        self._pg = (C.c_long * 8)()
+        self._pg = (C.c_long * 9)()
         self._pool = (C.c_long * 16)()
         self._cache = (C.c_long * 256)()
         self._ring = (C.c_long * 64)()
@@ -163,6 +169,12 @@ class Kernel:
         ``fail`` times (GFP_ATOMIC failing)."""
         self.lib.pph_buddy_next(pfn, fail)
 
+    def buddy_plan(self, then: int = -1, limit: int = -1, pfmemalloc: bool = False) -> None:
+        """After :meth:`buddy_next`'s page the next allocation takes ``then``; the next bulk
+        request (alloc_pages_bulk_array_node()) returns at most ``limit`` pages (-1: as many
+        as asked); the next page comes from the reserves (page_is_pfmemalloc())."""
+        self.lib.pph_buddy_plan(then, limit, int(pfmemalloc))
+
     def yields(self, c: int) -> int:
         return self.lib.pph_yields(c)
 
@@ -181,7 +193,7 @@ class Kernel:
         for i in range(self.npages):
             lib.pph_page(i, pg)
             pages.append(PageState(i, bool(pg[0]), pg[1], pg[2], bool(pg[3]), bool(pg[4]), bool(pg[5]),
-                                   pg[6]))
+                                   pg[6], bool(pg[8])))
         o = self._pool
         lib.pph_pool(o, self._cache, 256, self._ring, 64)
         owner = lib.pph_ring_lock_owner()

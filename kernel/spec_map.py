@@ -66,6 +66,19 @@ ACTION_OF: dict[Op, tuple[str, ...]] = {
     Op.NAPI_DISABLE: ("napi_disable", "napi_disable_wait"),
     Op.NAPI_ENABLE: ("napi_enable_new_pool",),
     Op.UNBIND: ("driver_unbind",),
+    # the pool paths the spec-trace replay drives (models/mainline/bulk.py, xdp.py)
+    Op.BULK: ("xdp_flush_frame_bulk", "page_pool_napi_local", "page_pool_napi_local_napi",
+              "page_pool_napi_local_owner", "page_pool_is_last_ref", "page_pool_is_last_ref_sub",
+              "page_pool_put_page_bulk", "page_pool_recycle_ring_bulk_lock",
+              "page_pool_recycle_ring_bulk_produce", "page_pool_recycle_ring_bulk_unlock",
+              "page_pool_recycle_ring_bulk_return", "page_pool_return_page",
+              "page_pool_return_release", "page_pool_return_put"),
+    Op.XDP_REG: ("xdp_rxq_info_reg_mem_model",),
+    Op.XDP_UNREG: ("xdp_rxq_info_unreg_mem_model", "page_pool_free_frag", "page_pool_empty_alloc_cache_once",
+                   "page_pool_scrub", "page_pool_scrub_unmap", "page_pool_empty_ring", "page_pool_inflight",
+                   "page_pool_release_lock", "page_pool_release_unlock"),
+    Op.UPDATE_NID: ("page_pool_update_nid", "page_pool_return_page", "page_pool_return_release",
+                    "page_pool_return_put"),
 }
 
 #: the NAPI's own steps around a call of the poll (the spec models the poll's bracket)

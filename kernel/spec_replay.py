@@ -64,6 +64,7 @@ class Step:
     op: Op | None = None
     starts: tuple[Start, ...] = ()
     world: bool = False
+    queue: bool = False  # a step of the caller that queues a page for its next bulk call
 
 
 _UNREF_READ: tuple[Start, ...] = (("page_pool_unref_netmem", "atomic_long_read"),)
@@ -136,17 +137,49 @@ STEPS: dict[str, Step] = {
     "page_pool_release_lock": Step(None, (("page_pool_producer_lock", None),)),
     "page_pool_release_unlock": Step(None, (("page_pool_producer_unlock", None),)),
     "driver_unbind": Step(Op.UNBIND),
+    # the bulk free (models/mainline/bulk.py): xdp_return_frame_bulk() queues the frame in the
+    # caller's bq (net/core/xdp.c, no pool state); xdp_flush_frame_bulk() is the call of
+    # page_pool_put_page_bulk() with the queued frames, whose steps start at its
+    # page_pool_is_last_ref() reads, __page_pool_put_page(), the one producer lock, each
+    # __ptr_ring_produce(), the unlock and the returns after a full ring
+    "xdp_return_frame_bulk": Step(queue=True),
+    "xdp_flush_frame_bulk": Step(Op.BULK),
+    "page_pool_is_last_ref": Step(None, (("page_pool_is_last_ref", "atomic_long_read"),)),
+    "page_pool_is_last_ref_sub": Step(None, (("page_pool_is_last_ref", "atomic_long_sub_return"),)),
+    "page_pool_put_page_bulk": Step(None, (("__page_pool_put_page", None),)),
+    "page_pool_recycle_ring_bulk_lock": Step(None, (("page_pool_producer_lock", None),)),
+    "page_pool_recycle_ring_bulk_produce": Step(None, (("__ptr_ring_produce", None),)),
+    "page_pool_recycle_ring_bulk_unlock": Step(None, (("page_pool_producer_unlock", None),)),
+    "page_pool_recycle_ring_bulk_return": Step(None, (("page_pool_return_page", None),)),
+    "page_pool_ref_netmem": Step(Op.REF),
+    # the bulk slow allocation: alloc_pages_bulk_array_node() hands out the spec's two pages
+    # (the buddy allocator is told which, and how many: pph_buddy_plan)
+    "page_pool_alloc_pages_bulk": Step(Op.ALLOC, _ALLOC),
+    # the XDP memory model (models/mainline/xdp.py): page_pool_use_xdp_mem(), and the
+    # unregistration's page_pool_destroy() of the pool mem.id names
+    "xdp_rxq_info_reg_mem_model": Step(Op.XDP_REG),
+    "xdp_rxq_info_unreg_mem_model": Step(Op.XDP_UNREG),
+    # NUMA and pfmemalloc: page_pool_update_nid() from the poll (the NAPI moved to node 1);
+    # the refill's node check returning a ring page of node 0; a page from the reserves
+    "page_pool_update_nid": Step(Op.UPDATE_NID),
+    "page_pool_refill_alloc_cache_waive": Step(Op.ALLOC, _ALLOC),
+    "page_pool_alloc_pfmemalloc": Step(Op.ALLOC, _ALLOC),
 }
+
+#: the spec's allocation steps that name the page the buddy allocator hands out
+_BUDDY_STEPS = ("page_pool_alloc_slow", "page_pool_alloc_fail", "page_pool_alloc_pages_bulk",
+                "page_pool_alloc_pfmemalloc")
 
 #: control/worker stages at which their kernel call has returned
 _CALL_DONE_STAGES = {Op.DESTROY: {"UNBIND", "DONE"}, Op.WORKER: {"PENDING", "DONE", "IDLE"},
-                     Op.NAPI_DISABLE: {"RX_CLEAN"}, Op.UNBIND: {"DONE"}}
+                     Op.NAPI_DISABLE: {"RX_CLEAN"}, Op.UNBIND: {"DONE"},
+                     Op.XDP_UNREG: {"UNBIND", "DONE"}}
 _QUIET_STAGES = {"IDLE", "NAPI_DISABLE", "RX_CLEAN", "DESTROY", "UNBIND", "DONE", "PENDING"}
 STACK = "stack"
 
 
 #: the actions inside a call (a trace that ends inside a call stops its context at the next)
-INNER = [a for a, st in STEPS.items() if st.op is None and not st.world]
+INNER = [a for a, st in STEPS.items() if st.op is None and not st.world and not st.queue]
 BLOCKED = "blocked"
 
 
@@ -221,8 +254,9 @@ VARIANTS: dict[str, Variant] = {
     "pp002": Variant(why="seed 002's netmem series (2023, v3) was not merged in that form"),
     "pp003_monofrag_overlap": Variant(why="the pp_frag_count/dma_addr_upper overlap exists on 32-bit "
                                           "architectures with 64-bit DMA only; the harness is 64-bit"),
-    "pp003": Variant(why="seed 003's model (PP_FLAG_PAGE_FRAG, pp_frag_count) has its own actions and "
-                         "state, which spec_replay.STEPS does not map yet"),
+    "pp003": Variant(why="of seed 003's designs only pp003_before (PP_FLAG_PAGE_FRAG, linux 5.15-6.6) "
+                         "is mapped (spec_replay_frag); the unified v2 and the mono-frags were never "
+                         "merged, and pp003_mainline's actions are seed 003's, not mainline's"),
 }
 
 
@@ -250,19 +284,20 @@ def applies(trace: Trace, tree: Tree) -> str:
                 f"pp_ref_count the mainline actions describe")
     params = trace.config.get("params", {})
     for k, why in (("skbs", "the skb paths (skbuff.c) are not compiled"),
-                   ("mp", "memory providers are not in the shim"),
-                   ("bulk", "page_pool_put_page_bulk() is not driven"),
-                   ("xdp_mem", "xdp_rxq_info memory models (xdp.c) are not compiled"),
-                   ("pfmemalloc", "pfmemalloc pages are not in the shim"),
-                   ("numa", "page_pool_update_nid() is not driven")):
+                   ("mp", MP_WHY)):
         if params.get(k):
             return why
-    if int(params.get("refill", 1)) > 1 or int(params.get("cache_size", 1)) < int(params.get("refill", 1)):
-        return "a bulk refill above one page"
     for st in trace.steps[1:]:
         if st.action not in STEPS:
             return f"the spec action {st.action} has no kernel counterpart in spec_replay.STEPS"
     return ""
+
+
+#: why a memory provider's traces do not run (docs/kernel.md, "Left out")
+MP_WHY = ("memory providers (devmem) are not driven: a net_iov comes from a dma-buf binding's "
+          "genpool (net/core/devmem.c, mp_dmabuf_devmem_alloc_netmems()), which is not compiled; "
+          "the pool would need pool->mp_priv set by a netdev_rx_queue binding and netmem_ref "
+          "values with the NET_IOV bit, neither of which the shim's struct page memmap has")
 
 
 def _ctx_of(who: str) -> int | None:
@@ -298,6 +333,7 @@ def translate(trace: Trace) -> Translation:
     open_call: dict[int, int] = {}
     frag_merge: dict[int, int] = {}  # ctx -> the page_pool_alloc_frag() call a drain left open
     pool_cpuid = int(params.get("pool_cpuid", -1))
+    queued: dict[int, list[str]] = {}  # ctx -> the frames xdp_return_frame_bulk() queued
     for i, st in enumerate(trace.steps[1:], start=1):
         row = STEPS.get(st.action)
         if row is None:
@@ -310,6 +346,11 @@ def translate(trace: Trace) -> Translation:
         a = st.args
         page = a.get("p")
         var = f"p{page}" if isinstance(page, int) and page >= 0 else None
+        if row.queue:
+            queued.setdefault(c, []).append(var or "")
+            continue
+        if st.action == "page_pool_refill_alloc_cache_waive":
+            var = None  # the page it names is the one it gives back, not the one it allocates
         if c in open_call and row.op is None:
             calls[open_call[c]].steps.append(i)
             call_of[i] = open_call[c]
@@ -340,8 +381,12 @@ def translate(trace: Trace) -> Translation:
                     direct = st.action == "napi_xdp_drop" or (st.action == "driver_rx_ring_free"
                                                               and pool_cpuid < 0)
                     ins = Instr(Op.PUT, var, direct=direct)
-                elif op in (Op.GET_PAGE, Op.PUT_PAGE):
+                elif op in (Op.GET_PAGE, Op.PUT_PAGE, Op.REF):
                     ins = Instr(op, var)
+                elif op == Op.BULK:
+                    ins = Instr(op, pages=tuple(queued.pop(c, [])))
+                elif op == Op.UPDATE_NID:
+                    ins = Instr(op, nid=1)
                 else:
                     ins = Instr(op)
                 calls.append(Call(c, op, ins, [i]))
@@ -360,6 +405,12 @@ def translate(trace: Trace) -> Translation:
                     and trace.steps[calls[k].steps[-1]].action != "page_pool_alloc_slow":
                 frag_merge[c] = k  # the drain left no frag page: the allocation follows
                 open_call[c] = k
+    for cl in calls:
+        if cl.op == Op.BULK:  # data[] in the order the spec's loop takes the pages
+            order = [f"p{trace.steps[j].args['p']}" for j in cl.steps
+                     if trace.steps[j].action == "page_pool_is_last_ref"]
+            rest = [v for v in cl.instr.pages if v not in order]
+            cl.instr = replace(cl.instr, pages=tuple(order + rest))
     progs: dict[int, list[Instr]] = {i: [] for i in range(len(specs))}
     for cl in calls:
         progs[cl.ctx].append(cl.instr)
@@ -381,15 +432,22 @@ def _call_ended(trace: Trace, i: int, c: int, op: Op, who: str) -> bool:
     """Whether spec step ``i`` leaves context ``c`` outside its kernel call."""
     if who == STACK:
         return True
-    ctx = trace.steps[i].state["ctxs"][c]
+    st = trace.steps[i]
+    ctx = st.state["ctxs"][c]
+    if op in (Op.DESTROY, Op.XDP_UNREG) and STEPS[st.action].op == op \
+            and int(st.state["pool"].get("user_cnt", 0)) > 0:
+        return True  # page_pool_put(): another user holds the pool, the call returns
     if op in _CALL_DONE_STAGES:
         return ctx["stage"] in _CALL_DONE_STAGES[op]
+    if op == Op.BULK:
+        return ctx.get("bpc", "IDLE") == "IDLE"
     return ctx["pc"] == "READY"
 
 
 def spec_quiescent(state: dict[str, Any]) -> bool:
     """No spec context is inside a kernel call."""
-    return all(c["pc"] == "READY" and c["stage"] in _QUIET_STAGES for c in state["ctxs"])
+    return all(c["pc"] == "READY" and c["stage"] in _QUIET_STAGES
+               and c.get("bpc", "IDLE") in ("IDLE", "QUEUE") for c in state["ctxs"])
 
 
 def compare(state: dict[str, Any], s: KState, fpp: int, bits: int) -> str:
@@ -462,6 +520,8 @@ class Replayer:
 
         self.system = system_for(trace)
         self.conc = Concrete(self.system)
+        #: a page_pool_put_page_bulk() call the trace leaves in flight (it runs to its end)
+        self.flushing = any(cl.op == Op.BULK and not cl.returns for cl in self.tr.calls)
         #: the trace model's property names (a kernel-side check counts only for those)
         self.props = {p.name for p in self.system.properties}
 
@@ -517,6 +577,14 @@ class Replayer:
         st = deepcopy(init)
         for i, pg in enumerate(st["pages"]):
             pg.update({k: last["pages"][i][k] for k in ("pp_holders", "page_holders", "loc") if k in pg})
+            if last["pages"][i].get("bulk") in ("QUEUED", "UNREF_SUB") and self.flushing:
+                pg["pp_holders"] -= 1  # the flush in flight ran on and dropped the bulk's reference
+        for cl in self.tr.calls:
+            # an allocation the trace leaves in flight ran on to its return (after a refill's
+            # waive, through the slow path): its page is the driver's, on the RX ring
+            r = run.k.result(cl.ctx) if cl.op == Op.ALLOC and not cl.returns else -1
+            if 0 <= r < len(st["pages"]) and "loc" in st["pages"][r]:
+                st["pages"][r]["loc"] = "RX"
         st["napi"] = deepcopy(last["napi"])
         st["napi"]["owner"] = run.k.lib.pph_napi_owner()
         st["dev"] = {"bound": s.dev_bound}
@@ -544,12 +612,21 @@ class Replayer:
             pp_ref = kp.pp_ref - BIAS_MAX + bias if kp.pp_ref > 1 << 40 else kp.pp_ref
             pg.update({"refcnt": 0 if kp.free else kp.refcount, "magic": magic,
                        "pp_ref": max(pp_ref, 0) if magic else 0, "mapped": kp.mapped})
+            if "pfmemalloc" in pg:  # a page from the reserves, until it goes back to the buddy
+                pg["pfmemalloc"] = kp.pfmemalloc and not kp.free
         pool = st["pool"]
         pool.update({"alloc_count": s.alloc_count, "ring_count": len(s.ring), "ring_lock": None,
                      "hold": s.hold & mask, "release": s.release & mask, "cpuid": s.cpuid,
                      "napi_linked": s.napi_linked, "destroy_cnt": min(s.destroy_cnt, 1),
                      "freed": s.pool_freed, "dma_sync": s.dma_sync,
                      "frag_page": None if s.pool_freed or s.frag_page is None else s.frag_page})
+        # the frag allocator's counters: the C state's while a frag page is open (offsets in
+        # the spec's units, PAGE_SIZE / frags_per_page), else what the trace left
+        if pool["frag_page"] is not None:
+            pool["frag_users"] = s.frag_users
+            pool["frag_offset"] = s.frag_offset // (4096 // self.tr.frags_per_page)
+        else:
+            pool["frag_users"], pool["frag_offset"] = last["pool"]["frag_users"], last["pool"]["frag_offset"]
         for ctx in st["ctxs"]:
             if ctx.get("stage") not in _QUIET_STAGES:
                 ctx["stage"] = "UNBIND" if ctx.get("role") == "CONTROL" else (
@@ -621,10 +698,25 @@ class Replayer:
                         return a
         return None
 
+    def plan_buddy(self, st: Any) -> None:
+        """Tell the buddy allocator what the spec's allocation step gets: one page (the bulk
+        request returns at most one), none (it fails), the two of page_pool_alloc_pages_bulk
+        (``alloc.cache[0]`` is ``q``, the one kept; the last, ``p``, is returned), or a
+        pfmemalloc page."""
+        p = int(st.args.get("p", -1))
+        if st.action == "page_pool_alloc_pages_bulk":
+            self.k.buddy_next(int(st.args["q"]))
+            self.k.buddy_plan(then=p, limit=2)
+            return
+        self.k.buddy_next(p, int(st.action == "page_pool_alloc_fail"))
+        self.k.buddy_plan(limit=1, pfmemalloc=st.action == "page_pool_alloc_pfmemalloc")
+
     def run(self) -> Outcome:
+        self.stopped = ""
         out = self._run()
         if out.waits:
             out.detail += "; the kernel reordered: " + "; ".join(out.waits)
+        out.detail += self.stopped
         return out
 
     def _run(self) -> Outcome:
@@ -671,6 +763,7 @@ class Replayer:
         waits: dict[int, str] = {}
         ahead: set[int] = set()  # calls the kernel finished before the spec did (a wait)
         current: dict[int, int] = {}  # context -> the call it is in
+        started: dict[int, tuple[str, int]] = {}  # context -> its last action and where it began
 
         def advance(c: int, action: str, later: list[str], ends: bool) -> str:
             """Run context c's call on: to the start of an action of ``later`` (any other
@@ -681,7 +774,13 @@ class Replayer:
             while k.busy(c):
                 if not ends:
                     who = self.owner(c, cands)
-                    if who is not None and (who != action or moved):
+                    # a repeated action (one __ptr_ring_produce() per page of a bulk) starts
+                    # again at the yield point where it started: the same code address, not
+                    # merely another yield of the same function
+                    again = moved and (started.get(c, ("", -1))[0] != who
+                                       or started[c][1] == k.yield_off(c))
+                    if who is not None and (who != action or again):
+                        started[c] = (who, k.yield_off(c))
                         return ""  # a later action of this call starts here
                 if k.blocked(c):
                     waits[c] = k.at(c)
@@ -702,6 +801,8 @@ class Replayer:
             out.steps = i
             cur = trace.steps[i - 1].state
             row = STEPS[st.action]
+            if row.queue:
+                continue  # the frame waits in the caller's bulk queue: no kernel code runs
             if row.world:
                 # napi_schedule sets list_owner, a completing poll clears it, busy_poll_stop's
                 # poll may __napi_schedule() it; the kthread and the busy poller leave it
@@ -742,15 +843,15 @@ class Replayer:
                     if call.instr.page is not None and call.instr.page not in run.vars and \
                             call.op not in (Op.ALLOC, Op.ALLOC_FRAG):
                         return diverge(i, f"{call.instr.text()}: the kernel never allocated that page")
-                    if st.action in ("page_pool_alloc_slow", "page_pool_alloc_fail"):
-                        k.buddy_next(int(st.args.get("p", -1)), int(st.action == "page_pool_alloc_fail"))
+                    if st.action in _BUDDY_STEPS:
+                        self.plan_buddy(st)
                     current[c] = ci
                     why = kstep(c)  # to the first yield point: nothing shared is touched yet
                     if why:
                         return diverge(i, why)
                 # the call goes on until an action the spec shows later starts (or it returns)
-                if st.action in ("page_pool_alloc_slow", "page_pool_alloc_fail") and pos > 0:
-                    k.buddy_next(int(st.args.get("p", -1)), int(st.action == "page_pool_alloc_fail"))
+                if st.action in _BUDDY_STEPS and pos > 0:
+                    self.plan_buddy(st)
                 why = advance(c, st.action, later, ends)
                 if why == BLOCKED:
                     owed[c] = (i, st.action, later, ends)
@@ -778,6 +879,13 @@ class Replayer:
             if spec_quiescent(st.state) and not any(k.busy(c) for c in range(len(tr.scenario.contexts))):
                 why = compare(st.state, run.last, tr.frags_per_page, self.bits)
                 out.compared += 1
+                if why and trace.kind != "sometimes" and trace.property in out.failed:
+                    # a counterexample: the kernel failed its property already; the states
+                    # after a violation need not agree (the spec's two pages in one slot are
+                    # one lost page in the C code)
+                    self.stopped = (f"; the replay stops at step {i}, after the kernel failed "
+                                    f"{trace.property} (then: {why})")
+                    break
                 if why:
                     return diverge(i, f"the quiescent states differ: {why}")
         # the calls the trace leaves in flight run to their return
@@ -858,6 +966,11 @@ def replay_spec_trace(tree: Tree, path: str | Path | Trace, patch: str | None = 
     from . import bugs
 
     trace = path if isinstance(path, Trace) else load_trace(path)
+    from .spec_replay_frag import FRAG_MODELS, FragReplayer, frag_applies
+
+    if trace.model in FRAG_MODELS:  # seed 003's own actions and state: its own table
+        why = frag_applies(trace, tree)
+        return Outcome("not applicable", why) if why else FragReplayer(tree, trace, patch or None).run()
     why = applies(trace, tree)
     if why:
         return Outcome("not applicable", why)
@@ -876,17 +989,11 @@ def replay_spec_trace(tree: Tree, path: str | Path | Trace, patch: str | None = 
 #: (model, config, property) -> why; the sweep (tests/test_kernel_replay.py -m slow) requires
 #: every divergence to be one of these
 EXPLAINED: dict[tuple[str, str, str], str] = {
-    # finding 8's three (percpu_destroy, rt, busypoll destroy_deferred_then_freed) reproduce
-    # since page_pool_scrub is split at synchronize_net() in the model
-    ("mainline", "reconfig1", "destroy_deferred_then_freed"):
-        "a harness granularity: the spec lets CPU 0's softirq run between the control path's "
-        "page_pool_inflight and page_pool_release_lock (both on CPU 0); the kernel's first yield "
-        "in page_pool_producer_lock() is inside spin_lock_bh(), after local_bh_disable(), so "
-        "the replay stops the control path with BH already off and the softirq cannot start",
-    ("mainline", "threaded", "counters_wrapped"):
-        "open (docs/kernel.md, 'Spec traces replayed'): the 165-step trace agrees at every "
-        "quiescent point, but a C-side check (page_in_one_place: a page in the cache/ring and "
-        "free in the buddy) fails mid-trace; not yet traced to the model or the mapping",
+    # empty: reconfig1's destroy_deferred_then_freed reproduces since spin_lock_bh() yields
+    # before local_bh_disable() (a softirq of the CPU may come first, as on a real CPU), and
+    # threaded's counters_wrapped since the C-side checks skip an alloc.cache slot a context
+    # is about to store into (the refill's ``cache[count++] = netmem`` raises the count first;
+    # the slot held the stale pointer of a page freed before: docs/kernel.md, finding 12)
 }
 
 

@@ -34,9 +34,15 @@ class Instr:
     size: int = 0  # ALLOC_FRAG
     when_work: bool = False  # WORKER: only when work is pending
     after_consumer: bool = False  # only once the consumer (NAPI) contexts have ended (napi_disable)
+    pages: tuple[str, ...] = ()  # BULK: the variables of the frames, in data[] order
+    nid: int = 0  # UPDATE_NID: the new node
 
     def text(self) -> str:
         a = [self.page] if self.page else []
+        if self.op == Op.BULK:
+            a.append("[" + ", ".join(self.pages) + "]")
+        if self.op == Op.UPDATE_NID:
+            a.append(str(self.nid))
         if self.op == Op.PUT:
             a.append(f"allow_direct={str(self.direct).lower()}")
         if self.op == Op.ALLOC_FRAG:
@@ -50,7 +56,10 @@ OP_NAMES = {Op.ALLOC: "page_pool_alloc_pages", Op.PUT: "page_pool_put_full_page"
             Op.NAPI_DISABLE: "napi_disable", Op.UNBIND: "driver_unbind", Op.GET_PAGE: "get_page",
             Op.PUT_PAGE: "put_page", Op.ALLOC_FRAG: "page_pool_alloc_frag",
             Op.REF: "page_pool_ref_page", Op.DISABLE_DIRECT: "page_pool_disable_direct_recycling",
-            Op.NAPI_ENABLE: "napi_enable"}
+            Op.NAPI_ENABLE: "napi_enable", Op.BULK: "page_pool_put_page_bulk",
+            Op.XDP_REG: "xdp_rxq_info_reg_mem_model", Op.XDP_UNREG: "xdp_rxq_info_unreg_mem_model",
+            Op.UPDATE_NID: "page_pool_update_nid",
+            Op.ALLOC_FRAGMENTED: "page_pool_alloc_pages+page_pool_fragment_page"}
 
 
 @dataclass(frozen=True)
@@ -146,8 +155,10 @@ class Run:
                 self._finished(o)
                 for o, spec in enumerate(self.sc.contexts) if spec.consumer):
             return False
-        if ins.page is not None and ins.op != Op.ALLOC and ins.op != Op.ALLOC_FRAG:
+        if ins.page is not None and ins.op not in (Op.ALLOC, Op.ALLOC_FRAG, Op.ALLOC_FRAGMENTED):
             return ins.page in self.vars
+        if ins.op == Op.BULK:
+            return all(v in self.vars for v in ins.pages)
         return True
 
     def last_work_pending(self) -> bool:
@@ -210,6 +221,11 @@ class Run:
                 a0 = ins.size
             elif ins.op == Op.NAPI_ENABLE:
                 a0 = self.sc.contexts[0].cpu
+            elif ins.op == Op.BULK:  # pfn + 1 per 5 bits (harness.c PPH_BULK_BITS), data[] order
+                pfns = [self.vars[v] for v in ins.pages if self.vars.get(v, -1) >= 0]
+                a0 = sum((pf + 1) << (5 * i) for i, pf in enumerate(pfns))
+            elif ins.op == Op.UPDATE_NID:
+                a0 = ins.nid
             k.start(c, ins.op, a0, a1)
             self.touched_cache[c] = ins.op in (Op.ALLOC, Op.ALLOC_FRAG)
         ins = self._instr(c)
@@ -224,7 +240,7 @@ class Run:
                         len(after.cache) - len(before.cache) if before else 0,
                         len(after.ring) - len(before.ring) if before else 0)
         if finished:
-            if ins.op in (Op.ALLOC, Op.ALLOC_FRAG) and ins.page:
+            if ins.op in (Op.ALLOC, Op.ALLOC_FRAG, Op.ALLOC_FRAGMENTED) and ins.page:
                 self.vars[ins.page] = k.result(c)
             self.segment_calls.append((c, ins.op))
             self.pc[c] += 1

@@ -53,7 +53,7 @@ def test_step_table_names_spec_actions():
 
     actions = set()
     m = resolve_one("mainline")
-    for cfg in ("base", "frag", "threaded", "busypoll", "reconfig1"):
+    for cfg in ("base", "frag", "threaded", "busypoll", "reconfig1", "bulk", "xdp", "numa"):
         actions |= {b.action for b in build_system(m, m.config(cfg)).bindings}
     assert not set(STEPS) - actions
 
@@ -138,3 +138,170 @@ def test_sweep_every_witness_and_counterexample(tree612, tmp_path):
         if (tr.model, tr.config.get("name"), tr.property) not in EXPLAINED:
             unexplained.append(f"{name}: {out.verdict}: {out.detail}")
     assert not unexplained, "\n".join(unexplained)
+
+
+# -- the pool paths of issue 11's last stop: bulk free and allocation, XDP memory model, NUMA,
+# pfmemalloc (each witness reproduced, and each one diverges on a C edit of its path) --------
+
+def _witnesses(tmp: Path, cfg: str) -> dict[str, Path]:
+    _run, ex = check("mainline", cfg)
+    return {name: write_trace(tr, tmp / f"mainline-{cfg}-{name}.json")
+            for name, tr in ex.traces.items() if tr.kind == "sometimes"}
+
+
+@pytest.fixture(scope="module")
+def path_witnesses(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pathwit")
+    return {cfg: _witnesses(out, cfg) for cfg in ("bulk", "xdp", "numa")}
+
+
+def _edit(name: str, old: str, new: str) -> bugs.Bug:
+    """A C edit of page_pool.c for one test (not a kill-table bug: no scenario of its own)."""
+    return bugs.Bug(name, "", "net/core/page_pool.c", old, new, "", "")
+
+
+#: (configuration, witness, the edit that breaks the path the witness takes)
+PATH_EDITS = [
+    ("bulk", "bulk_not_last_ref", _edit("bulk_every_ref_last",
+                                        "\t\tif (!page_pool_is_last_ref(netmem))\n\t\t\tcontinue;\n", "")),
+    ("bulk", "bulk_ring_full_return", _edit(
+        "bulk_ring_full_drop",
+        "\tfor (; i < bulk_len; i++)\n\t\tpage_pool_return_page(pool, (__force netmem_ref)data[i]);\n}",
+        "}")),
+    ("xdp", "destroy_deferred_to_last_user", _edit(
+        "xdp_mem_no_user", "\trefcount_inc(&pool->user_cnt);\n\tpool->disconnect = disconnect;",
+        "\tpool->disconnect = disconnect;")),
+    ("numa", "nid_updated_cache_flushed", _edit(
+        "update_nid_no_flush",
+        "\twhile (pool->alloc.count) {\n\t\tnetmem = pool->alloc.cache[--pool->alloc.count];\n"
+        "\t\tpage_pool_return_page(pool, netmem);\n\t}\n}\nEXPORT_SYMBOL(page_pool_update_nid);",
+        "}\nEXPORT_SYMBOL(page_pool_update_nid);")),
+    ("numa", "refill_waived_remote_page", _edit(
+        "refill_any_node", "if (likely(netmem_is_pref_nid(netmem, pref_nid))) {", "if (1) {")),
+    ("numa", "pfmemalloc_page_released", _edit(
+        "recycle_pfmemalloc", "\t\t!page_is_pfmemalloc(netmem_to_page(netmem)));", "\t\t1);")),
+]
+
+
+@needs612
+@pytest.mark.parametrize("cfg", ["bulk", "xdp", "numa"])
+def test_pool_path_witnesses_reproduced(tree612, path_witnesses, cfg):
+    """Every witness of the bulk, xdp and numa configurations reproduces on 6.12."""
+    bad = {n: f"{o.verdict}: {o.detail}" for n, p in path_witnesses[cfg].items()
+           if (o := replay_spec_trace(tree612, p)).verdict != "reproduced"}
+    assert not bad, bad
+    assert len(path_witnesses[cfg]) >= 10
+
+
+@needs612
+@pytest.mark.parametrize(("cfg", "name", "edit"), PATH_EDITS, ids=[e[2].name for e in PATH_EDITS])
+def test_pool_path_edit_diverges(tree612, path_witnesses, cfg, name, edit):
+    """The replay reads the path it maps: with the C code of that path broken, the witness no
+    longer reproduces (a state differs, a property fails, or the kernel-side witness is missed)."""
+    out = replay_spec_trace(tree612, path_witnesses[cfg][name], patch=bugs.patch_for(edit, tree612))
+    assert out.verdict in ("diverged", "not reproduced"), out.detail
+
+
+@needs612
+def test_bulk_translation_orders_data_as_the_spec_loop(path_witnesses):
+    """xdp_return_frame_bulk() queues, xdp_flush_frame_bulk() is one page_pool_put_page_bulk()
+    call whose data[] follows the spec's page_pool_is_last_ref() order."""
+    tr = translate(load_trace(path_witnesses["bulk"]["bulk_ring_full_return"]))
+    progs = {c.name: [i.text() for i in c.program] for c in tr.scenario.contexts}
+    assert progs["user@1"] == ["page_pool_put_page_bulk([p0, p1])"]
+
+
+@needs612
+@pytest.mark.parametrize("cfg,name", [("reconfig1", "destroy_deferred_then_freed"),
+                                      ("threaded", "counters_wrapped")])
+def test_former_divergences_reproduce(tree612, tmp_path, cfg, name):
+    """The two divergences the last stop explained: a softirq may run before spin_lock_bh()
+    disables BH (reconfig1), and a slot the refill is about to store into is not a cached page
+    (threaded: the stale pointer there was a freed page)."""
+    out = replay_spec_trace(tree612, _witnesses(tmp_path, cfg)[name])
+    assert out.verdict == "reproduced", out.detail
+
+
+@needs612
+def test_memory_provider_traces_say_why(tree612, tmp_path):
+    """devmem's traces are not applicable, and the reason names what the harness lacks."""
+    tr = load_trace(next(iter(_witnesses(tmp_path, "devmem").values())))
+    why = spec_replay.applies(tr, tree612)
+    assert "dma-buf" in why and "net_iov" in why
+
+
+# -- seed 003's pp003_before (PP_FLAG_PAGE_FRAG, pp_frag_count) on linux 6.1 ----------------------
+
+needs61 = pytest.mark.skipif(T61 is None,
+                             reason="no linux-source-6.1 tree (apt-get install linux-source-6.1)")
+PP003_CEX = sorted(CEX.glob("pp003_before-*.json"))
+
+
+@pytest.fixture(scope="module")
+def tree61():
+    if T61 is None:
+        pytest.skip("no linux-source-6.1 tree")
+    return open_tree(T61)
+
+
+@pytest.fixture(scope="module")
+def pp003_witnesses(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pp003")
+    paths = {}
+    for cfg in ("mixed", "mlx5", "halves"):
+        _run, ex = check("pp003_before", cfg)
+        for name, tr in ex.traces.items():
+            if tr.kind == "sometimes":
+                paths[f"{cfg}-{name}"] = write_trace(tr, out / f"pp003_before-{cfg}-{name}.json")
+    return paths
+
+
+@needs61
+def test_pp003_before_witnesses_on_61(tree61, pp003_witnesses):
+    """Every pp003_before witness of mixed, mlx5 and halves reproduces on 6.1's page_pool.c."""
+    bad = {n: f"{o.verdict}: {o.detail}" for n, p in pp003_witnesses.items()
+           if (o := replay_spec_trace(tree61, p)).verdict != "reproduced"}
+    assert not bad, bad
+    assert len(pp003_witnesses) >= 11
+
+
+@needs61
+@pytest.mark.parametrize("path", PP003_CEX, ids=lambda p: p.name)
+def test_pp003_before_counterexamples_on_61(tree61, path):
+    """The broken contract of seed 003 (a whole page from a frag pool: pp_frag_count 0, the
+    put goes negative, the page is never returned) fails the same property on 6.1."""
+    out = replay_spec_trace(tree61, path)
+    assert out.verdict == "reproduced", out.detail
+    assert load_trace(path).property in out.failed
+
+
+@needs61
+def test_pp003_before_frag_count_edit_diverges(tree61, pp003_witnesses):
+    """The replay reads pp_frag_count: with page_pool_alloc_frag() setting 1 instead of
+    BIAS_MAX, two frags of one page no longer agree with the spec."""
+    edit = _edit("frag_count_one", "\t\tpage_pool_fragment_page(page, BIAS_MAX);",
+                 "\t\tpage_pool_fragment_page(page, 1);")
+    out = replay_spec_trace(tree61, pp003_witnesses["mixed-page_shared_by_frags"],
+                            patch=bugs.patch_for(edit, tree61))
+    assert out.verdict == "diverged", out.detail
+
+
+@needs612
+def test_pp003_before_not_on_612(tree612):
+    out = replay_spec_trace(tree612, CEX / "pp003_before-mixed-no_leaked_page.json")
+    assert out.verdict == "not applicable" and "5.15 to 6.6" in out.detail
+
+
+@needs612
+@pytest.mark.parametrize("name", ["pp004_no_rt_check-rt-page_in_one_place.json",
+                                  "pp004_no_rt_check-percpu_rt-page_in_one_place.json"])
+def test_two_stores_into_one_slot(tree612, name):
+    """Seed 004's RT race: two contexts push into alloc.cache slot 0. The spec keeps both pages
+    there (page_in_one_place); the C code keeps one pointer and loses the other, which the
+    harness records as a store over another context's page. Without the RT test reverted the
+    kernel does not race."""
+    out = replay_spec_trace(tree612, CEX / name)
+    assert out.verdict == "reproduced", out.detail
+    assert "cache_slot_overwrite" in out.failed["page_in_one_place"]
+    as_is = replay_spec_trace(tree612, CEX / name, patch="")
+    assert "page_in_one_place" not in as_is.failed, as_is.detail

@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/netdevice.h>
+#include <net/xdp.h>
 #if PP_KVER >= 606
 #include <net/page_pool/helpers.h>
 #else
@@ -33,7 +34,12 @@
 #define PPH_ALLOCS 64
 
 enum { OP_NONE, OP_ALLOC, OP_PUT, OP_DESTROY, OP_WORKER, OP_NAPI_DISABLE, OP_UNBIND, OP_GET_PAGE,
-       OP_PUT_PAGE, OP_ALLOC_FRAG, OP_REF, OP_DISABLE_DIRECT, OP_NAPI_ENABLE };
+       OP_PUT_PAGE, OP_ALLOC_FRAG, OP_REF, OP_DISABLE_DIRECT, OP_NAPI_ENABLE, OP_BULK, OP_XDP_REG,
+       OP_XDP_UNREG, OP_UPDATE_NID, OP_ALLOC_FRAGMENTED };
+
+/* OP_BULK's pages: a0 packs up to PPH_BULK pfns, PPH_BULK_BITS bits each (pfn + 1, 0 ends) */
+#define PPH_BULK 8
+#define PPH_BULK_BITS 5
 
 struct pph_ctx {
 	struct pp_ctx_state st;
@@ -49,7 +55,21 @@ struct pph_ctx {
 	unsigned long opgen;   /* operations started */
 	const volatile void *eaddr;  /* the address of the last explicit (shim) yield */
 	unsigned long gp_wait[PPH_MAX_CTX];  /* synchronize_rcu(): readers' opgen + 1, 0: none */
+	void *bulk[PPH_BULK];  /* OP_BULK's data[] (page_pool_put_page_bulk() overwrites it) */
+	/* a plain store into alloc.cache[pend_slot] about to happen (fine build): the slot's
+	 * value and liveness then, and its store generation */
+	int pend_slot, pend_live;
+	const void *pend_old;
+	unsigned long pend_gen;
 };
+
+/* alloc.cache slots: live from a store until a load pops them, the value and generation of
+ * the last store (a store into a live slot, or over another context's store made since this
+ * one's began, loses the page there: the C code keeps one pointer where the spec keeps both) */
+#define PPH_SLOTS 256
+static int slot_live[PPH_SLOTS];
+static const void *slot_val[PPH_SLOTS];
+static unsigned long slot_gen[PPH_SLOTS];
 
 struct page pp_memmap[PP_NR_PAGES_MAX];
 static int nr_pages;
@@ -111,9 +131,12 @@ static int in_freed(const volatile void *addr)
 }
 
 static void yield_at(int kind, const volatile void *addr, const char *what, const void *pc);
+static void settle_store(struct pph_ctx *c);
 
 void pp_yield(int kind, const volatile void *addr, const char *what)
 {
+	if (cur >= 0)
+		settle_store(&ctxs[cur]);  /* a store announced at an earlier yield has happened */
 	if (cur >= 0)
 		ctxs[cur].eaddr = addr;
 	yield_at(kind, addr, what, __builtin_return_address(0));
@@ -202,8 +225,29 @@ void pp_schedule_work(struct work_struct *w)
 /* spec replay (kernel/spec_replay.py): the next allocation takes page buddy_next (the page
  * the spec's step names), or fails buddy_fail times first (GFP_ATOMIC failing) */
 static int buddy_next = -1, buddy_fail;
+/* and then: the allocation after that takes buddy_then; the next bulk request returns at
+ * most buddy_limit pages (-1: as many as asked); the next page is pfmemalloc (taken from the
+ * reserves: bit 1 of pp_magic, which overlays lru.next, is page_is_pfmemalloc()'s) */
+static int buddy_then = -1, buddy_pfmemalloc;
+int pp_buddy_limit = -1;
 
 void pph_buddy_next(int pfn, int fail) { buddy_next = pfn; buddy_fail = fail; }
+
+void pph_buddy_plan(int then, int limit, int pfmemalloc)
+{
+	buddy_then = then;
+	pp_buddy_limit = limit;
+	buddy_pfmemalloc = pfmemalloc;
+}
+
+/* the NUMA node the next allocations are on (alloc_pages_node()'s nid) */
+int pp_buddy_nid;
+/* kernel-side witnesses: pfmemalloc pages given back to the buddy allocator, pages the NAPI's
+ * allocation call gave back (the refill's NUMA waive) */
+static int pfmemalloc_released, alloc_released;
+
+int pph_pfmemalloc_released(void) { return pfmemalloc_released; }
+int pph_alloc_released(void) { return alloc_released; }
 
 struct page *pp_buddy_alloc(void)
 {
@@ -211,13 +255,20 @@ struct page *pp_buddy_alloc(void)
 		buddy_fail--;
 		return NULL;
 	}
+	if (buddy_next < 0 && buddy_then >= 0) {
+		buddy_next = buddy_then;
+		buddy_then = -1;
+	}
 	if (buddy_next >= 0 && buddy_next < nr_pages && pp_memmap[buddy_next].pp_buddy_free) {
 		struct page *p = &pp_memmap[buddy_next];
 
 		buddy_next = -1;
 		p->pp_buddy_free = 0;
 		p->_refcount.counter = 1;
-		p->pp_magic = 0;
+		p->pp_magic = buddy_pfmemalloc ? 0x2UL : 0;
+		p->pp_nid = pp_buddy_nid;
+		p->pp_pfmemalloc = buddy_pfmemalloc;
+		buddy_pfmemalloc = 0;
 		p->pp = NULL;
 		p->dma_addr = 0;
 		p->pp_ref_count.counter = 0;
@@ -230,6 +281,8 @@ struct page *pp_buddy_alloc(void)
 			p->pp_buddy_free = 0;
 			p->_refcount.counter = 1;
 			p->pp_magic = 0;
+			p->pp_nid = pp_buddy_nid;
+			p->pp_pfmemalloc = 0;
 			p->pp = NULL;
 			p->dma_addr = 0;
 			p->pp_ref_count.counter = 0;
@@ -251,6 +304,10 @@ void pp_buddy_free(struct page *p)
 		harness_error("pp_page_freed", pfn);
 	if (dma_mapped[pfn])  /* legal for a moment: page_pool_scrub() may still be unmapping it */
 		logf_("EV", "freed_while_mapped pfn=%ld", pfn);
+	if (p->pp_pfmemalloc)
+		pfmemalloc_released++;
+	if (cur >= 0 && ctxs[cur].op == OP_ALLOC)
+		alloc_released++;
 	p->pp_buddy_free = 1;
 }
 
@@ -348,6 +405,49 @@ static const char *pool_field(size_t off)
 	return NULL;
 }
 
+static long slot_pfn(const void *v);
+
+/* the store a context announced has happened (it runs on to its next yield or its return) */
+static void settle_store(struct pph_ctx *c)
+{
+	int i = c->pend_slot - 1;
+	const void *now;
+
+	if (i < 0 || !pool)
+		return;
+	c->pend_slot = 0;
+	now = (const void *)pool->alloc.cache[i];
+	if (c->pend_live && c->pend_old && c->pend_old != now)
+		harness_error("cache_slot_overwrite", slot_pfn(c->pend_old));
+	else if (slot_gen[i] != c->pend_gen && slot_val[i] && slot_val[i] != now)
+		harness_error("cache_slot_overwrite", slot_pfn(slot_val[i]));
+	slot_live[i] = 1;
+	slot_val[i] = now;
+	slot_gen[i]++;
+}
+
+/* a plain access of alloc.cache[]: a store is announced (settled at the next yield), a load
+ * pops the slot */
+static void cache_access(void *a, int write)
+{
+	const char *base = (const char *)pool->alloc.cache;
+	int i;
+
+	if ((char *)a < base || (char *)a >= base + sizeof(pool->alloc.cache))
+		return;
+	i = (int)(((char *)a - base) / sizeof(pool->alloc.cache[0]));
+	if (i >= PPH_SLOTS)
+		return;
+	if (!write) {
+		slot_live[i] = 0;
+		return;
+	}
+	ctxs[cur].pend_slot = i + 1;
+	ctxs[cur].pend_live = slot_live[i];
+	ctxs[cur].pend_old = (const void *)pool->alloc.cache[i];
+	ctxs[cur].pend_gen = slot_gen[i];
+}
+
 static void fine_access(void *a, int write, const void *pc)
 {
 	const char *f = NULL, *rw = write ? "store" : "load";
@@ -356,6 +456,7 @@ static void fine_access(void *a, int write, const void *pc)
 
 	if (!fine || cur < 0)
 		return;
+	settle_store(&ctxs[cur]);  /* a store announced at an earlier yield has happened */
 	if (ctxs[cur].eaddr == a) {  /* the access of a READ_ONCE/WRITE_ONCE that just yielded */
 		ctxs[cur].eaddr = NULL;
 		return;
@@ -366,6 +467,7 @@ static void fine_access(void *a, int write, const void *pc)
 		off = (char *)a - (char *)pp_memmap;
 		snprintf(buf, 64, "%s page[%zu]+%zu", rw, off / sizeof(struct page), off % sizeof(struct page));
 	} else if (pool && (char *)a >= (char *)pool && (char *)a < (char *)(pool + 1)) {
+		cache_access(a, write);
 		off = (char *)a - (char *)pool;
 		f = pool_field(off);
 		if (f)
@@ -449,6 +551,16 @@ static int napi_cpu_softirq_busy(void)
 
 static long pfn_of(struct page *p) { return p ? p - pp_memmap : -1; }
 
+static int disconnects;
+
+/* pool->disconnect (xdp.c's mem_allocator_disconnect): __page_pool_destroy() calls it */
+static void pph_disconnect(void *p)
+{
+	(void)p;
+	disconnects++;
+	logf_("EV", "disconnect");
+}
+
 static void run_op(struct pph_ctx *c)
 {
 	struct page *pg = (c->a0 >= 0 && c->a0 < nr_pages) ? &pp_memmap[c->a0] : NULL;
@@ -507,6 +619,43 @@ static void run_op(struct pph_ctx *c)
 		page_pool_disable_direct_recycling(pool);
 		break;
 #endif
+	case OP_BULK: {
+		/* xdp_flush_frame_bulk(): page_pool_put_page_bulk() of the frames xdp_return_frame_bulk()
+		 * queued (net/core/xdp.c is not compiled; the queue is the caller's, no pool state) */
+		int n = 0;
+
+		for (long v = c->a0; v && n < PPH_BULK; v >>= PPH_BULK_BITS, n++)
+			c->bulk[n] = &pp_memmap[(v & ((1 << PPH_BULK_BITS) - 1)) - 1];
+		page_pool_put_page_bulk(pool, c->bulk, n);
+		break;
+	}
+	case OP_XDP_REG: {
+		/* xdp_rxq_info_reg_mem_model(MEM_TYPE_PAGE_POOL) -> __xdp_reg_mem_model() ->
+		 * page_pool_use_xdp_mem() with xdp.c's disconnect callback (here: one that records) */
+		static struct xdp_mem_info mem = { 3 /* MEM_TYPE_PAGE_POOL */, 1 };
+
+		page_pool_use_xdp_mem(pool, pph_disconnect, &mem);
+		break;
+	}
+	case OP_XDP_UNREG:
+		/* xdp_rxq_info_unreg_mem_model() -> xdp_unreg_mem_model(): the allocator found by mem.id
+		 * is this pool: page_pool_destroy(xa->page_pool) */
+		page_pool_destroy(pool);
+		break;
+	case OP_ALLOC_FRAGMENTED:
+		/* a whole page from a PP_FLAG_PAGE_FRAG pool, then page_pool_fragment_page(page, 1):
+		 * the contract a driver of such a pool keeps for whole pages (mlx5, before v6.7) */
+		pg = page_pool_alloc_pages(pool, GFP_ATOMIC | __GFP_NOWARN);
+		if (pg)
+			page_pool_fragment_page(pg, 1);
+		c->res = pfn_of(pg);
+		break;
+	case OP_UPDATE_NID:
+		/* page_pool_nid_changed() from the NAPI poll: the NAPI runs on node a0 now, and so do
+		 * the pages the pool allocates from then on */
+		pp_buddy_nid = (int)c->a0;
+		page_pool_update_nid(pool, (int)c->a0);
+		break;
 	case OP_UNBIND:
 		pp_yield(PPY_DMA, NULL, "driver unbind");
 		dev_bound = 0;
@@ -521,6 +670,7 @@ static void trampoline(void)
 	struct pph_ctx *c = &ctxs[cur];
 
 	run_op(c);
+	settle_store(c);
 	c->busy = 0;
 	c->kind = 0;
 	c->what = "done";
@@ -568,6 +718,14 @@ int pph_setup(int npages, unsigned int flags, int pool_size, int napi_cpu, int c
 	work_runs = 0;
 	buddy_next = -1;
 	buddy_fail = 0;
+	buddy_then = -1;
+	buddy_pfmemalloc = 0;
+	pp_buddy_limit = -1;
+	pp_buddy_nid = 0;
+	pfmemalloc_released = alloc_released = 0;
+	memset(slot_live, 0, sizeof(slot_live));
+	memset(slot_val, 0, sizeof(slot_val));
+	memset(slot_gen, 0, sizeof(slot_gen));
 	cur = -1;
 	pp_cur = &main_st;
 	memset(&the_napi, 0, sizeof(the_napi));
@@ -780,6 +938,23 @@ long pph_yield_off(int c)
 
 /* page fields: free, refcount, pp_ref_count (6.1: pp_frag_count), pp_magic is PP_SIGNATURE,
  * page->pp is the pool, DMA-mapped, DMA index (6.12), pfmemalloc bit */
+/* The alloc.cache slot context c is about to store into (a fine build's plain store, the
+ * ``cache[count++] = netmem`` of the refill, the bulk allocation or the recycle), -1: none.
+ * When the count was raised first, the slot still holds a stale pointer until that store:
+ * the checks must not read it as a cached page. */
+int pph_pending_cache_slot(int c)
+{
+	const struct pph_ctx *x = &ctxs[c];
+	const char *a = (const char *)x->addr, *base;
+
+	if (!x->busy || x->kind != PPY_WRITE || !pool || !a)
+		return -1;
+	base = (const char *)pool->alloc.cache;
+	if (a < base || a >= base + sizeof(pool->alloc.cache))
+		return -1;
+	return (int)((a - base) / sizeof(pool->alloc.cache[0]));
+}
+
 void pph_page(int pfn, long *out)
 {
 	const struct page *p = &pp_memmap[pfn];
@@ -792,6 +967,7 @@ void pph_page(int pfn, long *out)
 	out[5] = dma_mapped[pfn];
 	out[6] = (long)((p->pp_magic & PP_DMA_INDEX_MASK) >> PP_DMA_INDEX_SHIFT);
 	out[7] = (long)p->dma_addr;
+	out[8] = p->pp_pfmemalloc;
 }
 
 static long slot_pfn(const void *v) { return v ? (const struct page *)v - pp_memmap : -1; }

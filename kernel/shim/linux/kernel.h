@@ -43,7 +43,9 @@
 #define __is_defined_CONFIG_PAGE_POOL 1
 #define __is_defined_CONFIG_PAGE_POOL_STATS 0
 #define __is_defined_CONFIG_DEBUG_NET 0
-#define __is_defined_CONFIG_NUMA 0
+/* CONFIG_NUMA: the refill checks the page's node against pool->p.nid (page_pool_update_nid()) */
+#define CONFIG_NUMA 1
+#define __is_defined_CONFIG_NUMA 1
 #define __is_defined_CONFIG_LOCKDEP 0
 #define __is_defined_CONFIG_ARCH_DMA_ADDR_T_64BIT 1
 #define is_kernel_rodata(x) 1

@@ -3,6 +3,7 @@
  * harness (pp_memmap[]); alloc_pages_node()/alloc_pages_bulk_array_node() take free pages
  * from the harness's fake buddy allocator and put_page() gives them back at refcount 0
  * (the harness records a free of a page still marked pp, still DMA-mapped, or already free).
+ * A page's node is the harness's (pp_nid, the node of the NAPI when it was allocated).
  * page refcounts are atomics (scheduling points). The DMA-index bits of pp_magic are the
  * x86-64 values (POISON_POINTER_DELTA 0xdead000000000000). */
 #ifndef _LINUX_MM_H
@@ -24,6 +25,8 @@ struct page {
 	};
 	atomic_t _refcount;
 	int pp_buddy_free;                    /* harness: the page is in the fake buddy allocator */
+	int pp_nid;                           /* harness: its NUMA node (page_to_nid()) */
+	int pp_pfmemalloc;                    /* harness: it came from the reserves (last allocation) */
 };
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
@@ -31,6 +34,7 @@ struct page {
 extern struct page pp_memmap[PP_NR_PAGES_MAX];
 struct page *pp_buddy_alloc(void);
 void pp_buddy_free(struct page *page);
+extern int pp_buddy_limit;  /* the harness's cap on the next bulk request (-1: none) */
 static inline unsigned long page_to_pfn(const struct page *p) { return p - pp_memmap; }
 static inline int page_ref_count(const struct page *p) { return atomic_read(&p->_refcount); }
 static inline void page_ref_inc(struct page *p) { atomic_inc(&p->_refcount); }
@@ -51,6 +55,9 @@ static inline unsigned long alloc_pages_bulk_array_node(gfp_t gfp, int nid, unsi
 {
 	unsigned long n = 0;
 	(void)gfp; (void)nid;
+	if (pp_buddy_limit >= 0 && nr > (unsigned long)pp_buddy_limit)
+		nr = pp_buddy_limit;  /* the buddy allocator had fewer pages at hand */
+	pp_buddy_limit = -1;
 	for (unsigned long i = 0; i < nr; i++) {
 		if (array[i]) { n++; continue; }
 		array[i] = pp_buddy_alloc();
@@ -61,7 +68,7 @@ static inline unsigned long alloc_pages_bulk_array_node(gfp_t gfp, int nid, unsi
 	return n;
 }
 #define alloc_pages_bulk_node(g, n, nr, a) alloc_pages_bulk_array_node(g, n, nr, a)
-static inline int page_to_nid(const struct page *p) { (void)p; return 0; }
+static inline int page_to_nid(const struct page *p) { return p->pp_nid; }
 static inline bool page_is_pfmemalloc(const struct page *p) { return p->pp_magic & 0x2UL; }
 static inline struct page *compound_head(struct page *p) { return p; }
 static inline struct page *virt_to_head_page(const void *x) { return (struct page *)x; }

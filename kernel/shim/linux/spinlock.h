@@ -1,6 +1,7 @@
 /* shim of <linux/spinlock.h> (and bottom_half.h, rcupdate.h): a spinlock is a word with its owner; taking
  * it is a scheduling point and a held lock makes the taker spin (yield) until it is free.
- * spin_lock_bh()/local_bh_disable() raise the context's BH depth, which in_softirq() reads. */
+ * spin_lock_bh() yields before it disables BH (a softirq may come first), then it and
+ * local_bh_disable() raise the context's BH depth, which in_softirq() reads. */
 #ifndef _LINUX_SPINLOCK_H
 #define _LINUX_SPINLOCK_H
 #include <linux/types.h>
@@ -28,7 +29,13 @@ PP_PRIM void spin_unlock(spinlock_t *l)
 }
 PP_PRIM void local_bh_disable(void) { pp_cur->bh++; }
 PP_PRIM void local_bh_enable(void) { pp_cur->bh--; }
-PP_PRIM void spin_lock_bh(spinlock_t *l) { local_bh_disable(); spin_lock(l); }
+/* a softirq of this CPU may still run before local_bh_disable(): a scheduling point first */
+PP_PRIM void spin_lock_bh(spinlock_t *l)
+{
+	pp_yield(PPY_LOCK, l, "spin_lock_bh");
+	local_bh_disable();
+	spin_lock(l);
+}
 PP_PRIM void spin_unlock_bh(spinlock_t *l) { spin_unlock(l); local_bh_enable(); }
 PP_PRIM void spin_lock_irq(spinlock_t *l) { spin_lock(l); }
 PP_PRIM void spin_unlock_irq(spinlock_t *l) { spin_unlock(l); }
