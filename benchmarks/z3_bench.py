@@ -30,7 +30,7 @@ import time
 import z3
 
 from ppcheck.checks.bmc import Deadline, Unrolling
-from ppcheck.checks.chc import _fixedpoint
+from ppcheck.checks.chc import fixedpoint
 from ppcheck.checks.kinduction import run_kinduction
 from ppcheck.checks.verdict import PROVED
 from ppcheck.checks.z3_encode import Encoding
@@ -78,7 +78,7 @@ def bench(target: str, budget: float, chc_budget: float) -> None:
 
     print(f"CHC/Spacer ({chc_budget:g}s per invariant):")
     for ob in obs:
-        fp, inv = _fixedpoint(enc)
+        fp, inv = fixedpoint(enc)
         fp.set("timeout", int(chc_budget * 1000))
         t1 = time.perf_counter()
         try:

@@ -35,7 +35,17 @@ from .explorer import Explorer
 from .kinduction import run_kinduction
 from .replay import replay
 from .traces import Trace, TraceError
-from .verdict import ACTION_ASSERTIONS, HOLDS, HOLDS_TO_DEPTH, PROVED, REACHED, UNKNOWN, VACUOUS, VIOLATED
+from .verdict import (
+    ACTION_ASSERTIONS,
+    HOLDS,
+    HOLDS_TO_DEPTH,
+    PROVED,
+    REACHED,
+    UNKNOWN,
+    VACUOUS,
+    VIOLATED,
+    RunResult,
+)
 from .z3_encode import Encoding, Obligation
 
 EXPLORER, BMC, KIND = "explorer", "bmc", "kind"
@@ -273,12 +283,15 @@ def _engine(fn, *args) -> EngineRun | str:  # noqa: ANN001 - run_bmc / run_kindu
         return f"ENGINE BUG: {e}"
 
 
-def agree(case: Case, system: System | None = None, enc: Encoding | None = None) -> Agreement:
+def agree(case: Case, system: System | None = None, enc: Encoding | None = None,
+          explored: tuple[RunResult, Explorer] | None = None) -> Agreement:
     """Run the explorer, BMC and k-induction on ``case`` and compare them (``system`` and
-    ``enc`` default to the case's model built afresh and its Z3 encoding)."""
+    ``enc`` default to the case's model built afresh and its Z3 encoding; ``explored``: the
+    explorer's (run, explorer) on ``system`` with symmetry and every property, when already
+    run: its search, exactly as this function would run it)."""
     from ppcheck.models import get_model
 
-    sysm = system or build(get_model(case.model), case.config)
+    sysm = system or (explored[1].system if explored else build(get_model(case.model), case.config))
     dis: list[Disagreement] = []
     secs: dict[str, float] = {}
 
@@ -286,9 +299,15 @@ def agree(case: Case, system: System | None = None, enc: Encoding | None = None)
         dis.append(Disagreement(case.model, case.config, prop, what))
 
     t0 = time.perf_counter()
-    ex = Explorer(sysm)
-    er_x = ex.run()
-    secs[EXPLORER] = time.perf_counter() - t0
+    if explored is None:
+        ex = Explorer(sysm)
+        er_x = ex.run()
+    else:
+        er_x, ex = explored
+        budgets = (ex.max_states, ex.max_depth, ex.timeout)
+        if ex.system is not sysm or ex.only is not None or ex.stop_at_first or any(budgets):
+            raise ValueError("agree(explored=...): not the explorer's default search of the system")
+    secs[EXPLORER] = er_x.seconds if explored else time.perf_counter() - t0
     if not er_x.complete:
         bad("*", f"the explorer did not finish ({er_x.reason}): no reference verdicts")
 

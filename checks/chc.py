@@ -34,7 +34,10 @@ from .z3_encode import Encoding, Obligation
 ENGINE = "z3-chc"
 
 
-def _fixedpoint(enc: Encoding) -> tuple[z3.Fixedpoint, z3.FuncDeclRef]:
+def fixedpoint(enc: Encoding) -> tuple[z3.Fixedpoint, z3.FuncDeclRef]:
+    """The Spacer fixed point of ``enc`` with its inductive-invariant relation ``Inv``: init and
+    domain imply Inv; Inv, the transition relation and the next state's domain imply Inv'
+    (what each CHC query of this module and benchmarks/z3_bench.py asks about)."""
     ctx = enc.ctx
     fp = z3.Fixedpoint(ctx=ctx)
     fp.set("engine", "spacer")
@@ -50,7 +53,7 @@ def _fixedpoint(enc: Encoding) -> tuple[z3.Fixedpoint, z3.FuncDeclRef]:
 
 def run_chc(enc: Encoding, obs: list[Obligation], deadline: Deadline) -> EngineRun:
     """One Spacer query per obligation; BMC for the traces of the reachable ones."""
-    fp, inv = _fixedpoint(enc)
+    fp, inv = fixedpoint(enc)
     out: dict[str, Outcome] = {}
     reachable: list[Obligation] = []
     reason = ""

@@ -33,6 +33,7 @@ from typing import Any
 from ppcheck.spec.model import Model, build
 
 from .explorer import Explorer
+from .verdict import RunResult
 
 MANIFEST_VERSION = 2
 DEFAULT_PATH = Path("manifest.json")
@@ -148,6 +149,11 @@ def record_run(model: type[Model], config: str, symmetry: bool,
     from .native import run_explorer
 
     run, _ = run_explorer(build(model, config), backend, symmetry=symmetry, max_states=max_states)
+    return run_fields(model, config, run)
+
+
+def run_fields(model: type[Model], config: str, run: RunResult) -> dict[str, Any]:
+    """What ``runs`` stores of one explorer run (a RunResult) of ``model`` on ``config``."""
     return {
         "model": model.name, "config": config, "symmetry": run.symmetry,
         "complete": run.complete, "states": run.states, "transitions": run.transitions,
@@ -163,7 +169,13 @@ def record_bug(bug: Any, timeout: float = 300) -> dict[str, Any]:
     """A seeded bug's shortest counterexample: the explorer stopped at the first violation."""
     system = build(bug.model, bug.config)
     ex = Explorer(system, symmetry=True, properties=[bug.prop], stop_at_first=True, timeout=timeout)
-    run = ex.run()
+    return bug_fields(bug, ex.run(), ex)
+
+
+def bug_fields(bug: Any, run: RunResult, ex: Explorer) -> dict[str, Any]:
+    """What ``bugs`` stores of the explorer's run on a seeded bug (stopped at its first
+    violation of ``bug.prop``, with symmetry: :func:`record_bug`'s search)."""
+    system = ex.system
     res = {r.name: r for r in run.results}[bug.prop]
     tr = ex.traces.get(bug.prop)
     return {

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import shared
 
 from ppcheck.checks.explorer import Explorer
 from ppcheck.checks.traces import load_trace
@@ -43,8 +44,10 @@ def test_issue_commands_leave_only_the_window(cfg):
     assert v.get("no_cache_push_after_destroy") == 14
 
 
+@shared.group("mainline_rcu_napi_local/percpu_destroy/sym")
 def test_rcu_fix_holds_on_percpu_destroy():
-    r = _run("mainline_rcu_napi_local", "percpu_destroy")
+    # test_manifest's runs/mainline_rcu_napi_local/percpu_destroy/sym: one search (tests/shared.py)
+    r, _ = shared.explore(get_model("mainline_rcu_napi_local"), "percpu_destroy")
     assert r.complete and not _violations(r)
     assert {x.name for x in r.results if x.status == "vacuous"} == set()
 

@@ -10,12 +10,11 @@ code-level bug are the same bug.
 from __future__ import annotations
 
 import pytest
+import shared
 from seeded_bugs import BUGS
 
-from ppcheck.checks.explorer import Explorer
 from ppcheck.impl.replay import replay_on_impl
 from ppcheck.impl.switches import Switches
-from ppcheck.spec import build
 
 #: seeded-bug model -> the implementation carrying the same bug
 SAME_BUG = {
@@ -35,12 +34,16 @@ NOT_THE_SAME = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SAME_BUG))
+def _bug(name: str):  # noqa: ANN202 - a seeded_bugs.Bug
+    return next(b for b in BUGS if b.model.__name__ == name)
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=shared.bug_group(_bug(n))) for n in sorted(SAME_BUG)])
 def test_seeded_bug_counterexample_happens_in_the_mutated_implementation(name):
-    bug = next(b for b in BUGS if b.model.__name__ == name)
-    system = build(bug.model, bug.model.config(bug.config, **(bug.overrides or {})))
-    ex = Explorer(system, properties=[bug.prop], stop_at_first=True)
-    ex.run()
+    bug = _bug(name)
+    assert not bug.overrides  # the manifest's search (tests/shared.py) is on the named config
+    _, ex = shared.bug_search(bug)
+    system = ex.system
     trace = ex.traces[bug.prop]
     ok, text = replay_on_impl(trace, sw=SAME_BUG[name], system=system)
     assert ok, text

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import shared
 
 from ppcheck.checks.traces import load_trace, write_trace
 from ppcheck.cli import main
@@ -35,10 +36,16 @@ def tree612():
     return open_tree(T612)
 
 
+#: the tests that read mainline/base's witnesses share that search with test_manifest's
+#: runs/mainline/base/sym and the agreement case mainline/base (tests/shared.py)
+_BASE = shared.group("mainline/base/sym")
+
+
 @pytest.fixture(scope="module")
 def base_witnesses(tmp_path_factory):
-    """mainline/base's witness traces, as `ppcheck check` finds them (shortest, BFS)."""
-    run, ex = check("mainline", "base")
+    """mainline/base's witness traces, as `ppcheck check` finds them (shortest, BFS: the
+    explorer with symmetry and every property, ppcheck.testing.check's search)."""
+    run, ex = shared.explore(resolve_one("mainline"), "base")
     out = tmp_path_factory.mktemp("witnesses")
     paths = {}
     for name, tr in ex.traces.items():
@@ -58,6 +65,7 @@ def test_step_table_names_spec_actions():
     assert not set(STEPS) - actions
 
 
+@_BASE
 def test_translation_groups_calls(base_witnesses):
     """A witness becomes kernel calls: the NAPI allocates, the CPU-1 softirq puts once."""
     tr = translate(load_trace(base_witnesses["refill_from_ring"]))
@@ -66,6 +74,7 @@ def test_translation_groups_calls(base_witnesses):
     assert progs["softirq@1"] == ["page_pool_put_full_page(p0, allow_direct=false)"]
 
 
+@_BASE
 @needs612
 @pytest.mark.parametrize("name", ["refill_from_ring", "destroy_deferred_then_freed"])
 def test_witness_reproduced(tree612, base_witnesses, name):
@@ -91,6 +100,7 @@ def test_variant_needs_its_old_code(tree612):
     assert as_is.verdict == "not reproduced", as_is.detail
 
 
+@_BASE
 @needs612
 def test_seeded_c_bug_diverges(tree612, base_witnesses):
     """The replay can fail: with page_pool_return_page() not counting releases, the quiescent
@@ -101,12 +111,14 @@ def test_seeded_c_bug_diverges(tree612, base_witnesses):
     assert "inflight_exact" in out.failed
 
 
+@_BASE
 @needs612
 def test_cli_replays_spec_trace(base_witnesses, capsys):
     assert main(["replay", "--kernel", T612, str(base_witnesses["ring_full"])]) == 0
     assert "reproduced on linux 6.12" in capsys.readouterr().out
 
 
+@_BASE
 @pytest.mark.skipif(T61 is None, reason="no linux-source-6.1 tree")
 def test_cli_spec_trace_not_applicable_on_61(base_witnesses, capsys):
     assert main(["replay", "--kernel", T61, str(base_witnesses["ring_full"])]) == 2

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import expected
 import pytest
+import shared
 from seeded_bugs import BUGS, LIVENESS_BUGS, Bug, NoProducerBarrier
 
-from ppcheck.checks.explorer import Explorer
 from ppcheck.models import get_model
 from ppcheck.models.mainline import Mainline
 from ppcheck.models.pagepool import context_specs
@@ -51,10 +51,13 @@ def test_every_safety_property_has_a_seeded_bug():
 
 
 def _violate(bug: Bug):
-    sysm = build(bug.model, bug.config)
-    ex = Explorer(sysm, symmetry=True, properties=[bug.prop], stop_at_first=True, timeout=120)
-    r = ex.run()
-    return r, ex
+    """The seeded bug's shortest counterexample: the manifest's search (tests/shared.py), which
+    test_manifest's bugs/<key> shares (the same xdist group)."""
+    return shared.bug_search(bug)
+
+
+def _bug(pred) -> Bug:  # noqa: ANN001 - a predicate on a Bug
+    return next(b for b in BUGS if pred(b))
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=lambda b: b.model.__name__)
@@ -72,10 +75,11 @@ def _actions(tr):
     return [(st.who, st.action) for st in tr.steps[1:]]
 
 
+@shared.bug_group(_bug(lambda b: b.model is NoProducerBarrier))
 def test_producer_barrier_trace():
     """Without the producer lock in page_pool_release(), a producer that put its page into the
     ring is still inside page_pool_recycle_in_ring() when the worker frees the pool."""
-    bug = next(b for b in BUGS if b.model is NoProducerBarrier)
+    bug = _bug(lambda b: b.model is NoProducerBarrier)
     _, ex = _violate(bug)
     acts = [a for _, a in _actions(ex.traces[bug.prop])]
     i = acts.index("ptr_ring_produce")
@@ -86,20 +90,22 @@ def test_producer_barrier_trace():
     assert last["pool"]["freed"] and last["ghost"]["pool_uaf"]
 
 
+@shared.bug_group(_bug(lambda b: b.prop == "ref_kinds_match"))
 def test_expand_keeps_recycle_trace():
     """Seed 001: pskb_expand_head() keeping pp_recycle releases a page reference through the pp
     path once the clone is freed."""
-    bug = next(b for b in BUGS if b.prop == "ref_kinds_match")
+    bug = _bug(lambda b: b.prop == "ref_kinds_match")
     _, ex = _violate(bug)
     assert [a for _, a in _actions(ex.traces[bug.prop])] == [
         "napi_poll_begin", "page_pool_alloc_slow", "napi_build_skb", "skb_clone",
         "pskb_expand_head", "kfree_skb", "skb_page_unref"]
 
 
+@shared.bug_group(_bug(lambda b: b.config == "process"))
 def test_napi_local_in_process_trace():
     """page_pool_napi_local() without in_softirq(): the NAPI softirq interrupts a process
     context that is pushing into the cache on the same CPU."""
-    bug = next(b for b in BUGS if b.config == "process")
+    bug = _bug(lambda b: b.config == "process")
     _, ex = _violate(bug)
     steps = ex.traces[bug.prop].steps
     pusher = steps[-2]
@@ -131,7 +137,8 @@ def test_docs_name_every_action_and_property():
     assert [n for n in names if f"`{n}`" not in text] == []
 
 
-@pytest.mark.parametrize("bug", LIVENESS_BUGS, ids=lambda b: b.model.__name__)
+@pytest.mark.parametrize("bug", [pytest.param(b, marks=shared.bug_group(b)) for b in LIVENESS_BUGS],
+                         ids=lambda b: b.model.__name__)
 def test_seeded_leak_breaks_progress(bug):
     """A page that never comes back is a lasso: the release worker retries forever."""
     rec = expected.bug(bug)

@@ -13,6 +13,7 @@ import json
 
 import expected
 import pytest
+import shared
 from click.testing import CliRunner
 
 from ppcheck.checks import manifest
@@ -41,7 +42,15 @@ def test_manifest_covers_the_plan():
                                        f"(run `{expected.COMMAND}`)")
 
 
-ENTRIES = [pytest.param(s, k, marks=expected.marks(s, v), id=f"{s}/{k}")
+def _shared(section: str, key: str) -> bool:
+    """The entries whose search other tests run too (tests/shared.py): the runs with symmetry
+    (the Python explorer: the agreement cases, the findings) and the seeded bugs (the trace
+    tests, the implementation replay)."""
+    return section == "bugs" or (section == "runs" and key.endswith("/sym"))
+
+
+ENTRIES = [pytest.param(s, k, marks=expected.marks(s, v) + ([shared.group(k)] if _shared(s, k) else []),
+                        id=f"{s}/{k}")
            for s in manifest.SECTIONS for k, v in sorted(expected.DATA[s].items())]
 
 
@@ -57,8 +66,15 @@ def test_entry_reproduces(section, key):
     if (section, key) not in BY_KEY:
         pytest.fail(f"{section}/{key} is no longer planned: run `{expected.COMMAND}`")
     old = expected.entry(section, key)
-    new = manifest.record(BY_KEY[section, key], expected.models().__getitem__, out_dir=None,
-                          backend=_backend(section, key))
+    e = BY_KEY[section, key]
+    if _shared(section, key) and section == "runs":  # the search record_run runs (python)
+        model = expected.models()[e.args["model"]]
+        new = manifest.run_fields(model, e.args["config"], shared.explore(model, e.args["config"])[0])
+    elif _shared(section, key):  # record_bug's search
+        new = manifest.bug_fields(e.args["bug"], *shared.bug_search(e.args["bug"]))
+    else:
+        new = manifest.record(e, expected.models().__getitem__, out_dir=None,
+                              backend=_backend(section, key))
     assert manifest.compare(old, new) == [], f"re-record with `{expected.COMMAND}` if intended"
 
 

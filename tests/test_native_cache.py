@@ -83,3 +83,27 @@ def test_the_optimisation_level_is_part_of_the_build(cache, monkeypatch):
     monkeypatch.setenv("PPCHECK_NATIVE_OPT", "-O9")
     with pytest.raises(nbuild.BuildError, match="PPCHECK_NATIVE_OPT='-O9': expected one of -O0"):
         nbuild.default_opt()
+
+
+def test_concurrent_builds_of_one_source_compile_once(cache, monkeypatch, tmp_path):
+    """Two processes (pytest-xdist's workers on a cold cache) that need the same shared object:
+    the second waits on the build's lock and loads the first one's build."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    log = tmp_path / "cc.log"
+    cc = tmp_path / "slowcc"
+    real = shutil.which("cc") or shutil.which("gcc")
+    cc.write_text(f'#!/bin/sh\necho "$$" >> {log}\nsleep 1\nexec {real} "$@"\n')
+    cc.chmod(0o755)
+    code = ("from ppcheck.checks.native import build as b; "
+            "print(b.build('int ppcheck_lock_probe;', 'probe', '0' * 16)[2].name)")
+    env = dict(os.environ, CC=str(cc), PPCHECK_CACHE=str(tmp_path))
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    names = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert all(p.returncode == 0 for p in procs) and len(names) == 1
+    assert len(log.read_text().split()) == 1, "the same source was compiled twice"
+    assert len(list(cache.glob("*.so"))) == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import expected
 import pytest
+import shared
 from seeded_bugs import (
     BUGS,
     BusyPollIgnoresSched,
@@ -68,16 +69,19 @@ def test_unmodelled_combinations_are_refused(contexts):
 
 
 def _trace(bug):
-    ex = Explorer(build(bug.model, bug.config), properties=[bug.prop], stop_at_first=True,
-                  symmetry=True, timeout=120)
-    ex.run()
-    return ex.traces[bug.prop]
+    """The manifest's search of the bug (tests/shared.py; bugs/<key> in test_manifest)."""
+    return shared.bug_search(bug)[1].traces[bug.prop]
 
 
+def _bug(model: type):  # noqa: ANN202 - a seeded_bugs.Bug
+    return next(b for b in BUGS if b.model is model)
+
+
+@shared.bug_group(_bug(ThreadedSetsListOwner))
 def test_threaded_branch_setting_list_owner_breaks_the_cache():
     """The interrupt's CPU keeps a stale list_owner while the kthread polls on the other CPU: a
     softirq there recycles into alloc.cache during the kthread's poll."""
-    bug = next(b for b in BUGS if b.model is ThreadedSetsListOwner)
+    bug = _bug(ThreadedSetsListOwner)
     tr = _trace(bug)
     assert tr.length == expected.bug(bug)["length"]
     steps = tr.steps[1:]
@@ -93,8 +97,9 @@ def test_threaded_branch_setting_list_owner_breaks_the_cache():
     assert last[int(poller[5:-1])]["in_poll"] and last[int(pusher[5:-1])]["pc"] == "CACHE_PUSH"
 
 
+@shared.bug_group(_bug(BusyPollIgnoresSched))
 def test_busy_poll_without_the_sched_test_polls_twice():
-    bug = next(b for b in BUGS if b.model is BusyPollIgnoresSched)
+    bug = _bug(BusyPollIgnoresSched)
     tr = _trace(bug)
     assert tr.length == expected.bug(bug)["length"]
     last = tr.steps[-1].state
@@ -128,10 +133,11 @@ def test_refill_numa_waive_reached():
     assert "page_pool_refill_alloc_cache_waive" not in r["never_fired"]
 
 
+@shared.bug_group(_bug(WaivePutsPage))
 def test_waive_with_put_page_frees_a_pool_page():
     """The NUMA-mismatch branch must return the page through page_pool_return_page(): a plain
     put_page() hands the buddy allocator a page still carrying pp_magic."""
-    bug = next(b for b in BUGS if b.model is WaivePutsPage)
+    bug = _bug(WaivePutsPage)
     tr = _trace(bug)
     assert tr.length == expected.bug(bug)["length"]
     names = [st.action for st in tr.steps[1:]]

@@ -4,9 +4,9 @@ witnesses and shortest counterexamples are pinned in tests/test_mainline.py (``B
 
 from __future__ import annotations
 
+import shared
 from seeded_bugs import BulkStatAfterUnlock, DestroyIgnoresUsers
 
-from ppcheck.checks.explorer import Explorer
 from ppcheck.models import get_model
 from ppcheck.models.mainline import Mainline
 from ppcheck.models.mainline.provider import ProviderActions
@@ -14,11 +14,13 @@ from ppcheck.spec import build
 
 
 def _trace(model, config, prop):
-    ex = Explorer(build(model, config), properties=[prop], stop_at_first=True, timeout=120)
-    ex.run()
+    """The seeded bug's shortest counterexample: the manifest's search (tests/shared.py), which
+    test_manifest's bugs/<model>/<config>/<prop> shares (the same xdist group)."""
+    _, ex = shared.explore(model, config, properties=[prop], stop_at_first=True, timeout=shared.BUG_TIMEOUT)
     return [(st.who, st.action) for st in ex.traces[prop].steps[1:]]
 
 
+@shared.group(f"{BulkStatAfterUnlock.name}/bulk/no_pool_use_after_free")
 def test_bulk_stat_after_unlock_is_a_use_after_free():
     """The bulk drops the producer lock, the release worker's page_pool_release() takes it,
     finds nothing in flight and frees the pool; the bulk's stats update then writes it."""
@@ -31,6 +33,7 @@ def test_bulk_stat_after_unlock_is_a_use_after_free():
     assert steps[unlock][0] == "ctxs[1]" and steps[freed][0] != "ctxs[1]"
 
 
+@shared.group(f"{DestroyIgnoresUsers.name}/xdp/pool_alive_while_registered")
 def test_destroy_without_user_count_frees_a_registered_pool():
     """Without page_pool_put() the driver's page_pool_destroy() tears the pool down while the
     XDP memory model is still registered."""

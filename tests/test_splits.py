@@ -10,28 +10,18 @@ trace of that variant (breadth-first search), so a change in the steps shows as 
 from __future__ import annotations
 
 import pytest
+from splits_driver import explore, violations
 
-from ppcheck.checks.explorer import Explorer
 from ppcheck.models.mainline import Mainline
 from ppcheck.models.mainline.configs import alloc_destinations
 from ppcheck.models.pagepool import PC, Loc, Role
-from ppcheck.spec import Ref, action, assert_, build, require
+from ppcheck.spec import Ref, action, assert_, require
 from ppcheck.spec.expr import const
 
 
-def _run(model: type, cfg: str, props: list[str] | None = None, **overrides):
-    sysm = build(model, model.config(cfg, **overrides))
-    ex = Explorer(sysm, symmetry=True, properties=props, stop_at_first=props is not None)
-    return ex.run(), ex
-
-
-def _violated(r) -> dict[str, int]:
-    return {x.name: x.trace_length for x in r.results if x.status == "violated"}
-
-
 def _holds(model: type, cfg: str, prop: str, **overrides) -> bool:
-    r, _ = _run(model, cfg, [prop], **overrides)
-    return r.complete and not _violated(r)
+    r, _ = explore(model, cfg, [prop], **overrides)
+    return r.complete and not violations(r)
 
 
 # -- page_pool_return_netmem(): unmap, release_cnt++ and clear pp info, put_page() ----------
@@ -83,8 +73,8 @@ class ReturnPutsBeforeRelease(Mainline):
 
 
 def test_return_touching_the_pool_after_the_release_count_is_a_use_after_free():
-    r, ex = _run(ReturnStatAfterRelease, "base", ["no_pool_use_after_free"])
-    assert _violated(r) == {"no_pool_use_after_free": 23}
+    r, ex = explore(ReturnStatAfterRelease, "base", ["no_pool_use_after_free"])
+    assert violations(r) == {"no_pool_use_after_free": 23}
     acts = [st.action for st in ex.traces["no_pool_use_after_free"].steps[1:]]
     # the worker (or page_pool_destroy) frees the pool between the count and the put_page()
     i = acts.index("page_pool_return_release")
@@ -93,8 +83,8 @@ def test_return_touching_the_pool_after_the_release_count_is_a_use_after_free():
 
 
 def test_return_putting_before_the_release_count_breaks_inflight():
-    r, ex = _run(ReturnPutsBeforeRelease, "base", ["inflight_exact"])
-    assert _violated(r) == {"inflight_exact": 12}
+    r, ex = explore(ReturnPutsBeforeRelease, "base", ["inflight_exact"])
+    assert violations(r) == {"inflight_exact": 12}
     assert ex.traces["inflight_exact"].steps[-1].action == "page_pool_return_release"
     assert _holds(Mainline, "base", "inflight_exact")
 
@@ -145,8 +135,8 @@ def test_napi_local_reads_are_steps_finding_4():
     dma_dev_need_sync() false): with it the grace period waits for that free, a softirq inside
     a page_pool call, before page_pool_destroy() returns (docs/kernel.md, finding 8)."""
     assert _holds(Mainline, "reconfig", "no_cache_push_after_destroy")
-    r, ex = _run(Mainline, "reconfig", ["no_cache_push_after_destroy"], dma_sync=False)
-    assert _violated(r) == {"no_cache_push_after_destroy": 24}
+    r, ex = explore(Mainline, "reconfig", ["no_cache_push_after_destroy"], dma_sync=False)
+    assert violations(r) == {"no_cache_push_after_destroy": 24}
     acts = [st.action for st in ex.traces["no_cache_push_after_destroy"].steps[1:]]
     napi_read, owner_read = acts.index("page_pool_napi_local_napi"), acts.index(
         "page_pool_napi_local_owner")
@@ -158,8 +148,8 @@ def test_napi_local_reads_are_steps_finding_4():
 
 
 def test_napi_local_rereading_the_napi_pointer_is_caught():
-    r, _ = _run(NapiLocalRereadsNapi, "base", ["action_assertions"])
-    assert _violated(r) == {"action_assertions": 13}
+    r, _ = explore(NapiLocalRereadsNapi, "base", ["action_assertions"])
+    assert violations(r) == {"action_assertions": 13}
     assert _holds(Mainline, "base", "action_assertions")
 
 
@@ -168,15 +158,15 @@ def test_napi_local_rereading_the_napi_pointer_is_caught():
 def test_rcu_fix_closes_the_windows(cfg, kw):
     from ppcheck.models.mainline import MainlineRcuNapiLocal
 
-    r, _ = _run(MainlineRcuNapiLocal, cfg, **kw)
-    assert r.complete and not _violated(r)
+    r, _ = explore(MainlineRcuNapiLocal, cfg, **kw)
+    assert r.complete and not violations(r)
 
 
 def test_one_cpu_reconfiguration_holds():
     """reconfig1 (a default configuration): with the control path on the NAPI's CPU nothing
     comes between the reads, and the NAPI's reuse is checked."""
-    r, _ = _run(Mainline, "reconfig1")
-    assert r.complete and not _violated(r)
+    r, _ = explore(Mainline, "reconfig1")
+    assert r.complete and not violations(r)
     assert r.coverage.get("napi_enable_new_pool", 0) > 0
 
 
@@ -244,8 +234,8 @@ def _last_pcs(ex, prop: str) -> set[str]:
 
 
 def test_two_consumers_popping_are_caught_by_exclusivity():
-    r, ex = _run(TwoConsumers, "percpu", ["alloc_cache_single_owner"])
-    assert _violated(r) == {"alloc_cache_single_owner": 9}
+    r, ex = explore(TwoConsumers, "percpu", ["alloc_cache_single_owner"])
+    assert violations(r) == {"alloc_cache_single_owner": 9}
     assert "CACHE_POP" in _last_pcs(ex, "alloc_cache_single_owner")
     assert _holds(Mainline, "percpu", "alloc_cache_single_owner")
 
@@ -253,21 +243,21 @@ def test_two_consumers_popping_are_caught_by_exclusivity():
 def test_two_consumers_corrupt_alloc_count():
     """Unwatched, the second consumer's pop and a push that read the same ``alloc.count`` lose
     an update: the count and the cached pages disagree."""
-    r, _ = _run(TwoConsumersUnwatched, "percpu", ["page_in_one_place"])
-    assert _violated(r) == {"page_in_one_place": 20}
+    r, _ = explore(TwoConsumersUnwatched, "percpu", ["page_in_one_place"])
+    assert violations(r) == {"page_in_one_place": 20}
     assert _holds(Mainline, "percpu", "page_in_one_place")
 
 
 def test_a_second_refiller_is_counted():
-    r, ex = _run(TwoRefillers, "percpu", ["alloc_cache_single_owner"])
-    assert _violated(r) == {"alloc_cache_single_owner": 12}
+    r, ex = explore(TwoRefillers, "percpu", ["alloc_cache_single_owner"])
+    assert violations(r) == {"alloc_cache_single_owner": 12}
     assert _last_pcs(ex, "alloc_cache_single_owner") & {"REFILL", "REFILL_POP"}
 
 
 def test_racing_free_pushing_while_the_napi_pops():
-    r, ex = _run(NapiLocalIgnoresOwner, "base", ["alloc_cache_single_owner"])
-    assert _violated(r) == {"alloc_cache_single_owner": 9}
+    r, ex = explore(NapiLocalIgnoresOwner, "base", ["alloc_cache_single_owner"])
+    assert violations(r) == {"alloc_cache_single_owner": 9}
     assert _holds(Mainline, "base", "alloc_cache_single_owner")
-    r, ex = _run(NapiLocalIgnoresOwnerUnwatched, "base", ["page_in_one_place"])
-    assert _violated(r) == {"page_in_one_place": 18}
+    r, ex = explore(NapiLocalIgnoresOwnerUnwatched, "base", ["page_in_one_place"])
+    assert violations(r) == {"page_in_one_place": 18}
     assert _holds(Mainline, "base", "page_in_one_place")

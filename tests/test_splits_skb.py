@@ -10,7 +10,7 @@ is the shortest trace of that variant (breadth-first search).
 from __future__ import annotations
 
 from skb_bugs import DatarefDecThenRead
-from test_splits import _run, _violated  # noqa: E402  (the split tests' one explorer driver)
+from splits_driver import explore, violations
 
 from ppcheck.models.mainline import Mainline
 from ppcheck.models.pagepool import PC
@@ -59,8 +59,8 @@ class DatarefReadThenWrite(Mainline):
 
 def test_nonatomic_dataref_decrement_loses_a_clone():
     # frags_per_page=3 only widens ctx.nr (0..BIAS_MAX, the variant's load) to hold dataref 4
-    r, ex = _run(DatarefReadThenWrite, "skb", [SKB_PROP], frags_per_page=3)
-    assert _violated(r) == {SKB_PROP: 10}
+    r, ex = explore(DatarefReadThenWrite, "skb", [SKB_PROP], frags_per_page=3)
+    assert violations(r) == {SKB_PROP: 10}
     acts = _actions(ex, SKB_PROP)
     # the clone lands between the load and the store of the freed skb's decrement
     i, j = acts.index("skb_data_unref_read"), acts.index("skb_data_unref_sub")
@@ -68,15 +68,15 @@ def test_nonatomic_dataref_decrement_loses_a_clone():
 
 
 def test_dec_then_read_releases_twice():
-    r, ex = _run(DatarefDecThenRead, "skb", [SKB_PROP])
-    assert _violated(r) == {SKB_PROP: 9}
+    r, ex = explore(DatarefDecThenRead, "skb", [SKB_PROP])
+    assert violations(r) == {SKB_PROP: 9}
     acts = _actions(ex, SKB_PROP)
     assert acts.count("skb_data_unref_read") == 2 and acts[-1] == "skb_data_unref_sub"
 
 
 def test_mainline_releases_by_the_last_user():
-    r, _ = _run(Mainline, "skb", [SKB_PROP, "clones_freed_concurrently"])
-    assert r.complete and not _violated(r)
+    r, _ = explore(Mainline, "skb", [SKB_PROP, "clones_freed_concurrently"])
+    assert r.complete and not violations(r)
     assert r.coverage.get("skb_data_unref_sub", 0) > 0
 
 
@@ -90,8 +90,8 @@ def test_seed001_release_between_magic_test_and_pp_read():
     dereference even with ``page->pp`` kept across recycles."""
     from ppcheck.models import get_model
 
-    r, ex = _run(get_model("pp001_merged_514"), "default", ["action_assertions"])
-    assert _violated(r) == {"action_assertions": 13}
+    r, ex = explore(get_model("pp001_merged_514"), "default", ["action_assertions"])
+    assert violations(r) == {"action_assertions": 13}
     steps = ex.traces["action_assertions"].steps[1:]
     last = steps[-1]
     assert last.action == "page_pool_return_skb_page"
@@ -99,5 +99,5 @@ def test_seed001_release_between_magic_test_and_pp_read():
     magic = max(i for i, st in enumerate(steps) if st.action == "skb_frag_unref" and st.args["k"] == k)
     between = steps[magic + 1:-1]
     assert any(st.action == "page_pool_put_full_page" and st.args["k"] != k for st in between)
-    r, _ = _run(get_model("pp001_v63"), "default")
-    assert r.complete and not _violated(r)
+    r, _ = explore(get_model("pp001_v63"), "default")
+    assert r.complete and not violations(r)

@@ -15,6 +15,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -118,19 +120,45 @@ def build(source: str, name: str, fingerprint: str, key: str | None = None,
             out.unlink(missing_ok=True)
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-            src = Path(tmp) / "model.c"
-            src.write_text(source)
-            so = Path(tmp) / "model.so"
-            r = subprocess.run([cc, *flags, str(src), "-o", str(so)], capture_output=True, text=True)
-            if r.returncode != 0:
-                first = (r.stderr.strip().splitlines() or ["(no output)"])[0]
-                raise BuildError(f"the C compiler failed on the generated source: {first}")
-            os.replace(so, out)  # atomic: a concurrent build of the same source is harmless
+        with _build_lock(out):  # a concurrent build of the same source waits for this one
+            if not out.exists():
+                _compile(cc, flags, source, out)
         lib = _dlopen(str(out))
     if key is not None:
         _record(key, out.name)
     return _ffi(), lib, out
+
+
+def _compile(cc: str, flags: list[str], source: str, out: Path) -> None:
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        src = Path(tmp) / "model.c"
+        src.write_text(source)
+        so = Path(tmp) / "model.so"
+        r = subprocess.run([cc, *flags, str(src), "-o", str(so)], capture_output=True, text=True)
+        if r.returncode != 0:
+            first = (r.stderr.strip().splitlines() or ["(no output)"])[0]
+            raise BuildError(f"the C compiler failed on the generated source: {first}")
+        os.replace(so, out)  # atomic: readers see no file or the whole build
+
+
+@contextmanager
+def _build_lock(out: Path) -> Iterator[None]:
+    """An exclusive lock on ``out``'s build (``out.lock``, flock): two processes (the workers
+    of pytest-xdist, two ``ppcheck`` runs) that need the same shared object on a cold cache
+    compile it once; the second waits and loads the first one's build.  Without flock (not
+    POSIX) or a lock file (a read-only cache), no lock: each compiles, the last rename wins."""
+    try:
+        import fcntl
+
+        fd = os.open(out.with_suffix(".lock"), os.O_CREAT | os.O_RDWR, 0o644)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @cache
