@@ -1,10 +1,11 @@
-"""Explorer backends side by side: ppcheck native (1 and N workers), ppcheck python, SPIN.
+"""Explorer backends side by side: ppcheck native (1 and N workers), ppcheck python, SPIN, Rumur.
 
 Usage::
 
     python benchmarks/backends_bench.py                        # mainline:bench, counters:bench
     python benchmarks/backends_bench.py mainline:base --reps 5 --json out.json
-    python benchmarks/backends_bench.py mainline:bench --engines native1,native2,spin
+    python benchmarks/backends_bench.py mainline:bench --engines native1,nativeN,spin
+    python benchmarks/backends_bench.py counters:bench --engines native1,rumur --symmetry off
 
 Every engine explores the same configuration (SPIN the ``ppcheck export`` Promela of it,
 DFS, no partial-order reduction, compiled once, compile time excluded), each run in a fresh
@@ -16,8 +17,11 @@ and CPU seconds, states per second, bytes per state, and the ratio to the first 
 Figures: ppcheck "run" is the whole ``Explorer.run()`` (symmetry soundness checks, trace
 rebuilding and replay included; the cached C build and the interpreter start excluded),
 "search" only its BFS loop.  ppcheck bytes/state is (peak RSS - RSS before the run) /
-states; SPIN's is its own "equivalent memory usage for states" / states.  Rumur would need
-a Murphi export, which ppcheck does not have: it is reported as skipped.
+states; SPIN's is its own "equivalent memory usage for states" / states.  Rumur runs the
+``ppcheck export --format murphi`` program (one verifier thread, deadlock detection off,
+compiled once with ``cc -O3``, compile time excluded); its bytes/state is the verifier's
+peak RSS / states.  Rumur has no symmetry run: the export has no scalarsets
+(``checks/murphi.py``, ``symmetry_obstacle``).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ENGINES = ("native1", "nativeN", "python", "spin")
+ENGINES = ("native1", "nativeN", "python", "spin", "rumur")
 
 
 def _worker(engine: str, spec: str, sym: bool) -> dict[str, Any]:
@@ -121,6 +125,35 @@ class Spin:
                 "bytes_per_state": mem * 1048576 / max(states, 1), "store_bytes_per_state": 0.0}
 
 
+class Rumur:
+    """Rumur's verifier for the exported Murphi of one configuration, built once."""
+
+    def __init__(self, spec: str, workdir: str):
+        from ppcheck.checks.murphi import build_rumur
+        from ppcheck.models import get_model
+        from ppcheck.spec import build
+
+        name, _, cfg = spec.partition(":")
+        os.makedirs(workdir, exist_ok=True)
+        self.exe = build_rumur(build(get_model(name), cfg or "default"), workdir, threads=1)
+        self.dir = workdir
+
+    def run(self, states_hint: int) -> dict[str, Any]:
+        """One verifier run; wall, CPU and peak RSS of that process alone (wait4)."""
+        from ppcheck.checks.murphi import parse_rumur
+
+        t0 = time.perf_counter()
+        p = subprocess.Popen([self.exe], cwd=self.dir, stdout=subprocess.PIPE, text=True)
+        out = p.stdout.read() if p.stdout else ""
+        _, _, ru = os.wait4(p.pid, 0)
+        p.returncode = 0
+        wall = time.perf_counter() - t0
+        got = parse_rumur(out)
+        return {"states": got["states"], "transitions": got["transitions"], "complete": got["errors"] == 0,
+                "symmetry": False, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "search": wall,
+                "bytes_per_state": ru.ru_maxrss * 1024 / max(got["states"], 1), "store_bytes_per_state": 0.0}
+
+
 def _load() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
@@ -144,15 +177,20 @@ def main() -> None:
     if "spin" in engines and not (shutil.which("spin") and shutil.which("cc")):
         print("spin: skipped (spin or cc not installed)")
         engines.remove("spin")
-    print("rumur: skipped (ppcheck has no Murphi export)" if shutil.which("rumur")
-          else "rumur: skipped (not installed, and ppcheck has no Murphi export)")
+    from ppcheck.checks.murphi import rumur_available
+
+    if "rumur" in engines and not rumur_available():
+        print("rumur: skipped (rumur or cc not installed)")
+        engines.remove("rumur")
     syms = {"off": [False], "on": [True], "both": [False, True]}[a.symmetry]
     benches = []
     for spec in a.specs:
         with tempfile.TemporaryDirectory() as d:
             spin = Spin(spec, d) if "spin" in engines else None
+            rumur = Rumur(spec, os.path.join(d, "rumur")) if "rumur" in engines else None
             for sym in syms:
-                todo = [e for e in engines if not (sym and e == "spin")]  # SPIN has no symmetry
+                # SPIN has no symmetry; nor has the Murphi export (no scalarsets)
+                todo = [e for e in engines if not (sym and e in ("spin", "rumur"))]
                 # warm the native build cache once, outside the figures
                 if any(e.startswith("native") for e in todo):
                     _ppcheck("native1", "counters:default", False)
@@ -162,7 +200,10 @@ def main() -> None:
                     for e in todo:  # alternating, run by run
                         loads.append(_load())
                         hint = next((r[0]["states"] for r in rows.values() if r), 1 << 20)
-                        rows[e].append(spin.run(hint) if e == "spin" else _ppcheck(e, spec, sym))
+                        if e in ("spin", "rumur"):
+                            rows[e].append((spin if e == "spin" else rumur).run(hint))  # type: ignore[union-attr]
+                        else:
+                            rows[e].append(_ppcheck(e, spec, sym))
                 title = f"{spec} symmetry {'on' if sym else 'off'}"
                 print(f"\n{title}  (1-min load during the runs: {min(loads)}..{max(loads)}, "
                       f"{os.cpu_count()} cores)")

@@ -1151,17 +1151,19 @@ def _replay_spec_on_kernel(tree: Any, path: str, patch: str | None) -> tuple[boo
 @cli.command("export")
 @click.argument("model", metavar="MODEL")
 @options("config", "file", "output")
-@click.option("--format", "fmt", type=click.Choice(["promela"]), default="promela", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["promela", "murphi"]), default="promela",
+              show_default=True, help="promela (SPIN) or murphi (Rumur, CMurphi).")
 def export_cmd(model: str, config: str | None, sets: tuple[str, ...], out_file: str | None, as_json: bool,
                quiet: bool, fmt: str) -> None:
-    """Print MODEL in another tool's language (Promela for SPIN), from the same IR."""
+    """Print MODEL in another tool's language (Promela for SPIN, Murphi for Rumur), from the same IR."""
+    from ppcheck.checks.murphi import to_murphi
     from ppcheck.checks.promela import to_promela
     from ppcheck.loading import build_system
 
     _begin("export", as_json, quiet)
     m = _model(model)
     cfg = _configs(m, config or m.default_configs[0], _parse_sets(sets))[0]
-    text = to_promela(build_system(m, cfg))
+    text = {"promela": to_promela, "murphi": to_murphi}[fmt](build_system(m, cfg))
     _emit_text("export", text, out_file, as_json, {"model": m.name, "config": cfg.name, "language": fmt})
 
 

@@ -23,7 +23,7 @@ from ppcheck.spec.expr import BOOL, INT, OPS, Expr, const, evaluate
 #: tables that must exist (a backend that loses its table is not "covered" by absence)
 KNOWN = {"ppcheck.spec.expr.OP_TABLE", "ppcheck.checks.compile.OP_TABLE",
          "ppcheck.spec.bounds.INTERVAL_OP_TABLE", "ppcheck.checks.z3_encode.OP_TABLE",
-         "ppcheck.checks.promela.OP_TABLE"}
+         "ppcheck.checks.promela.OP_TABLE", "ppcheck.checks.murphi.OP_TABLE"}
 
 
 def _tables() -> dict[str, dict]:
