@@ -45,37 +45,6 @@ EQUIV_C = r"""
    binding; the successors of the mutant carry k in the mutant field, cleared first. */
 static int32_t eq_ab[NB], eq_aek[NB], eq_aem[NB], eq_bb[NB], eq_bek[NB], eq_bem[NB];
 static uint8_t eq_aok[NB], eq_bok[NB], eq_ast[(int64_t)NB * SB], eq_bst[(int64_t)NB * SB];
-int64_t pp_equiv(const uint8_t *states, int64_t n, int64_t k, const int32_t *lab, int moff,
-                 int mwidth) {
-    uint64_t w[W], x[W];
-    for (int64_t i = 0; i < n; i++) {
-        w[W - 1] = 0;
-        memcpy(w, states + i * SB, SB);
-        pp_out oa = {0, eq_ab, eq_aek, eq_aem, eq_ast, eq_aok};
-        pp_succ_state(w, &oa);
-        pp_set(w, moff, mwidth, (uint64_t)k);
-        pp_out ob = {0, eq_bb, eq_bek, eq_bem, eq_bst, eq_bok};
-        pp_succ_state(w, &ob);
-        if (oa.n != ob.n) return i;
-        for (int jb = 0; jb < ob.n; jb++) {
-            if (!eq_bok[jb]) continue;
-            x[W - 1] = 0;
-            memcpy(x, eq_bst + (int64_t)jb * SB, SB);
-            pp_set(x, moff, mwidth, 0);
-            memcpy(eq_bst + (int64_t)jb * SB, x, SB);
-        }
-        for (int ja = 0; ja < oa.n; ja++) {
-            int jb = 0;
-            while (jb < ob.n && lab[eq_bb[jb]] != lab[eq_ab[ja]]) jb++;
-            if (jb == ob.n) return i;
-            if (eq_aek[ja] != eq_bek[jb] || eq_aem[ja] != eq_bem[jb] || eq_aok[ja] != eq_bok[jb])
-                return i;
-            if (eq_aok[ja] && memcmp(eq_ast + (int64_t)ja * SB, eq_bst + (int64_t)jb * SB, SB))
-                return i;
-        }
-    }
-    return -1;
-}
 
 /* pp_equiv modulo dead fields: each successor is projected first (for each control field
    ctl[2c], width ctl[2c+1], the dead fields of its raw value are cleared: masks[row[c] +
@@ -133,6 +102,12 @@ int64_t pp_equiv_dead(const uint8_t *states, int64_t n, int64_t k, const int32_t
         }
     }
     return -1;
+}
+
+/* pp_equiv: the exact test, pp_equiv_dead with no field dead and no transition property. */
+int64_t pp_equiv(const uint8_t *states, int64_t n, int64_t k, const int32_t *lab, int moff,
+                 int mwidth) {
+    return pp_equiv_dead(states, n, k, lab, moff, mwidth, 0, NULL, NULL, NULL, 0, NULL);
 }
 """
 
