@@ -501,6 +501,20 @@ def compare(state: dict[str, Any], s: KState, fpp: int, bits: int) -> str:
 _SYMBOLS: dict[str, Symbols] = {}  # per library: addr2line answers are kept across traces
 
 
+def action_starting_at(sym: Any, k: Any, c: int, actions: list[str], table: dict[str, Any]) -> str | None:
+    """Which of ``actions`` starts at context ``c``'s current yield point: the first whose
+    step row (``table[a].starts``: function, code prefix or None) matches a function of the
+    yield point's call chain, innermost first."""
+    chain = sym.stack(k.yield_stack(c))
+    at = k.at(c)
+    for fn in chain:
+        for a in actions:
+            for f, what in table[a].starts:
+                if f == fn and (what is None or at.startswith(what)):
+                    return a
+    return None
+
+
 class Replayer:
     """Runs a translated spec trace on a built kernel."""
 
@@ -689,14 +703,7 @@ class Replayer:
 
     def owner(self, c: int, actions: list[str]) -> str | None:
         """Which of ``actions`` starts at context ``c``'s current yield point."""
-        chain = self.sym.stack(self.k.yield_stack(c))
-        at = self.k.at(c)
-        for fn in chain:
-            for a in actions:
-                for f, what in STEPS[a].starts:
-                    if f == fn and (what is None or at.startswith(what)):
-                        return a
-        return None
+        return action_starting_at(self.sym, self.k, c, actions, STEPS)
 
     def plan_buddy(self, st: Any) -> None:
         """Tell the buddy allocator what the spec's allocation step gets: one page (the bulk

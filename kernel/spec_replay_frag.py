@@ -247,14 +247,9 @@ class FragReplayer:
         self.conc = Concrete(self.system)
 
     def owner(self, c: int, actions: list[str]) -> str | None:
-        chain = self.sym.stack(self.k.yield_stack(c))
-        at = self.k.at(c)
-        for fn in chain:
-            for a in actions:
-                for f, what in FRAG_STEPS[a].starts:
-                    if f == fn and (what is None or at.startswith(what)):
-                        return a
-        return None
+        from .spec_replay import action_starting_at
+
+        return action_starting_at(self.sym, self.k, c, actions, FRAG_STEPS)
 
     def violations(self, st: dict[str, Any]) -> set[str]:
         from ppcheck.spec.model import ALWAYS
